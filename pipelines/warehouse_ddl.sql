@@ -1,0 +1,114 @@
+-- Raw and meta tables of the warehouse. Raw tables hold validated rows exactly as loaded,
+-- one month (period) per file, with lineage columns; dbt reads them as sources.
+create schema if not exists raw;
+create schema if not exists meta;
+
+create table if not exists raw.registration (
+    period date not null,               -- first day of the reporting month
+    uscc varchar not null,
+    enterprise_name varchar not null,
+    park_code varchar not null,
+    park_name_reported varchar not null, -- the park text as the file said it (alias), after NFKC
+    industry_code varchar not null,
+    status varchar not null,
+    established_on date not null,
+    registered_capital_10k decimal(20, 6),
+    is_high_tech boolean,
+    is_tech_sme boolean,
+    is_tech_leader boolean,
+    listing_board varchar,
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+create table if not exists raw.tax (
+    period date not null,
+    uscc varchar not null,
+    vat_yuan decimal(18, 2),
+    corporate_income_tax_yuan decimal(18, 2),
+    other_taxes_yuan decimal(18, 2),
+    total_tax_yuan decimal(18, 2),
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+create table if not exists raw.employment (
+    period date not null,
+    uscc varchar not null,
+    insured_headcount integer,
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+create table if not exists raw.output (
+    period date not null,
+    uscc varchar not null,
+    gross_output_month_10k decimal(20, 6),
+    gross_output_ytd_10k decimal(20, 6),
+    value_added_month_10k decimal(20, 6),
+    revenue_month_10k decimal(20, 6),
+    revenue_ytd_10k decimal(20, 6),
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+create table if not exists raw.projects (
+    period date not null,               -- month of the register snapshot
+    project_id varchar not null,
+    project_name varchar not null,
+    park_code varchar not null,
+    park_name_reported varchar not null,
+    investor_uscc varchar,
+    agreed_investment_100m decimal(20, 6) not null,
+    signed_on date not null,
+    status varchar not null,
+    category varchar,
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+create table if not exists raw.carriers (
+    period date not null,
+    carrier_id varchar not null,
+    carrier_name varchar not null,
+    park_code varchar not null,
+    park_name_reported varchar not null,
+    carrier_type varchar not null,
+    recognized_on date not null,
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+-- Every file received, loaded or not.
+create table if not exists meta.loads (
+    file_name varchar not null,
+    kind varchar,
+    period date,
+    revision integer,
+    sha256 varchar not null,
+    size_bytes bigint not null,
+    encoding varchar,
+    received_at timestamp not null,     -- when the file was archived
+    loaded_at timestamp,                -- when its rows were published to raw (null if not)
+    status varchar not null,            -- loaded | file_rejected | superseded | not_an_extract
+    message varchar,                    -- why a file was rejected as a whole
+    rows_read integer,
+    rows_loaded integer,
+    rows_rejected integer,
+    superseded_sha256 varchar           -- the file this one replaced for its kind and month
+);
+
+-- Rows set aside, one line per broken rule and cell.
+create table if not exists meta.rejects (
+    kind varchar not null,
+    period date not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    row_number integer not null,        -- row in the file, header = row 1
+    uscc varchar,                       -- the row's key as read (normalized), for follow-up
+    column_name varchar,                -- Chinese header of the offending column
+    rule_id varchar not null,
+    rule_zh varchar not null,
+    rule_en varchar not null,
+    value varchar                       -- the offending value as read
+);
