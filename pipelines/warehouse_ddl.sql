@@ -105,7 +105,7 @@ create table if not exists meta.rejects (
     file_name varchar not null,
     sha256 varchar not null,
     row_number integer not null,        -- row in the file, header = row 1
-    uscc varchar,                       -- the row's key as read (normalized), for follow-up
+    record_key varchar,                 -- the row's key as read (USCC, 项目编号, 载体编号), normalized
     column_name varchar,                -- Chinese header of the offending column
     rule_id varchar not null,
     rule_zh varchar not null,

@@ -87,7 +87,11 @@ def uscc_org_check_ok(code: pl.Expr) -> pl.Expr:
     )
     r = 11 - total % 11
     expected = (
-        pl.when(r == 10).then(pl.lit("X")).when(r == 11).then(pl.lit("0")).otherwise(r.cast(pl.String))
+        pl.when(r == 10)
+        .then(pl.lit("X"))
+        .when(r == 11)
+        .then(pl.lit("0"))
+        .otherwise(r.cast(pl.String))
     )
     return _char(code, 16) == expected
 

@@ -1,0 +1,57 @@
+# The verbs of the project. Needs only python3 (3.11) and make: the environment lives in .venv/.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SYNCED := $(VENV)/.synced
+DATA ?= data
+LANDING ?= $(DATA)/landing
+ENTERPRISES ?= 10000
+MESS ?= 0.01
+
+export PARKS_HOME := $(abspath $(DATA))
+
+.PHONY: setup demo run test lint format dev clean
+
+setup: $(SYNCED)
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+
+# Installs exactly what uv.lock pins (uv itself is in the lock's dev group, so it stays).
+$(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --quiet
+	touch $@
+
+## demo: generate a realistic landing folder (once), build the warehouse, print a summary
+demo: setup
+	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
+		$(BIN)/parks generate --out $(LANDING) --enterprises $(ENTERPRISES) \
+			--start 2018-01 --end 2020-12 --seed 2018 --mess $(MESS); \
+	fi
+	$(BIN)/parks run --landing $(LANDING)
+	$(BIN)/parks summary
+
+## run: load whatever is in the landing folder and rebuild the warehouse
+run: setup
+	$(BIN)/parks run --landing $(LANDING)
+
+## test: lint, format check, then the test suite
+test: setup lint
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
+dev: setup
+	mkdir -p $(DATA)/dagster && cp -n dagster.yaml $(DATA)/dagster/dagster.yaml || true
+	DAGSTER_HOME=$(abspath $(DATA))/dagster $(BIN)/dagster dev -m pipelines.definitions
+
+clean:
+	rm -rf $(DATA) dbt_project/target dbt_project/logs

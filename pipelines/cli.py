@@ -1,0 +1,226 @@
+"""`parks`: the command line of the warehouse (generate, run, sql, summary)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from pipelines.config import Paths
+from pipelines.reference import REPO_ROOT
+
+
+def _progress(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.generate import generate
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _progress(
+        f"generating {args.enterprises} enterprises, {args.start} to {args.end}, seed {args.seed}, "
+        f"mess {args.mess} into {out}"
+    )
+    summary = generate(
+        out,
+        enterprises=args.enterprises,
+        start=args.start,
+        end=args.end,
+        seed=args.seed,
+        mess=args.mess,
+        progress=_progress,
+    )
+    _progress(f"done: {summary}")
+    return 0
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    if getattr(args, "landing", None):
+        os.environ["PARKS_LANDING"] = str(Path(args.landing).resolve())
+    if getattr(args, "warehouse", None):
+        os.environ["PARKS_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    paths = Paths.from_env()
+    paths.export()
+    return paths
+
+
+def dagster_instance(paths: Paths):
+    """The Dagster instance under DAGSTER_HOME (default PARKS_HOME/dagster), set up from dagster.yaml."""
+    import dagster as dg
+
+    home = Path(os.environ.get("DAGSTER_HOME", paths.home / "dagster")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
+    """Materialize every asset for all months in the landing folder, in-process; True on success."""
+    warnings.filterwarnings("ignore", module="dagster")
+    from pipelines.ingest.landing import scan
+
+    if not paths.landing.is_dir():
+        _progress(
+            f"no landing folder {paths.landing}: create it and put extracts there, "
+            "or run `parks generate --out` into it"
+        )
+        return False
+    months = scan(paths.landing).months()
+    if not months:
+        _progress(f"no extract files in {paths.landing} (expected names like tax_201803.csv)")
+        return False
+    _progress(
+        f"loading {len(months)} months ({months[0]} to {months[-1]}) from {paths.landing} "
+        f"into {paths.warehouse}"
+    )
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("warehouse_job")
+    result = job.execute_in_process(
+        instance=dagster_instance(paths),
+        tags={
+            "dagster/asset_partition_range_start": months[0],
+            "dagster/asset_partition_range_end": months[-1],
+        },
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    started = time.monotonic()
+    ok = run_warehouse(paths, log_level=args.log_level)
+    elapsed = time.monotonic() - started
+    if not ok:
+        _progress(
+            f"FAILED after {elapsed:.0f} s; see the messages above (and the run in the Dagster UI)"
+        )
+        return 1
+    _progress(f"warehouse built in {elapsed:.0f} s: {paths.warehouse}")
+    return 0
+
+
+def query(paths: Paths, sql: str, parameters: list | None = None):
+    import duckdb
+
+    if not paths.warehouse.exists():
+        raise SystemExit(
+            f"no warehouse at {paths.warehouse}: run `parks run` (or `make demo`) first"
+        )
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute(sql, parameters or []).pl()
+
+
+def print_frame(frame) -> None:
+    import polars as pl
+
+    with pl.Config(
+        tbl_rows=200,
+        tbl_cols=30,
+        fmt_str_lengths=60,
+        tbl_width_chars=200,
+        tbl_hide_dataframe_shape=True,
+        tbl_hide_column_data_types=True,
+        thousands_separator=True,
+    ):
+        print(frame)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    paths = _paths(args)
+    try:
+        print_frame(query(paths, args.query))
+    except duckdb.Error as e:
+        message = str(e)
+        if "read-only" in message or "read only" in message:
+            message = (
+                "the warehouse is opened read-only by `parks sql`; statements that write are refused. "
+                f"({e})"
+            )
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+SUMMARY_SQL = """
+select s.park_code as 园区代码, s.park_name as 园区, s.year as 年份,
+       s.enterprises as 企业数,
+       s.output_t1_at_or_above as 产值超10亿, s.output_t2_at_or_above as 产值超5亿,
+       s.output_t3_at_or_above as 产值超1亿,
+       s.tax_t1_at_or_above as 税收超1亿, s.tax_t2_at_or_above as 税收超5000万,
+       s.tax_t3_at_or_above as 税收超1000万,
+       s.staff_t1_at_or_above as 就业超1000人, s.staff_t2_at_or_above as 就业超500人,
+       s.staff_t3_at_or_above as 就业超100人,
+       s.above_scale_enterprises as 规上工业
+from marts.park_year_summary s
+order by s.year, s.park_code
+"""
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    print(
+        "各园区分年度企业梯队(“超”= 达到及以上) / enterprises per park, year and tier (at or above)"
+    )
+    print_frame(query(paths, SUMMARY_SQL))
+    rejected = query(
+        paths, "select status, count(*) as files from meta.loads group by status order by status"
+    )
+    print("\n文件接收情况 / files received:")
+    print_frame(rejected)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="parks", description="Lhasa park-economy warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser(
+        "generate", help="write realistic extract files (a demo or test landing folder)"
+    )
+    g.add_argument("--out", required=True, help="folder to write the extracts into")
+    g.add_argument("--enterprises", type=int, default=10_000)
+    g.add_argument("--start", default="2018-01", help="first month, YYYY-MM")
+    g.add_argument("--end", default="2020-12", help="last month, YYYY-MM")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument(
+        "--mess", type=float, default=0.0, help="share of messy files and rows (0 = clean)"
+    )
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("run", help="load every month in the landing folder and build the warehouse")
+    r.add_argument("--landing", help="landing folder (default $PARKS_LANDING or data/landing)")
+    r.add_argument(
+        "--warehouse", help="DuckDB file (default $PARKS_WAREHOUSE or data/warehouse.duckdb)"
+    )
+    r.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    r.set_defaults(func=cmd_run)
+
+    q = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
+    q.add_argument("query")
+    q.add_argument("--warehouse")
+    q.set_defaults(func=cmd_sql)
+
+    s = sub.add_parser("summary", help="print tier counts per park and year")
+    s.add_argument("--warehouse")
+    s.set_defaults(func=cmd_summary)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

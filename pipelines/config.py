@@ -1,0 +1,37 @@
+"""Where things live. One environment variable per place, shared by Dagster, dbt and the CLI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.reference import REPO_ROOT
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+FIRST_MONTH = "2018-01"
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path  # PARKS_HOME: the data folder (default ./data)
+    landing: Path  # PARKS_LANDING: where the bureau drops extracts
+    warehouse: Path  # PARKS_WAREHOUSE: the DuckDB file (dbt's profiles.yml reads the same variable)
+    archive: Path  # every received file, by sha256
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        home = Path(os.environ.get("PARKS_HOME", REPO_ROOT / "data")).resolve()
+        return cls(
+            home=home,
+            landing=Path(os.environ.get("PARKS_LANDING", home / "landing")).resolve(),
+            warehouse=Path(os.environ.get("PARKS_WAREHOUSE", home / "warehouse.duckdb")).resolve(),
+            archive=Path(os.environ.get("PARKS_ARCHIVE", home / "archive")).resolve(),
+        )
+
+    def export(self) -> None:
+        """Make the paths visible to dbt and to Dagster code loaded later in this process."""
+        os.environ["PARKS_HOME"] = str(self.home)
+        os.environ["PARKS_LANDING"] = str(self.landing)
+        os.environ["PARKS_WAREHOUSE"] = str(self.warehouse)
+        os.environ["PARKS_ARCHIVE"] = str(self.archive)

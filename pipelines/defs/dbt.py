@@ -1,0 +1,56 @@
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks."""
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.defs.raw import WAREHOUSE_POOL
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt of this interpreter's environment, whether or not the venv is activated.
+DBT_RESOURCE = DbtCliResource(
+    project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt")
+)
+
+
+def _newest_source_mtime() -> float:
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "tests", "../seeds"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in sources if p.exists())
+
+
+def ensure_manifest() -> None:
+    """dagster-dbt reads target/manifest.json: (re)build it when missing or older than the project."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+
+
+class Translator(DagsterDbtTranslator):
+    """Asset group = dbt folder = DuckDB schema: one name for one idea."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
+
+ensure_manifest()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    dagster_dbt_translator=Translator(),
+    pool=WAREHOUSE_POOL,
+    project=DBT_PROJECT,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build: seeds, models and their tests, in dependency order."""
+    yield from dbt.cli(["build"], context=context).stream()

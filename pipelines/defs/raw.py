@@ -1,0 +1,76 @@
+"""Raw assets: one per extract kind, partitioned by month; each partition loads its landing file."""
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import FIRST_MONTH, Paths
+from pipelines.ingest.landing import scan
+from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month
+from schemas import SCHEMAS
+
+MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
+WAREHOUSE_POOL = "duckdb_warehouse"  # every writer of the DuckDB file, limit 1 (dagster.yaml)
+
+DESCRIPTIONS = {
+    "registration": "企业登记(每月全量快照) / enterprise register, monthly snapshot",
+    "tax": "税收(元) / taxes paid per enterprise and month",
+    "employment": "参保人数 / social-insurance headcount at month end",
+    "output": "工业总产值、增加值、营业收入(万元) / output, value added and revenue",
+    "projects": "招商引资项目库(每月快照) / investment project register, monthly snapshot",
+    "carriers": "两创载体(每月快照) / innovation carriers register, monthly snapshot",
+}
+
+
+def outcome_metadata(outcomes: list[LoadOutcome]) -> dict[str, dg.MetadataValue]:
+    rules: dict[str, int] = {}
+    for o in outcomes:
+        for rule, n in o.rule_failures.items():
+            rules[rule] = rules.get(rule, 0) + n
+    return {
+        "months": dg.MetadataValue.text(", ".join(o.month for o in outcomes)),
+        "rows_read": dg.MetadataValue.int(sum(o.rows_read for o in outcomes)),
+        "rows_loaded": dg.MetadataValue.int(sum(o.rows_loaded for o in outcomes)),
+        "rows_rejected": dg.MetadataValue.int(sum(o.rows_rejected for o in outcomes)),
+        "failures_per_rule": dg.MetadataValue.json(dict(sorted(rules.items()))),
+        "files": dg.MetadataValue.md(
+            "\n".join(f"- {o.status}: {o.summary()}" for o in outcomes) or "(none)"
+        ),
+    }
+
+
+def build_raw_asset(kind: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=kind,
+        key_prefix="raw",
+        group_name="raw",
+        partitions_def=MONTHLY,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "polars"},
+        description=DESCRIPTIONS[kind],
+        # The output checks look up the same month's register (industrial or not).
+        deps=[dg.AssetKey(["raw", "registration"])] if kind == "output" else None,
+    )
+    def _load(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        paths = Paths.from_env()
+        landing = scan(paths.landing)
+        outcomes = []
+        paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(paths.warehouse)) as con:
+            ensure_tables(con)
+            # Months in order: the output year-to-date rule reads the month before.
+            for key in sorted(context.partition_keys):
+                period = dt.datetime.strptime(key, "%Y-%m").date()
+                outcome = load_month(con, landing, kind, period, paths.archive)
+                outcomes.append(outcome)
+                log = context.log.warning if outcome.status == "file_rejected" else context.log.info
+                log(outcome.summary())
+            con.execute("checkpoint")
+        return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
+
+    return _load
+
+
+RAW_ASSETS = [build_raw_asset(kind) for kind in SCHEMAS]

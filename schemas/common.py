@@ -1,0 +1,348 @@
+"""Rules as data, and the pandera (polars backend) machinery that confronts a file with them.
+
+A schema module per extract (registration.py, tax.py, ...) declares:
+- how each text column is parsed into its typed value (`fields`),
+- its rules, each with an id, the column it blames, a Chinese and an English description and a
+  vectorized polars expression: True passes, False fails, null means "not applicable".
+
+`validate` runs every rule through one pandera `DataFrameSchema` (lazy, so all failures are
+collected), and turns pandera's failure cases into row-level rejects: file row, column, rule,
+offending value. Rows that break any rule are set aside; the others are returned typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from schemas import uscc as U
+from schemas.headers import HEADERS
+
+# pandera checks only names and types of a LazyFrame unless asked for the data as well.
+os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
+
+ROW = "_row"  # row number in the file, header = row 1
+TEXT = "__text"  # suffix of the normalized text column kept beside each typed column
+
+Parser = Callable[[pl.Expr], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    column: str | None  # English name of the blamed column (None: the row as a whole)
+    zh: str
+    en: str
+    expr: pl.Expr = field(compare=False)
+
+
+@dataclass(frozen=True)
+class ExtractSchema:
+    kind: str
+    key: tuple[str, ...]
+    fields: dict[str, Parser]  # English column -> parser of its normalized text
+    rules: tuple[Rule, ...]
+    code_columns: tuple[str, ...] = ()  # upper-cased during normalization
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return HEADERS[self.kind]
+
+    def header_of(self, column: str | None) -> str | None:
+        inverse = {en: zh for zh, en in self.headers.items()}
+        return inverse.get(column, column)
+
+
+def text(column: str) -> pl.Expr:
+    return pl.col(column + TEXT)
+
+
+# ---------------------------------------------------------------- parsers (text -> typed, null if unparseable)
+
+
+def as_string(e: pl.Expr) -> pl.Expr:
+    return e
+
+
+def as_decimal(scale: int) -> Parser:
+    return lambda e: e.cast(pl.Decimal(20, scale), strict=False)
+
+
+def as_integer(e: pl.Expr) -> pl.Expr:
+    # XLSX numeric cells read as "12.0": accept integral values only.
+    number = e.cast(pl.Float64, strict=False)
+    return pl.when(number == number.floor()).then(number.cast(pl.Int64, strict=False))
+
+
+def as_yes_no(e: pl.Expr) -> pl.Expr:
+    return e.replace_strict({"是": True, "否": False}, default=None, return_dtype=pl.Boolean)
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def as_date(e: pl.Expr) -> pl.Expr:
+    """YYYY-MM-DD, YYYY/MM/DD, an Excel date cell ("2018-03-05 00:00:00") or an Excel serial."""
+    serial = e.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+    return pl.coalesce(
+        e.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?: 00:00:00)?$").str.to_date(
+            "%Y-%m-%d", strict=False
+        ),
+        e.str.extract(r"^(\d{4}/\d{1,2}/\d{1,2})$").str.to_date("%Y/%m/%d", strict=False),
+        pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial),
+    )
+
+
+def as_period(e: pl.Expr) -> pl.Expr:
+    """YYYY-MM, YYYYMM, YYYY/MM or YYYY年M月 (also a number 201803 from XLSX) -> first day of month."""
+    parts = e.str.extract_groups(r"^(\d{4})(?:[-/年](\d{1,2})月?|(\d{2}))(?:\.0+)?$")
+    year = parts.struct.field("1").cast(pl.Int32, strict=False)
+    month = pl.coalesce(parts.struct.field("2"), parts.struct.field("3")).cast(
+        pl.Int8, strict=False
+    )
+    return pl.when(month.is_between(1, 12)).then(pl.date(year, month, 1))
+
+
+# ---------------------------------------------------------------- rule builders
+
+
+def required(p: str, column: str, label: str) -> Rule:
+    return Rule(
+        f"{p}-REQUIRED-{column.upper()}",
+        column,
+        f"{label}不能为空",
+        f"{label} must not be empty",
+        text(column).is_not_null(),
+    )
+
+
+def parses(p: str, column: str, label: str, what_zh: str, what_en: str) -> Rule:
+    return Rule(
+        f"{p}-FORMAT-{column.upper()}",
+        column,
+        f"{label}须为{what_zh}",
+        f"{label} must be {what_en}",
+        text(column).is_null() | pl.col(column).is_not_null(),
+    )
+
+
+def uscc_rules(p: str, column: str = "uscc") -> list[Rule]:
+    c = text(column)
+    return [
+        Rule(
+            f"{p}-USCC-LENGTH",
+            column,
+            "统一社会信用代码须为18位",
+            "USCC must have 18 characters",
+            U.uscc_length_ok(c),
+        ),
+        Rule(
+            f"{p}-USCC-CHARSET",
+            column,
+            "统一社会信用代码只能含数字和除I、O、S、V、Z外的大写字母",
+            "USCC may only contain digits and capitals except I, O, S, V, Z",
+            pl.when(U.uscc_length_ok(c)).then(U.uscc_charset_ok(c)),
+        ),
+        Rule(
+            f"{p}-USCC-REGION",
+            column,
+            "统一社会信用代码第3-8位须为行政区划数字",
+            "USCC positions 3-8 must be digits (administrative division)",
+            pl.when(U.uscc_charset_ok(c)).then(U.uscc_region_ok(c)),
+        ),
+        Rule(
+            f"{p}-USCC-ORG-CHECK",
+            column,
+            "统一社会信用代码第17位(组织机构代码校验码)错误",
+            "USCC position 17 (organization-code check, GB 11714) is wrong",
+            pl.when(U.uscc_charset_ok(c)).then(U.uscc_org_check_ok(c)),
+        ),
+        Rule(
+            f"{p}-USCC-CHECK",
+            column,
+            "统一社会信用代码第18位校验码错误",
+            "USCC check character (position 18, GB 32100) is wrong",
+            pl.when(U.uscc_charset_ok(c)).then(U.uscc_check_ok(c)),
+        ),
+    ]
+
+
+def one_of(p: str, column: str, label: str, values: Sequence[str]) -> Rule:
+    listed = "、".join(values)
+    return Rule(
+        f"{p}-ENUM-{column.upper()}",
+        column,
+        f"{label}须为以下之一:{listed}",
+        f"{label} must be one of: {', '.join(values)}",
+        text(column).is_in(list(values)),
+    )
+
+
+def at_least(p: str, column: str, label: str, bound: float, strict: bool = False) -> Rule:
+    sign, op = (">", pl.col(column) > bound) if strict else ("≥", pl.col(column) >= bound)
+    return Rule(
+        f"{p}-RANGE-{column.upper()}",
+        column,
+        f"{label}须{sign}{bound:g}",
+        f"{label} must be {sign} {bound:g}",
+        op,
+    )
+
+
+def unique_key(p: str, key: Sequence[str], label: str, columns: Sequence[str]) -> list[Rule]:
+    """Exact duplicate rows load once; rows sharing a key with different content are all set aside."""
+    row = pl.struct([text(c) for c in columns])
+    return [
+        Rule(
+            f"{p}-DUPLICATE-ROW",
+            None,
+            "与前面某行完全重复,只载入一次",
+            "exact duplicate of an earlier row; loaded once",
+            row.is_first_distinct(),
+        ),
+        Rule(
+            f"{p}-UNIQUE-{'-'.join(k.upper() for k in key)}",
+            key[0],
+            f"{label}在文件内重复且内容不一致",
+            f"{label} repeats in the file with different content",
+            row.n_unique().over([text(k) for k in key]) == 1,
+        ),
+    ]
+
+
+def not_after_period_end(p: str, column: str, label: str) -> Rule:
+    month_end = pl.col("_file_period").dt.month_end()
+    return Rule(
+        f"{p}-NOT-FUTURE-{column.upper()}",
+        column,
+        f"{label}不得晚于报告期",
+        f"{label} must not be after the reporting month",
+        pl.col(column) <= month_end,
+    )
+
+
+def period_matches(p: str) -> Rule:
+    return Rule(
+        f"{p}-PERIOD-MATCH",
+        "period",
+        "所属期须与文件名中的月份一致",
+        "所属期 must equal the month in the file name",
+        pl.col("period") == pl.col("_file_period"),
+    )
+
+
+def park_known(p: str, aliases: dict[str, str]) -> list[Rule]:
+    return [
+        Rule(
+            f"{p}-PARK-KNOWN",
+            "park",
+            "所属园区须为已知园区名称或别名",
+            "所属园区 must be a known park name or alias",
+            text("park").is_in(list(aliases)),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- confronting a frame with a schema
+
+
+@dataclass
+class ValidationResult:
+    valid: pl.DataFrame  # typed columns of the rows that passed every rule, plus ROW
+    rejects: (
+        pl.DataFrame
+    )  # row, record key, column (Chinese header), rule_id, rule_zh, rule_en, value
+    rule_counts: dict[str, int]  # rule id -> failing rows
+
+
+def parse(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """Normalized text columns -> the same columns suffixed TEXT, plus typed columns."""
+    present = [c for c in schema.fields if c in frame.columns]
+    renamed = frame.rename({c: c + TEXT for c in present})
+    return renamed.with_columns(schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present)
+
+
+def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
+    checks = [
+        # pandera reports `error` as the failing check's name: the rule id is that name.
+        pa.Check(
+            lambda data, e=rule.expr: data.lazyframe.select(e.fill_null(True)),
+            name=rule.id,
+            error=rule.id,
+        )
+        for rule in schema.rules
+    ]
+    return pa.DataFrameSchema(checks=checks, name=schema.kind)
+
+
+def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
+    """Confront a parsed frame (see `parse`) with the schema's rules.
+
+    `frame` must carry ROW and `_file_period`, and any context columns the rules name.
+    """
+    frame = frame.with_row_index("_index")
+    failures: pl.DataFrame
+    try:
+        pandera_schema(schema).validate(frame, lazy=True)
+        failures = pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        unexpected = cases.filter(pl.col("index").is_null())
+        if unexpected.height:
+            # A rule that could not run is a bug in the schema, never a reason to drop data.
+            raise RuntimeError(f"{schema.kind}: rules failed to run:\n{unexpected}") from errors
+        failures = cases.select(
+            pl.col("index").cast(pl.UInt32).alias("_index"), pl.col("check").alias("rule_id")
+        ).unique()
+    rules = {r.id: r for r in schema.rules}
+    bad_index = failures.get_column("_index").unique()
+    valid = frame.filter(~pl.col("_index").is_in(bad_index.implode()))
+    typed = [c for c in schema.fields if c in frame.columns]
+    rejects = _rejects(frame, failures, schema, rules)
+    counts = dict(failures.group_by("rule_id").len().iter_rows())
+    return ValidationResult(valid=valid.select(ROW, *typed), rejects=rejects, rule_counts=counts)
+
+
+def _rejects(
+    frame: pl.DataFrame, failures: pl.DataFrame, schema: ExtractSchema, rules: dict[str, Rule]
+) -> pl.DataFrame:
+    out = {
+        "row_number": [],
+        "record_key": [],
+        "column_name": [],
+        "rule_id": [],
+        "rule_zh": [],
+        "rule_en": [],
+        "value": [],
+    }
+    if failures.height:
+        key_text = schema.key[0] + TEXT
+        joined = failures.join(frame, on="_index", how="left").sort([ROW, "rule_id"])
+        for row in joined.iter_rows(named=True):
+            rule = rules[row["rule_id"]]
+            value = row.get(rule.column + TEXT) if rule.column else None
+            out["row_number"].append(row[ROW])
+            out["record_key"].append(row.get(key_text))
+            out["column_name"].append(schema.header_of(rule.column))
+            out["rule_id"].append(rule.id)
+            out["rule_zh"].append(rule.zh)
+            out["rule_en"].append(rule.en)
+            out["value"].append(value)
+    return pl.DataFrame(
+        out,
+        schema={
+            "row_number": pl.Int32,
+            "record_key": pl.String,
+            "column_name": pl.String,
+            "rule_id": pl.String,
+            "rule_zh": pl.String,
+            "rule_en": pl.String,
+            "value": pl.String,
+        },
+    )

@@ -1,0 +1,88 @@
+"""registration (企业登记): the register of park enterprises, a full snapshot each month."""
+
+import polars as pl
+
+from pipelines.reference import industry_divisions, park_aliases
+from schemas.common import (
+    ExtractSchema,
+    Rule,
+    as_date,
+    as_decimal,
+    as_string,
+    as_yes_no,
+    at_least,
+    not_after_period_end,
+    one_of,
+    park_known,
+    parses,
+    required,
+    text,
+    unique_key,
+    uscc_rules,
+)
+from schemas.headers import HEADERS
+
+P = "REG"
+STATUSES = ("存续", "在业", "迁出", "注销", "吊销")
+LEAVING_STATUSES = ("迁出", "注销", "吊销")
+LISTING_BOARDS = ("主板", "中小板", "创业板", "科创板", "北交所", "新三板")
+
+_industry = text("industry_code")
+_industry_rules = [
+    Rule(
+        f"{P}-FORMAT-INDUSTRY_CODE",
+        "industry_code",
+        "行业代码须为4位数字(GB/T 4754-2017小类)",
+        "行业代码 must be 4 digits (GB/T 4754-2017 class)",
+        _industry.str.contains(r"^[0-9]{4}$"),
+    ),
+    Rule(
+        f"{P}-INDUSTRY-KNOWN",
+        "industry_code",
+        "行业代码的前两位须为GB/T 4754-2017的行业大类",
+        "行业代码 must start with a GB/T 4754-2017 division",
+        pl.when(_industry.str.contains(r"^[0-9]{4}$")).then(
+            _industry.str.slice(0, 2).is_in(list(industry_divisions()))
+        ),
+    ),
+]
+
+SCHEMA = ExtractSchema(
+    kind="registration",
+    key=("uscc",),
+    code_columns=("uscc", "industry_code"),
+    fields={
+        "uscc": as_string,
+        "enterprise_name": as_string,
+        "park": as_string,
+        "industry_code": as_string,
+        "status": as_string,
+        "established_on": as_date,
+        "registered_capital_10k": as_decimal(6),
+        "is_high_tech": as_yes_no,
+        "is_tech_sme": as_yes_no,
+        "is_tech_leader": as_yes_no,
+        "listing_board": as_string,
+    },
+    rules=(
+        required(P, "uscc", "统一社会信用代码"),
+        *uscc_rules(P),
+        *unique_key(P, ["uscc"], "统一社会信用代码", list(HEADERS["registration"].values())),
+        required(P, "enterprise_name", "企业名称"),
+        required(P, "park", "所属园区"),
+        *park_known(P, park_aliases()),
+        required(P, "industry_code", "行业代码"),
+        *_industry_rules,
+        required(P, "status", "登记状态"),
+        one_of(P, "status", "登记状态", STATUSES),
+        required(P, "established_on", "成立日期"),
+        parses(P, "established_on", "成立日期", "日期(YYYY-MM-DD)", "a date (YYYY-MM-DD)"),
+        not_after_period_end(P, "established_on", "成立日期"),
+        parses(P, "registered_capital_10k", "注册资本", "数值", "a number"),
+        at_least(P, "registered_capital_10k", "注册资本", 0),
+        parses(P, "is_high_tech", "高新技术企业", "“是”或“否”", "是 or 否"),
+        parses(P, "is_tech_sme", "科技型中小企业", "“是”或“否”", "是 or 否"),
+        parses(P, "is_tech_leader", "科技型领军企业", "“是”或“否”", "是 or 否"),
+        one_of(P, "listing_board", "上市板块", LISTING_BOARDS),
+    ),
+)
