@@ -1,0 +1,176 @@
+"""Loading months into DuckDB: reloads change nothing, revisions replace, bad files load nothing."""
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest.landing import scan
+from pipelines.ingest.load import ensure_tables, load_month
+
+MARCH = dt.date(2018, 3, 1)
+REG_HEADER = "统一社会信用代码,企业名称,所属园区,行业代码,登记状态,成立日期,注册资本（万元）,高新技术企业,科技型中小企业,科技型领军企业,上市板块"
+TAX_HEADER = "统一社会信用代码,所属期,增值税（元）,企业所得税（元）,其他税费（元）,税收合计（元）"
+A, B, C = "91350100M000100Y43", "91440300708461136T", "91110000100011743X"
+
+
+def write(folder: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+@pytest.fixture
+def env(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_tables(con)
+    yield landing, tmp_path / "archive", con
+    con.close()
+
+
+def load(con, landing, archive, kind, period=MARCH):
+    return load_month(con, scan(landing), kind, period, archive)
+
+
+def snapshot(con) -> dict[str, list]:
+    tables = ["raw.registration", "raw.tax", "meta.rejects"]
+    state = {
+        t: con.execute(f"select * exclude (_loaded_at) from {t} order by all").fetchall()
+        for t in tables[:2]
+    }
+    state["meta.rejects"] = con.execute("select * from meta.rejects order by all").fetchall()
+    state["meta.loads"] = con.execute(
+        "select file_name, status, sha256, rows_loaded from meta.loads order by all"
+    ).fetchall()
+    return state
+
+
+def test_gb18030_register_loads_with_chinese_intact_and_aliases_mapped(env):
+    landing, archive, con = env
+    write(
+        landing,
+        "registration_201803.csv",
+        [
+            REG_HEADER,
+            f"{A},西藏雪域藏药有限公司,拉萨经开区,2740,存续,2015-01-01,100,否,否,否,",
+            f"{B.lower()} ,拉萨高原绿色饮品有限公司,柳梧新区（高新区）,１５１２,在业,2016/05/05,200,是,否,否,新三板",
+        ],
+        encoding="gb18030",
+    )
+    outcome = load(con, landing, archive, "registration")
+    assert outcome.status == "loaded" and outcome.rows_loaded == 2, outcome.summary()
+    rows = con.execute(
+        "select uscc, enterprise_name, park_code, park_name_reported, industry_code "
+        "from raw.registration order by uscc"
+    ).fetchall()
+    assert rows == [
+        (A, "西藏雪域藏药有限公司", "JKQ", "拉萨经开区", "2740"),
+        (B, "拉萨高原绿色饮品有限公司", "LWXQ", "柳梧新区(高新区)", "1512"),
+    ]
+    assert con.execute("select encoding from meta.loads").fetchall() == [("gb18030",)]
+
+
+def test_same_file_twice_changes_nothing(env):
+    landing, archive, con = env
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2", f"{B},2018-03,5,5,5,99"])
+    first = load(con, landing, archive, "tax")
+    before = snapshot(con)
+    second = load(con, landing, archive, "tax")
+    assert (first.status, second.status) == ("loaded", "unchanged")
+    assert snapshot(con) == before
+    assert con.execute("select count(*) from meta.loads").fetchall() == [(1,)]
+
+
+def test_revision_replaces_the_month_and_records_what_it_superseded(env):
+    landing, archive, con = env
+    v1 = write(
+        landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2", f"{B},2018-03,5,5,5,99"]
+    )
+    load(con, landing, archive, "tax")
+    v2 = write(
+        landing,
+        "tax_201803_v2.csv",
+        [TAX_HEADER, f"{A},2018-03,10,10,0,20", f"{C},2018-03,1,0,0,1"],
+    )
+    outcome = load(con, landing, archive, "tax")
+    assert outcome.status == "loaded" and outcome.file_name == "tax_201803_v2.csv"
+    rows = con.execute(
+        "select uscc, total_tax_yuan::double, _revision from raw.tax order by uscc"
+    ).fetchall()
+    assert rows == sorted([(A, 20.0, 2), (C, 1.0, 2)])  # B is gone: v2 replaces, never adds
+    # The first version's rejects (B's bad total) are gone with it.
+    assert con.execute("select count(*) from meta.rejects").fetchall() == [(0,)]
+    sha1 = hashlib.sha256(v1.read_bytes()).hexdigest()
+    sha2 = hashlib.sha256(v2.read_bytes()).hexdigest()
+    loads = con.execute(
+        "select file_name, status, superseded_sha256 from meta.loads order by file_name"
+    ).fetchall()
+    assert loads == [("tax_201803.csv", "superseded", None), ("tax_201803_v2.csv", "loaded", sha1)]
+    # Both versions are archived byte for byte under their checksums.
+    assert (archive / sha1[:2] / f"{sha1}.csv").read_bytes() == v1.read_bytes()
+    assert (archive / sha2[:2] / f"{sha2}.csv").read_bytes() == v2.read_bytes()
+
+
+def test_unusable_file_loads_nothing_and_says_why(env):
+    landing, archive, con = env
+    write(
+        landing,
+        "tax_201803.csv",
+        [TAX_HEADER.replace("税收合计（元）", "合计"), f"{A},2018-03,1,1,0,2"],
+    )
+    outcome = load(con, landing, archive, "tax")
+    assert outcome.status == "file_rejected"
+    assert "missing column(s) 税收合计（元）" in outcome.message
+    assert "unexpected column(s) 合计" in outcome.message
+    assert con.execute("select count(*) from raw.tax").fetchall() == [(0,)]
+    assert con.execute("select status from meta.loads").fetchall() == [("file_rejected",)]
+
+
+def test_unusable_revision_keeps_the_previous_version(env):
+    landing, archive, con = env
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2"])
+    load(con, landing, archive, "tax")
+    (landing / "tax_201803_v2.csv").write_bytes(b"\xff\xfe\x00garbage\x81")
+    outcome = load(con, landing, archive, "tax")
+    assert outcome.status == "file_rejected"
+    assert "cannot be decoded as UTF-8 nor as GB18030" in outcome.message
+    assert "keeps the rows of the file loaded before" in outcome.message
+    assert con.execute("select uscc from raw.tax").fetchall() == [(A,)]
+
+
+def test_wrong_month_inside_the_file_rejects_the_file(env):
+    landing, archive, con = env
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-04,1,1,0,2", f"{B},2018-04,1,1,0,2"])
+    outcome = load(con, landing, archive, "tax")
+    assert outcome.status == "file_rejected"
+    assert "the file name says 2018-03 but its 所属期 is mostly 2018-04" in outcome.message
+
+
+def test_rejected_rows_are_traced_and_good_rows_load(env):
+    landing, archive, con = env
+    write(
+        landing,
+        "tax_201803.csv",
+        [
+            TAX_HEADER,
+            f"{A},2018-03,1,1,0,2",
+            f"{A[:-1]}4,2018-03,1,1,0,2",  # wrong check character
+            f"{B},2018-03,5,5,5,99",  # total does not add up
+        ],
+    )
+    outcome = load(con, landing, archive, "tax")
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (3, 1, 2)
+    rejects = con.execute(
+        "select file_name, row_number, column_name, rule_id, value from meta.rejects order by row_number"
+    ).fetchall()
+    assert rejects == [
+        ("tax_201803.csv", 3, "统一社会信用代码", "TAX-USCC-CHECK", f"{A[:-1]}4"),
+        ("tax_201803.csv", 4, "税收合计（元）", "TAX-TOTAL-SUM", "99"),
+    ]
+    assert con.execute("select uscc, _source_file, _source_row from raw.tax").fetchall() == [
+        (A, "tax_201803.csv", 2)
+    ]
