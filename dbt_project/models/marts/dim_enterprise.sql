@@ -1,0 +1,51 @@
+-- Enterprise dimension, one row per enterprise (uscc) and validity period of its register
+-- attributes. Periods come from int_enterprise_periods_derived (gaps and islands over the
+-- monthly snapshots), so they are reproducible from the loaded months alone.
+with periods as (
+    select * from {{ ref('int_enterprise_periods_derived') }}
+),
+
+parks as (
+    select * from {{ ref('dim_park') }}
+),
+
+divisions as (
+    select * from {{ ref('industry_divisions') }}
+)
+
+select
+    ---------- keys
+    periods.enterprise_version_key,
+    periods.uscc,
+    periods.version_number,
+    ---------- validity
+    periods.valid_from,
+    periods.valid_to,
+    periods.months_in_version,
+    periods.is_current,
+    periods.is_last_version,
+    ---------- attributes
+    periods.enterprise_name,
+    periods.park_code,
+    parks.park_name,
+    periods.industry_code,
+    periods.industry_division_code,
+    divisions.division_name      as industry_division_name,
+    periods.industry_section_code,
+    divisions.section_name       as industry_section_name,
+    periods.is_industrial,
+    periods.status,
+    periods.status in ('迁出', '注销', '吊销') as is_leaving,
+    periods.established_on,
+    periods.registered_capital_10k,
+    ---------- flags
+    periods.is_high_tech,
+    periods.is_tech_sme,
+    periods.is_tech_leader,
+    periods.listing_board,
+    periods.listing_board is not null as is_listed
+from periods
+left join parks
+    on parks.park_code = periods.park_code
+left join divisions
+    on divisions.division_code = periods.industry_division_code
