@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks."""
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,10 +13,9 @@ from pipelines.config import DBT_PROJECT_DIR
 from pipelines.defs.raw import WAREHOUSE_POOL
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# The dbt of this interpreter's environment, whether or not the venv is activated.
-DBT_RESOURCE = DbtCliResource(
-    project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).parent / "dbt")
-)
+# dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+DBT_RESOURCE = DbtCliResource(project_dir=DBT_PROJECT)
 
 
 def _newest_source_mtime() -> float:
