@@ -1,0 +1,248 @@
+"""Project and carrier registers: small, built item by item, snapshotted each month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from schemas.uscc import USCC_CHARSET, complete_uscc
+
+from . import reference as ref
+from .population import NEVER, month_index, month_of
+from .rng import poisson, py_random
+
+PROJECT_TERMINATION = 0.06
+
+
+def register_scale(enterprises: int) -> float:
+    """Registers grow with the population, within bounds (a city signs tens of projects a year)."""
+    return min(max(enterprises / 10_000, 0.3), 5.0)
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    name: str
+    park_reported: str
+    investor: str | None
+    amount_c: int  # 0.01亿元
+    signed_on: dt.date
+    a_sign: int
+    a_build: int
+    a_prod: int
+    a_term: int
+    category: str | None
+
+    def status(self, a: int) -> str:
+        if a >= self.a_term:
+            return "终止"
+        if a >= self.a_prod:
+            return "投产"
+        if a >= self.a_build:
+            return "在建"
+        return "签约"
+
+
+@dataclass(frozen=True)
+class Carrier:
+    carrier_id: str
+    name: str
+    park_reported: str
+    kind: str
+    recognized_on: dt.date
+    a_recognized: int
+
+
+def _reported_park(rnd, code: str, alias_share: float) -> str:
+    park = ref.parks()[code]
+    if park.aliases and rnd.random() < alias_share:
+        return rnd.choice(park.aliases)
+    return park.name
+
+
+def _target(code: str, year: int) -> tuple[int, int, int]:
+    targets = ref.PROJECT_TARGETS[code]
+    return targets[min(max(year, min(targets)), max(targets))]
+
+
+def _amount(rnd, band: int) -> int:
+    """Agreed investment in 0.01亿元 for a band: 0 (<1亿), 1 (1-5), 2 (5-10), 3 (>=10)."""
+    if band > 0 and rnd.random() < 0.1:
+        return {1: 100, 2: 500, 3: 1000}[band]  # exactly on the boundary
+    if band == 3:
+        value = 10 * rnd.random() ** (-1 / 1.4)
+        return min(round(value * 100), 30000)
+    low, high = {0: (0.05, 1.0), 1: (1.0, 5.0), 2: (5.0, 10.0)}[band]
+    value = low * (high / low) ** rnd.random()
+    return max(round(low * 100) + (band > 0), min(round(value * 100), round(high * 100) - 1))
+
+
+def build_projects(
+    seed: int, pop: pl.DataFrame, a_start: int, a_end: int, scale: float
+) -> list[Project]:
+    rnd = py_random(seed, "projects")
+    parks = pop["park0"].to_list()
+    t_in = pop["t_in"].to_list()
+    t_out = pop["t_out"].to_list()
+    uscc = pop["uscc"].to_list()
+    n = len(uscc)
+    y_first, y_last = month_of(a_start)[0] - 1, month_of(a_end)[0]
+    projects: list[Project] = []
+    for code in ref.PARK_WEIGHTS:
+        for year in range(y_first, y_last + 1):
+            t10, t5, t1 = _target(code, year)
+            rate = scale * (0.5 if year == y_first else 0.9)
+            bands = (
+                [3] * poisson(rnd, t10 * rate)
+                + [2] * poisson(rnd, max(t5 - t10, 0.5) * rate)
+                + [1] * poisson(rnd, max(t1 - t5, 1.0) * rate)
+                + [0] * poisson(rnd, 3 * rate)
+            )
+            items = []
+            for band in bands:
+                month, day = rnd.randint(1, 12), rnd.randint(1, 28)
+                items.append((month, day, band, rnd.random()))
+            items.sort()
+            for seq, (month, day, band, u) in enumerate(items, start=1):
+                a_sign = month_index(year, month)
+                investor = None
+                if u < 0.68 and n:
+                    for _ in range(60):
+                        i = rnd.randrange(n)
+                        when = max(a_sign, a_start)  # the register starts with the range
+                        if parks[i] == code and t_in[i] <= when <= min(t_out[i], a_end):
+                            investor = uscc[i]
+                            break
+                elif u < 0.80:  # an investor from outside Tibet (援藏 provinces, big cities)
+                    body = "".join(rnd.choice(USCC_CHARSET) for _ in range(8))
+                    investor = complete_uscc("91" + rnd.choice(ref.EXTERNAL_REGIONS) + body)
+                a_build = a_sign + rnd.randint(1, 8)
+                a_prod = a_build + rnd.randint(6, 24)
+                a_term = NEVER
+                if rnd.random() < PROJECT_TERMINATION:
+                    a_term = a_sign + rnd.randint(2, 18)
+                    if a_term >= a_prod:
+                        a_term = NEVER
+                product = rnd.choice(ref.PROJECT_PRODUCTS[code])
+                scale_word = rnd.choice(ref.PROJECT_SCALES[code])
+                word = rnd.choice(ref.NAME_WORDS)
+                if rnd.random() < 0.06:
+                    name = f"{word}{product}项目(一期,二期)"
+                else:
+                    name = f"{word}{scale_word}{product}项目"
+                projects.append(
+                    Project(
+                        project_id=f"{code}-{year}-{seq:03d}",
+                        name=name,
+                        park_reported=_reported_park(rnd, code, 0.2),
+                        investor=investor,
+                        amount_c=_amount(rnd, band),
+                        signed_on=dt.date(year, month, day),
+                        a_sign=a_sign,
+                        a_build=a_build,
+                        a_prod=a_prod,
+                        a_term=a_term,
+                        category=rnd.choices(ref.PROJECT_CATEGORIES, ref.PROJECT_CATEGORY_WEIGHTS)[
+                            0
+                        ],
+                    )
+                )
+    projects = [p for p in projects if p.a_sign <= a_end]
+    # The boundaries must occur: at least one project of exactly 10.00, 5.00 and 1.00 亿元.
+    for boundary in (1000, 500, 100):
+        if projects and not any(p.amount_c == boundary for p in projects):
+            k = rnd.randrange(len(projects))
+            p = projects[k]
+            projects[k] = Project(**{**p.__dict__, "amount_c": boundary})
+    return projects
+
+
+def projects_frame(projects: list[Project], a: int) -> pl.DataFrame:
+    rows = [p for p in projects if p.a_sign <= a]
+    return pl.DataFrame(
+        {
+            "project_id": [p.project_id for p in rows],
+            "project_name": [p.name for p in rows],
+            "park": [p.park_reported for p in rows],
+            "investor_uscc": [p.investor for p in rows],
+            "agreed_investment_100m": [p.amount_c for p in rows],
+            "signed_on": [p.signed_on for p in rows],
+            "status": [p.status(a) for p in rows],
+            "category": [p.category for p in rows],
+        },
+        schema={
+            "project_id": pl.String,
+            "project_name": pl.String,
+            "park": pl.String,
+            "investor_uscc": pl.String,
+            "agreed_investment_100m": pl.Int64,
+            "signed_on": pl.Date,
+            "status": pl.String,
+            "category": pl.String,
+        },
+    )
+
+
+def build_carriers(seed: int, a_start: int, a_end: int, scale: float) -> list[Carrier]:
+    rnd = py_random(seed, "carriers")
+    y_start, y_end = month_of(a_start)[0], month_of(a_end)[0]
+    carriers: list[Carrier] = []
+    names: set[str] = set()
+    for code, (zc, jd) in ref.CARRIER_TARGETS.items():
+        park = ref.parks()[code]
+        items = []
+        for _ in range(poisson(rnd, 1.0 * scale)):  # recognized before the range
+            year = rnd.randint(y_start - 3, y_start - 1)
+            kind = "众创空间" if rnd.random() < 0.6 else "创业创新基地"
+            items.append((year, rnd.randint(1, 12), rnd.randint(1, 28), kind))
+        for year in range(y_start, y_end + 1):
+            for kind, target in (("众创空间", zc), ("创业创新基地", jd)):
+                for _ in range(poisson(rnd, max(target, 0.3) / 3 * scale)):
+                    items.append((year, rnd.randint(1, 12), rnd.randint(1, 28), kind))
+        items.sort()
+        seqs = {"众创空间": 0, "创业创新基地": 0}
+        for year, month, day, kind in items:
+            a = month_index(year, month)
+            if a > a_end:
+                continue
+            seqs[kind] += 1
+            prefix = "ZC" if kind == "众创空间" else "JD"
+            name = f"{park.name}{rnd.choice(ref.CARRIER_WORDS)}{kind}"
+            while name in names:
+                name = (
+                    f"{park.name}{rnd.choice(ref.CARRIER_WORDS)}{rnd.choice(ref.NAME_WORDS)}{kind}"
+                )
+            names.add(name)
+            carriers.append(
+                Carrier(
+                    carrier_id=f"{code}-{prefix}-{seqs[kind]:03d}",
+                    name=name,
+                    park_reported=_reported_park(rnd, code, 0.15),
+                    kind=kind,
+                    recognized_on=dt.date(year, month, day),
+                    a_recognized=a,
+                )
+            )
+    return carriers
+
+
+def carriers_frame(carriers: list[Carrier], a: int) -> pl.DataFrame:
+    rows = [c for c in carriers if c.a_recognized <= a]
+    return pl.DataFrame(
+        {
+            "carrier_id": [c.carrier_id for c in rows],
+            "carrier_name": [c.name for c in rows],
+            "park": [c.park_reported for c in rows],
+            "carrier_type": [c.kind for c in rows],
+            "recognized_on": [c.recognized_on for c in rows],
+        },
+        schema={
+            "carrier_id": pl.String,
+            "carrier_name": pl.String,
+            "park": pl.String,
+            "carrier_type": pl.String,
+            "recognized_on": pl.Date,
+        },
+    )
