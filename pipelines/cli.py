@@ -157,14 +157,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 SUMMARY_SQL = """
 select s.park_code as 园区代码, s.park_name as 园区, s.year as 年份,
-       s.enterprises as 企业数,
-       s.output_t1_at_or_above as 产值超10亿, s.output_t2_at_or_above as 产值超5亿,
-       s.output_t3_at_or_above as 产值超1亿,
-       s.tax_t1_at_or_above as 税收超1亿, s.tax_t2_at_or_above as 税收超5000万,
-       s.tax_t3_at_or_above as 税收超1000万,
-       s.staff_t1_at_or_above as 就业超1000人, s.staff_t2_at_or_above as 就业超500人,
-       s.staff_t3_at_or_above as 就业超100人,
-       s.above_scale_enterprises as 规上工业
+       s.enterprise_count as 企业数,
+       s.output_t1_or_above_count as 产值超10亿, s.output_t2_or_above_count as 产值超5亿,
+       s.output_t3_or_above_count as 产值超1亿,
+       s.tax_t1_or_above_count as 税收超1亿, s.tax_t2_or_above_count as 税收超5000万,
+       s.tax_t3_or_above_count as 税收超1000万,
+       s.staff_t1_or_above_count as 就业超1000人, s.staff_t2_or_above_count as 就业超500人,
+       s.staff_t3_or_above_count as 就业超100人,
+       s.above_scale_count as 规上工业
 from marts.park_year_summary s
 order by s.year, s.park_code
 """

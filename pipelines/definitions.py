@@ -1,7 +1,8 @@
-"""The Dagster code location: `dg dev` / `dagster dev -m pipelines.definitions` load `defs`."""
+"""The Dagster code location: `make dev` (dagster dev -m pipelines.definitions) loads `defs`."""
 
 import dagster as dg
 
+from pipelines.defs.automation import build_attainment_schedule, build_landing_sensor
 from pipelines.defs.dbt import DBT_RESOURCE, warehouse_models
 from pipelines.defs.raw import MONTHLY, RAW_ASSETS
 
@@ -9,11 +10,19 @@ warehouse_job = dg.define_asset_job(
     name="warehouse_job",
     selection=dg.AssetSelection.all(),
     partitions_def=MONTHLY,
-    description="Load the month's extracts, validate them, and rebuild the warehouse models.",
+    description="Load the months' extracts, validate them, and rebuild the warehouse models.",
+)
+
+marts_job = dg.define_asset_job(
+    name="marts_job",
+    selection=dg.AssetSelection.assets(warehouse_models),
+    description="Rebuild the dbt models (tiers, summaries, attainment) from what is loaded.",
 )
 
 defs = dg.Definitions(
     assets=[*RAW_ASSETS, warehouse_models],
-    jobs=[warehouse_job],
+    jobs=[warehouse_job, marts_job],
+    sensors=[build_landing_sensor(warehouse_job)],
+    schedules=[build_attainment_schedule(marts_job)],
     resources={"dbt": DBT_RESOURCE},
 )

@@ -71,7 +71,13 @@ def as_string(e: pl.Expr) -> pl.Expr:
 
 
 def as_decimal(scale: int) -> Parser:
-    return lambda e: e.cast(pl.Decimal(20, scale), strict=False)
+    """A number with at most `scale` decimals (more are refused, never silently rounded)."""
+
+    def parse(e: pl.Expr) -> pl.Expr:
+        too_precise = e.str.contains(rf"\.\d{{{scale}}}\d*[1-9]")
+        return pl.when(too_precise.not_()).then(e.cast(pl.Decimal(20, scale), strict=False))
+
+    return parse
 
 
 def as_integer(e: pl.Expr) -> pl.Expr:

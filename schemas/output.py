@@ -2,8 +2,9 @@
 
 Two rules look beyond the file; the loader supplies their context columns:
 - `_prev_period`, `_prev_gross_output_ytd_10k`, `_prev_revenue_ytd_10k`: the enterprise's latest
-  loaded row earlier in the same year, and `_reported_earlier`: whether any row of the
-  enterprise earlier this year was received (loaded or set aside);
+  loaded row earlier in the same year, and `_reported_earlier`: whether the enterprise was seen
+  earlier this year (an output row loaded or set aside, or in the register), so that this month
+  is not known to be its first report;
 - `_is_industrial`: from the same month's register (null when the enterprise is not in it).
 """
 
@@ -44,6 +45,7 @@ _LABELS = {
 
 def ytd_chain(ytd: str, month: str, label: str) -> Rule:
     """本年累计 = last month's 本年累计 + this month (this month alone in January or a first report)."""
+    # Float64 with the difference rounded: exactly ±0.1 passes despite binary fractions.
     value, current = pl.col(ytd).cast(pl.Float64), pl.col(month).cast(pl.Float64)
     previous = pl.col(f"_prev_{ytd}")
     first_report = (pl.col("_file_period").dt.month() == 1) | (
@@ -54,12 +56,12 @@ def ytd_chain(ytd: str, month: str, label: str) -> Rule:
         pl.when(value.is_null() | current.is_null())
         .then(None)
         .when(first_report)
-        .then((value - current).abs() <= YTD_TOLERANCE_10K)
+        .then((value - current).abs().round(6) <= YTD_TOLERANCE_10K)
         .when(consecutive)
-        .then((value - previous - current).abs() <= YTD_TOLERANCE_10K)
+        .then((value - previous - current).abs().round(6) <= YTD_TOLERANCE_10K)
         # A month in between is missing: the total can only have grown by at least this month.
         .when(pl.col("_prev_period").is_not_null())
-        .then(value >= previous + current - YTD_TOLERANCE_10K)
+        .then((value - previous - current).round(6) >= -YTD_TOLERANCE_10K)
     )
     return Rule(
         f"{P}-YTD-CHAIN-{ytd.upper()}",

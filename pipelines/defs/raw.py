@@ -7,7 +7,7 @@ import duckdb
 
 from pipelines.config import FIRST_MONTH, Paths
 from pipelines.ingest.landing import scan
-from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month
+from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
 from schemas import SCHEMAS
 
 MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
@@ -60,6 +60,9 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(paths.warehouse)) as con:
             ensure_tables(con)
+            if kind == "registration":  # files that are no extract: reported once per run, here
+                for path in landing.not_extracts:
+                    context.log.warning(record_not_extract(con, path, paths.archive))
             # Months in order: the output year-to-date rule reads the month before.
             for key in sorted(context.partition_keys):
                 period = dt.datetime.strptime(key, "%Y-%m").date()

@@ -39,13 +39,14 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
             ) from None
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        utf8_failure = e.start
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
+        # The encoding that read further is the one the sender meant; its failure is the bad byte.
         raise FileRejected(
-            f"{file_name}: byte {e.start} cannot be decoded as UTF-8 nor as GB18030; "
+            f"{file_name}: byte {max(utf8_failure, e.start)} cannot be decoded as UTF-8 nor as GB18030; "
             "re-export the file as UTF-8 or GB18030"
         ) from None
 
