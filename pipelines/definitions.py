@@ -4,12 +4,11 @@ import dagster as dg
 
 from pipelines.defs.automation import build_attainment_schedule, build_landing_sensor
 from pipelines.defs.dbt import DBT_RESOURCE, warehouse_models
-from pipelines.defs.raw import MONTHLY, RAW_ASSETS
+from pipelines.defs.raw import RAW_ASSETS
 
 warehouse_job = dg.define_asset_job(
     name="warehouse_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=MONTHLY,
     description="Load the months' extracts, validate them, and rebuild the warehouse models.",
 )
 

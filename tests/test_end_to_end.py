@@ -1,0 +1,209 @@
+"""End to end: generated files -> Dagster job in-process -> DuckDB marts, checked against counts
+this test computes itself from the files (plain csv/Decimal arithmetic, not the product's code)."""
+
+import csv
+import io
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import run_warehouse
+from pipelines.config import Paths
+from pipelines.generate import generate
+
+REPO = Path(__file__).resolve().parents[1]
+THRESHOLDS = {  # the plan's tiers, written out here independently of seeds/tier_thresholds.csv
+    "output": (Decimal(100000), Decimal(50000), Decimal(10000)),  # 万元
+    "tax": (Decimal(100_000_000), Decimal(50_000_000), Decimal(10_000_000)),  # 元
+    "staff": (Decimal(1000), Decimal(500), Decimal(100)),  # 人
+}
+
+
+def build(tmp: Path, mess: float, enterprises: int, start: str, end: str, monkeypatch):
+    landing = tmp / "landing"
+    summary = generate(landing, enterprises=enterprises, start=start, end=end, seed=7, mess=mess)
+    for name, value in {
+        "PARKS_HOME": tmp,
+        "PARKS_LANDING": landing,
+        "PARKS_WAREHOUSE": tmp / "warehouse.duckdb",
+        "DAGSTER_HOME": tmp / "dagster",
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    paths = Paths.from_env()
+    assert run_warehouse(paths, log_level="WARNING"), "the Dagster job failed"
+    return paths, summary
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    data = path.read_bytes()
+    text = data.decode("utf-8-sig")  # clean files are UTF-8
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def month_files(landing: Path, kind: str) -> dict[str, Path]:
+    """Month (YYYYMM) -> the highest revision of that kind."""
+    best: dict[str, tuple[int, Path]] = {}
+    for p in landing.glob(f"{kind}_*.csv"):
+        parts = p.stem.split("_")
+        rev = int(parts[2][1:]) if len(parts) > 2 else 1
+        if parts[1] not in best or rev > best[parts[1]][0]:
+            best[parts[1]] = (rev, p)
+    return {m: p for m, (_, p) in best.items()}
+
+
+def expected_park_years(landing: Path) -> dict[tuple[str, int], dict[str, int]]:
+    with (REPO / "seeds" / "park_aliases.csv").open(encoding="utf-8") as f:
+        alias = {r["alias"]: r["park_code"] for r in csv.DictReader(f)}
+    park, industrial = {}, {}  # (uscc, year) -> (month, park) of the last registered month
+    present = defaultdict(set)  # (uscc, year) -> seen in any extract
+    for month, p in month_files(landing, "registration").items():
+        y, m = int(month[:4]), int(month[4:])
+        for r in read_rows(p):
+            key = (r["统一社会信用代码"], y)
+            present[key].add(m)
+            if key not in park or park[key][0] < m:
+                park[key] = (m, alias[r["所属园区"]])
+                industrial[key] = 6 <= int(r["行业代码"][:2]) <= 46
+    tax, staff, out_month, out_dec, rev_month, rev_dec = (defaultdict(Decimal) for _ in range(6))
+    staff_months = defaultdict(int)
+    for kind in ("tax", "employment", "output"):
+        for month, p in month_files(landing, kind).items():
+            y, m = int(month[:4]), int(month[4:])
+            for r in read_rows(p):
+                key = (r["统一社会信用代码"], y)
+                present[key].add(m)
+                if kind == "tax":
+                    tax[key] += Decimal(r["税收合计（元）"])
+                elif kind == "employment":
+                    staff[key] += Decimal(r["参保人数"])
+                    staff_months[key] += 1
+                else:
+                    gross, gross_ytd = (
+                        r["工业总产值_本月（万元）"],
+                        r["工业总产值_本年累计（万元）"],
+                    )
+                    out_month[key] += Decimal(gross or 0)
+                    rev_month[key] += Decimal(r["营业收入_本月（万元）"])
+                    if m == 12:
+                        out_dec[key] = Decimal(gross_ytd or 0)
+                        rev_dec[key] = Decimal(r["营业收入_本年累计（万元）"])
+    counts: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key in present:
+        if key not in park:
+            continue  # never in the register that year: no park
+        c = counts[(park[key][1], key[1])]
+        c["enterprises"] += 1
+        if industrial[key]:
+            output = out_dec[key] if key in out_dec else out_month[key]
+        else:
+            output = rev_dec[key] if key in rev_dec else rev_month[key]
+        average = staff[key] / staff_months[key] if staff_months[key] else None
+        for dim, value in (("output", output), ("tax", tax.get(key)), ("staff", average)):
+            for tier, bound in zip(("t1", "t2", "t3"), THRESHOLDS[dim], strict=True):
+                if value is not None and value >= bound:
+                    c[f"{dim}_{tier}"] += 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_path_factory.mktemp("clean")
+    paths, summary = build(
+        tmp, mess=0.0, enterprises=600, start="2019-10", end="2020-02", monkeypatch=mp
+    )
+    yield paths, summary
+    mp.undo()
+
+
+def marts_state(warehouse: Path) -> dict[str, list]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            t: con.execute(f"select * from {t} order by all").fetchall()
+            for t in (
+                "raw.tax",
+                "raw.registration",
+                "meta.loads",
+                "marts.fct_enterprise_year",
+                "marts.park_year_summary",
+            )
+        }
+
+
+def test_park_year_tier_counts_equal_counts_from_the_files(clean):
+    paths, _ = clean
+    expected = expected_park_years(paths.landing)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select park_code, year, enterprise_count, "
+            + ", ".join(f"{d}_{t}_or_above_count" for d in THRESHOLDS for t in ("t1", "t2", "t3"))
+            + " from marts.park_year_summary where enterprise_count > 0"
+        ).fetchall()
+        loads = con.execute(
+            "select count(*), sum(rows_rejected) from meta.loads where status = 'loaded'"
+        ).fetchall()
+    assert loads[0][1] == 0, "clean files must load without a single reject"
+    actual = {}
+    for park, year, n, *tiers in rows:
+        names = [f"{d}_{t}" for d in THRESHOLDS for t in ("t1", "t2", "t3")]
+        actual[(park, year)] = {
+            "enterprises": n,
+            **{k: v for k, v in zip(names, tiers, strict=True) if v},
+        }
+    assert actual == {k: dict(v) for k, v in expected.items()}
+    # The sample is big enough to reach the upper tiers somewhere.
+    assert sum(v.get("output_t3", 0) for v in actual.values()) > 0
+
+
+def test_running_again_on_the_same_files_changes_nothing(clean):
+    paths, _ = clean
+    before = marts_state(paths.warehouse)
+    assert run_warehouse(paths, log_level="WARNING")
+    assert marts_state(paths.warehouse) == before
+
+
+def test_messy_files_every_injected_error_is_set_aside_and_the_rest_loads(tmp_path, monkeypatch):
+    paths, summary = build(
+        tmp_path,
+        mess=0.03,
+        enterprises=300,
+        start="2019-11",
+        end="2020-02",
+        monkeypatch=monkeypatch,
+    )
+    assert summary.row_errors > 0 and summary.valid_variants > 0
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        loaded_files = {
+            r[0]
+            for r in con.execute(
+                "select file_name from meta.loads where status = 'loaded'"
+            ).fetchall()
+        }
+        rejected = {
+            (f, r)
+            for f, r in con.execute(
+                "select distinct file_name, row_number from meta.rejects"
+            ).fetchall()
+        }
+        balance = con.execute(
+            "select sum(rows_read), sum(rows_loaded), sum(rows_rejected) from meta.loads "
+            "where status = 'loaded'"
+        ).fetchall()[0]
+        superseded = con.execute(
+            "select count(*) from meta.loads where status = 'superseded'"
+        ).fetchall()
+    assert balance[0] == balance[1] + balance[2]
+    injected = {
+        (r["file"], r["line"])
+        for r in summary.errors.iter_rows(named=True)
+        if r["file"] in loaded_files
+    }
+    assert injected, "the generator injected no error into a loaded file"
+    missed = injected - rejected
+    assert not missed, f"injected errors that loaded: {sorted(missed)[:10]}"
+    # GB18030, XLSX, aliases, full-width text and lowercase codes are valid: nearly all rows load.
+    assert balance[1] / balance[0] > 0.9
+    assert superseded[0][0] == len(summary.revisions)
