@@ -7,7 +7,9 @@ import hashlib
 import io
 import re
 import unicodedata
+import zipfile
 from collections import Counter, defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -92,6 +94,107 @@ def load_kind(out: Path, kind: str) -> pl.DataFrame:
 
 def hundredths(col: str) -> pl.Expr:
     return (pl.col(col).cast(pl.Float64) * 100).round().cast(pl.Int64)
+
+
+STATUSES = {"存续", "在业", "迁出", "注销", "吊销"}
+BOARDS = {"主板", "中小板", "创业板", "科创板", "北交所", "新三板"}
+CATEGORIES = {"招商引资", "智能制造", "两化融合", "工业强基", "节能改造"}
+PARKS_NORMALIZED = {unicodedata.normalize("NFKC", p) for p in PARKS}
+
+
+def norm(value) -> str | None:
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def as_date(value: str) -> date:
+    if re.fullmatch(r"\d+(\.0)?", value):  # an Excel serial read as text
+        return date(1899, 12, 30) + timedelta(days=int(float(value)))
+    return date.fromisoformat(value[:10].replace("/", "-"))
+
+
+def month_end(yyyymm: str) -> date:
+    year, month = int(yyyymm[:4]), int(yyyymm[4:])
+    return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+
+
+def rule_failures(out: Path) -> set[tuple[str, int]]:
+    """Rows that break a rule of the data dictionary, checked independently of the generator.
+
+    Within a file a repeated key flags the later rows; year-to-date chains continue from the
+    last report of the year that passed (revisions are not needed: output is never revised).
+    """
+    failures: set[tuple[str, int]] = set()
+    ytd: dict[tuple[str, str], dict[str, float]] = {}
+    names = sorted(out.iterdir(), key=lambda p: (month_of_file(p.name), KINDS.index(FILE_NAME.match(p.name).group("kind")), p.name))  # fmt: skip
+    for path in names:
+        kind = FILE_NAME.match(path.name).group("kind")
+        month = month_of_file(path.name)
+        df = english(read_extract(path), kind)
+        seen: set[str] = set()
+        key = {"projects": "project_id", "carriers": "carrier_id"}.get(kind, "uscc")
+        for line, row in enumerate(df.iter_rows(named=True), start=2):
+            r = {k: norm(v) for k, v in row.items()}
+            bad = False
+            k = (r[key] or "").upper()
+            bad |= k in seen
+            seen.add(k)
+            if kind in ("registration", "tax", "employment", "output"):
+                bad |= uscc_problem(k) is not None
+            if "period" in r:
+                bad |= r["period"] is None or period_month(r["period"]) != month
+            if "park" in r:
+                bad |= r["park"] not in PARKS_NORMALIZED
+            if kind == "registration":
+                bad |= not r["enterprise_name"]
+                bad |= not re.fullmatch(r"\d{1,4}", r["industry_code"] or "x")
+                bad |= r["status"] not in STATUSES
+                bad |= as_date(r["established_on"]) > month_end(month)
+                bad |= float(r["registered_capital_10k"]) < 0
+                bad |= any(
+                    r[f] not in ("是", "否")
+                    for f in ("is_high_tech", "is_tech_sme", "is_tech_leader")
+                )
+                bad |= r["listing_board"] is not None and r["listing_board"] not in BOARDS
+            if kind == "tax":
+                parts = [
+                    float(r[c])
+                    for c in ("vat_yuan", "corporate_income_tax_yuan", "other_taxes_yuan")
+                ]
+                bad |= abs(float(r["total_tax_yuan"]) - sum(parts)) > 1
+            if kind == "employment":
+                bad |= float(r["insured_headcount"]) < 0 or float(r["insured_headcount"]) % 1 != 0
+            if kind == "output" and not bad:
+                previous = ytd.get((k, month[:4]), {})
+                chain = {}
+                for m, y in (("gross_output_month_10k", "gross_output_ytd_10k"), ("revenue_month_10k", "revenue_ytd_10k")):  # fmt: skip
+                    if r[m] is None:
+                        continue
+                    value, total = float(r[m]), float(r[y])
+                    bad |= value < 0 or abs(previous.get(y, 0.0) + value - total) > 0.1
+                    chain[y] = total
+                if not bad:
+                    ytd[(k, month[:4])] = chain
+            if kind == "projects":
+                bad |= (
+                    r["investor_uscc"] is not None
+                    and uscc_problem(r["investor_uscc"].upper()) is not None
+                )
+                bad |= not r["project_name"] or float(r["agreed_investment_100m"]) <= 0
+                bad |= as_date(r["signed_on"]) > month_end(month)
+                bad |= r["status"] not in {"签约", "在建", "投产", "终止"}
+                bad |= r["category"] is not None and r["category"] not in CATEGORIES
+            if kind == "carriers":
+                bad |= not r["carrier_name"] or r["carrier_type"] not in {
+                    "众创空间",
+                    "创业创新基地",
+                }
+                bad |= as_date(r["recognized_on"]) > month_end(month)
+            if bad:
+                failures.add((path.name, line))
+    return failures
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +395,13 @@ def test_seasonality_and_growth(clean):
     df = load_kind(out, "output").with_columns(hundredths("revenue_month_10k"))
     by_month = dict(df.group_by("file_month").agg(pl.col("revenue_month_10k").sum()).iter_rows())
     assert by_month["201802"] < by_month["201807"]  # winter is lower in Lhasa
-    assert by_month["201902"] > by_month["201802"]  # and the economy grows
+    # and enterprises grow: the typical February-to-February ratio is above 1
+    feb = df.filter(
+        pl.col("file_month").is_in(["201802", "201902"]), pl.col("revenue_month_10k") > 0
+    )
+    ratio = feb.pivot("file_month", index="uscc", values="revenue_month_10k").drop_nulls()
+    assert ratio.height > 200
+    assert (ratio["201902"] / ratio["201802"]).median() > 1.0
 
 
 def test_registers(clean):
@@ -350,16 +459,27 @@ def test_mess_file_level(messy):
     for path in xlsx:
         kind = FILE_NAME.match(path.name).group("kind")
         kinds.add(kind)
-        df = pl.read_excel(path, engine="calamine")
+        df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
         assert df.columns == list(HEADERS[kind])
+        assert df.height > 10
+        # codes typed as numbers (0610 becomes 610), dates as real dates (a date style)
+        with zipfile.ZipFile(path) as zf:
+            sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+        cells = re.findall(r'<c r="([A-Z]+)(\d+)"( s="1")?( t="inlineStr")?>', sheet)
+        typed = Counter(
+            (col, bool(style)) for col, row, style, text in cells if not text and row != "1"
+        )
         if kind == "registration":
-            assert df.schema["行业代码"] == pl.Int64 and df.schema["成立日期"] in (
-                pl.Date,
-                pl.Datetime,
+            assert typed[("D", False)] > 0.9 * df.height  # 行业代码 as numbers
+            assert typed[("F", True)] > 0.9 * df.height  # 成立日期 as dates
+            assert not df["行业代码"].str.starts_with("0").any()
+            established = pl.read_excel(path, engine="calamine")["成立日期"]
+            assert (
+                established.dtype in (pl.Date, pl.Datetime) or established.str.contains("-").all()
             )
         if "所属期" in df.columns:
-            assert df.schema["所属期"] == pl.Int64
-            assert df["所属期"].unique().to_list() == [int(month_of_file(path.name))]
+            assert typed[("B", False)] == df.height  # 所属期 as numbers
+            assert df["所属期"].unique().to_list() == [month_of_file(path.name)]
     assert "registration" in kinds
     revisions = [n for n in summary.files if "_v2." in n]
     assert revisions == summary.revisions and len(revisions) == summary.mess["revision_files"]
@@ -477,3 +597,14 @@ def test_progress_lines(tmp_path):
     assert lines[0] == "registration 2018-01 (1/2)"
     assert len(lines) == 2 * len(KINDS)
     assert lines[-1] == "carriers 2018-02 (2/2)"
+
+
+def test_clean_files_break_no_rule(clean):
+    out, _ = clean
+    assert rule_failures(out) == set()
+
+
+def test_messy_files_break_exactly_the_recorded_rows(messy):
+    out, summary = messy
+    recorded = set(summary.errors.select("file", "line").iter_rows())
+    assert rule_failures(out) == recorded

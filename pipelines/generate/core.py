@@ -126,7 +126,7 @@ def _revise(typed: pl.DataFrame, kind: str, rnd: random.Random) -> tuple[pl.Data
         schema={"_row": pl.Int64, "_r": pl.Float64},
     )
     frame = typed.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    frame = frame.join(plan, on="_row", how="left").sort("_row")
+    frame = frame.join(plan, on="_row", how="left", maintain_order="left")
     c, r = pl.col, pl.col("_r")
     hit = r.is_not_null()
     if kind == "tax":
@@ -180,7 +180,7 @@ def generate(
     say = progress or (lambda _line: None)
 
     pop = build_population(seed, enterprises, a_start, a_end)
-    model = MonthlyModel(pop, stream_key(seed, "monthly"), a_start)
+    model = MonthlyModel(pop, stream_key(seed, "monthly"), a_start, a_end)
     scale = register_scale(enterprises)
     projects = build_projects(seed, pop, a_start, a_end, scale)
     carriers = build_carriers(seed, a_start, a_end, scale)
@@ -227,6 +227,8 @@ def generate(
                 for t, v in (ecounts | vcounts).items():
                     counts[t] = counts.get(t, 0) + v
                 seen_errors[kind] |= set(ecounts)
+                if kind == "output":
+                    model.stop_output(dirty.filter(pl.col("_etype").is_not_null())["_idx"])
                 error_frames.append(
                     text.with_row_index("line", offset=2)
                     .filter(pl.col("_etype").is_not_null())

@@ -106,7 +106,7 @@ def inject_errors(
         schema={"_row": pl.Int64, "_etype": pl.String, "_er": pl.Float64},
     )
     frame = typed.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    frame = frame.join(plan, on="_row", how="left")
+    frame = frame.join(plan, on="_row", how="left", maintain_order="left")
     c, e, r = pl.col, pl.col("_etype"), pl.col("_er")
 
     def when(etype: str, value: pl.Expr, column: str) -> pl.Expr:
@@ -250,7 +250,7 @@ def apply_variants(
         schema={"_vrow": pl.Int64, "_vtype": pl.String, "_vr": pl.Float64},
     )
     frame = text.with_row_index("_vrow").with_columns(pl.col("_vrow").cast(pl.Int64))
-    frame = frame.join(plan, on="_vrow", how="left").sort("_vrow")
+    frame = frame.join(plan, on="_vrow", how="left", maintain_order="left")
     v, r, c = pl.col("_vtype"), pl.col("_vr"), pl.col
     changes: dict[str, pl.Expr] = {}
 
@@ -258,15 +258,25 @@ def apply_variants(
         current = changes.get(column, c(column))
         changes[column] = pl.when(cond).then(value).otherwise(current)
 
-    if "park" in text.columns:
+    if "park" in text.columns:  # another name of the same park, joined on (name, draw)
         alts = _park_alternatives()
-        expr = c("park")
-        for name, others in alts.items():
-            pick = pl.lit(pl.Series(others)).gather(
-                (r * len(others)).floor().cast(pl.UInt32).fill_null(0).clip(0, len(others) - 1)
+        table = pl.DataFrame(
+            [
+                (name, j, alt, len(others))
+                for name, others in alts.items()
+                for j, alt in enumerate(others)
+            ],
+            schema={"park": pl.String, "_j": pl.Int64, "_alias": pl.String, "_n": pl.Int64},
+            orient="row",
+        )
+        frame = (
+            frame.join(
+                table.select("park", "_n").unique(), on="park", how="left", maintain_order="left"
             )
-            expr = pl.when((v == "park_alias") & (c("park") == name)).then(pick).otherwise(expr)
-        changes["park"] = expr
+            .with_columns(_j=(r * c("_n")).floor().cast(pl.Int64))
+            .join(table.drop("_n"), on=["park", "_j"], how="left", maintain_order="left")
+        )
+        update("park", (v == "park_alias") & c("_alias").is_not_null(), c("_alias"))
     fields = FULLWIDTH_FIELDS[kind]
     for j, field in enumerate(fields):
         pick_j = (r * len(fields)).floor() == j
@@ -281,7 +291,9 @@ def apply_variants(
             pl.when(r < 0.5).then(pl.lit(" ")).otherwise(pl.lit("  ")), c(field), pl.lit(" ")
         )
         update(field, (v == "padded_spaces") & pick_j, spaced)
-    frame = frame.with_columns(**changes).drop("_vrow", "_vtype", "_vr")
+    frame = frame.with_columns(**changes).drop(
+        "_vrow", "_vtype", "_vr", "_n", "_j", "_alias", strict=False
+    )
     counts: dict[str, int] = {}
     for t in chosen:
         counts[t] = counts.get(t, 0) + 1

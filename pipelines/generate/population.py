@@ -14,7 +14,7 @@ import polars as pl
 from schemas.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
 
 from . import reference as ref
-from .rng import Draws, pick, pick_grouped
+from .rng import Draws, pick_grouped
 
 NEVER = 1_000_000  # a month index that never comes
 
@@ -54,80 +54,38 @@ def _date_expr(a: pl.Expr, day: pl.Expr) -> pl.Expr:
     return pl.date(year, month, day)
 
 
-_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
-_ORG_VALUE = {c: (int(c) if c.isdigit() else ord(c) - 55) for c in USCC_CHARSET}
+_CHARSET = pl.Series(list(USCC_CHARSET))
+# GB 11714 values of the USCC charset's characters, by index (letters by the full alphabet).
+_ORG_VALUE = pl.Series([int(c) if c.isdigit() else ord(c) - 55 for c in USCC_CHARSET])
+_X = USCC_CHARSET.index("X")
+_MA6 = [USCC_CHARSET.index(c) for c in "MA6"]
 
 
-def complete_uscc_expr(first16: pl.Expr) -> pl.Expr:
-    """Vectorized schemas.uscc.complete_uscc: append both check characters."""
+def uscc_from_parts(head: pl.Series, body: list[pl.Series]) -> pl.Series:
+    """USCCs from positions 1-8 (digits, as text) and 9-16 (charset indexes): both checks added.
 
-    def ch(i: int) -> pl.Expr:
-        return first16.str.slice(i, 1)
-
-    org_sum = pl.sum_horizontal(
-        ch(8 + k).replace_strict(_ORG_VALUE, return_dtype=pl.Int64) * w
-        for k, w in enumerate(ORG_WEIGHTS)
-    )
-    r = 11 - org_sum % 11
-    c17 = (
-        pl.when(r == 10)
-        .then(pl.lit("X"))
-        .when(r == 11)
-        .then(pl.lit("0"))
-        .otherwise(r.cast(pl.String))
-    )
+    Vectorized schemas.uscc.complete_uscc, computed on indexes rather than characters.
+    """
+    head_sum = {h: sum(USCC_WEIGHTS[k] * int(h[k]) for k in range(8)) for h in head.unique()}
+    frame = pl.DataFrame({"head": head, **{f"b{k}": b for k, b in enumerate(body)}})
+    b = [pl.col(f"b{k}") for k in range(8)]
+    org = pl.sum_horizontal(pl.lit(_ORG_VALUE).gather(b[k]) * w for k, w in enumerate(ORG_WEIGHTS))
+    r = 11 - org % 11
+    c17 = pl.when(r == 10).then(_X).when(r == 11).then(0).otherwise(r)
     total = (
-        pl.sum_horizontal(
-            ch(k).replace_strict(_VALUE, return_dtype=pl.Int64) * USCC_WEIGHTS[k] for k in range(16)
-        )
-        + c17.replace_strict(_VALUE, return_dtype=pl.Int64) * USCC_WEIGHTS[16]
+        pl.col("head").replace_strict(head_sum, return_dtype=pl.Int64)
+        + pl.sum_horizontal(b[k] * USCC_WEIGHTS[8 + k] for k in range(8))
+        + c17 * USCC_WEIGHTS[16]
     )
     r2 = 31 - total % 31
-    c18 = (
-        pl.when(r2 == 31)
-        .then(0)
-        .otherwise(r2)
-        .replace_strict(dict(enumerate(USCC_CHARSET)), return_dtype=pl.String)
-    )
-    return pl.concat_str(first16, c17, c18)
+    c18 = pl.when(r2 == 31).then(0).otherwise(r2)
+    chars = [pl.lit(_CHARSET).gather(x) for x in (*b, c17, c18)]
+    return frame.select(pl.concat_str(pl.col("head"), *chars)).to_series().rename("uscc")
 
 
-def random_bodies(draws: Draws, n: int, modern: pl.Series) -> pl.Series:
-    """USCC positions 9-16: 'MA6' + 5 characters for codes issued since 2015, else 8 digits."""
-    chars = []
-    for k in range(8):
-        u = draws.uniform(f"body{k}")
-        letter = pick(u, list(USCC_CHARSET))
-        digit = pick(u, list("0123456789"))
-        chars.append((letter, digit))
-    frame = pl.DataFrame(
-        {"modern": modern, **{f"l{k}": c[0] for k, c in enumerate(chars)}}
-        | {f"d{k}": c[1] for k, c in enumerate(chars)}
-    )
-    modern_body = pl.concat_str(pl.lit("MA6"), *[pl.col(f"l{k}") for k in range(3, 8)])
-    old_body = pl.concat_str(*[pl.col(f"d{k}") for k in range(8)])
-    return frame.select(pl.when(pl.col("modern")).then(modern_body).otherwise(old_body)).to_series()
-
-
-def _unique_strings(build, draws: Draws, n: int, name: str, max_rounds: int = 40) -> pl.Series:
-    """Build n strings with `build(draws)` and redraw duplicates until all are unique."""
-    values = build(draws)
-    for round_ in range(1, max_rounds + 1):
-        dup = pl.select(pl.int_range(n).over(values) > 0).to_series()
-        if not dup.any():
-            return values.rename(name)
-        fresh = build(draws.sub("redraw", round_))
-        values = pl.select(pl.when(dup).then(fresh).otherwise(values)).to_series()
-    dup = pl.select(pl.int_range(n).over(values)).to_series()
-    return (
-        pl.select(
-            pl.when(dup > 0)
-            .then(pl.concat_str(values, pl.lit("-"), dup.cast(pl.String)))
-            .otherwise(values)
-        )
-        .to_series()
-        .rename(name)
-    )
+def _duplicates(values: pl.Series) -> pl.Series:
+    """True for the second and later occurrences of a value."""
+    return ~values.is_first_distinct()
 
 
 def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFrame:
@@ -185,11 +143,30 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
         .otherwise(d.choice("other_region", ref.OTHER_REGIONS))
     ).to_series()
 
-    def build_uscc(dd: Draws) -> pl.Series:
-        body = random_bodies(dd.sub("uscc"), n, modern)
-        return pl.select(complete_uscc_expr(pl.concat_str(org_kind, region, body))).to_series()
-
-    uscc = _unique_strings(build_uscc, d, n, "uscc")
+    # positions 9-16: 'MA6' + 5 characters for codes issued since 2015, else 8 digits
+    body = []
+    for k in range(8):
+        u = d.uniform(f"body{k}")
+        modern_k = pl.lit(_MA6[k]) if k < 3 else (u * 31).floor()
+        body.append(
+            pl.select(
+                pl.when(modern)
+                .then(modern_k)
+                .otherwise((u * 10).floor())
+                .cast(pl.Int64)
+                .clip(0, 30)
+            ).to_series()
+        )
+    head = pl.select(pl.concat_str(org_kind, region)).to_series()
+    uscc = uscc_from_parts(head, body)
+    for round_ in range(1, 100):  # the rare collision: change the last body character
+        dup = _duplicates(uscc)
+        if not dup.any():
+            break
+        body[7] = pl.select(
+            pl.when(dup).then((body[7] + round_) % 31).otherwise(body[7])
+        ).to_series()
+        uscc = uscc_from_parts(head, body)
 
     def build_name(dd: Draws) -> pl.Series:
         prefix = dd.choice("prefix", ref.NAME_PREFIXES)
@@ -221,7 +198,21 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
             .otherwise(pl.concat_str(prefix, word, ind, suffix))
         ).to_series()
 
-    name = _unique_strings(build_name, d.sub("name"), n, "enterprise_name")
+    name = build_name(d.sub("name")).rename("enterprise_name")
+    places = "|".join(
+        ["城关区", "堆龙德庆区", "达孜区", "曲水县", "林周县", "西藏拉萨", "拉萨市", "西藏", "拉萨"]
+    )
+    for round_ in range(1, 100):  # a second word after the place makes a duplicate unique
+        dup = _duplicates(name)
+        if not dup.any():
+            break
+        word = d.sub("name_fix", round_).choice("word", ref.NAME_WORDS)
+        prefix = name.str.extract(f"^({places})", 1).fill_null("")
+        fixed = pl.select(
+            pl.concat_str(prefix, word, name.str.slice(prefix.str.len_chars()))
+        ).to_series()
+        name = pl.select(pl.when(dup).then(fixed).otherwise(name)).to_series()
+    name = name.rename("enterprise_name")
 
     # ---------- size: annual output (industrial) or revenue (others), 万元, 2018 level
     factor = division.replace_strict(_floats(ref.SIZE_FACTOR), default=0.5, return_dtype=pl.Float64)

@@ -1,9 +1,9 @@
-"""Counter-based random numbers as polars expressions.
+"""Seeded random numbers: named streams, vectorized draws, small Python-side draws.
 
-Every draw is a pure function of (seed, stream name, sub-keys, row index): a SplitMix64 hash
-of the counter. Nothing depends on the order in which draws are made, so adding a draw in one
-place never shifts the values drawn elsewhere, and the same arguments give the same files.
-polars integer arithmetic wraps on overflow, which is what the hash needs.
+Every draw comes from a stream whose key is a hash of (seed, names...): value i of a stream
+depends only on its key and i. Nothing depends on the order in which streams are drawn, so
+adding a draw in one place never shifts the values drawn elsewhere, and the same arguments
+give the same files. Vectorized uniforms come from Arrow's seeded generator.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import math
 import random
 
 import polars as pl
+import pyarrow.compute as pc
 
 _M64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
-_C1 = 0xBF58476D1CE4E5B9
-_C2 = 0x94D049BB133111EB
+_TINY = 2.0**-53
 
 
 def _mix(z: int) -> int:
-    z = (z + _GOLDEN) & _M64
-    z = ((z ^ (z >> 30)) * _C1) & _M64
-    z = ((z ^ (z >> 27)) * _C2) & _M64
+    """SplitMix64 finalizer."""
+    z = (z + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
     return z ^ (z >> 31)
 
 
@@ -39,19 +39,6 @@ def stream_key(seed: int, *parts: object) -> int:
     return z
 
 
-def _u64(v: int) -> pl.Expr:
-    return pl.lit(v, dtype=pl.UInt64)
-
-
-def uniform_expr(key: int, index: pl.Expr) -> pl.Expr:
-    """Uniform in (0, 1) for each value of `index` (a non-negative integer expression)."""
-    z = index.cast(pl.UInt64) * _u64(_GOLDEN) + _u64(key)
-    z = z.xor(z // _u64(1 << 30)) * _u64(_C1)
-    z = z.xor(z // _u64(1 << 27)) * _u64(_C2)
-    z = z.xor(z // _u64(1 << 31))
-    return ((z // _u64(1 << 11)).cast(pl.Float64) + 0.5) * (2.0**-53)
-
-
 class Draws:
     """Vectorized draws of length n for one key; each method takes a sub-stream name."""
 
@@ -62,21 +49,24 @@ class Draws:
     def sub(self, *parts: object) -> Draws:
         return Draws(stream_key(self.key, *parts), self.n)
 
-    def _idx(self) -> pl.Expr:
-        return pl.int_range(self.n, dtype=pl.UInt64)
+    def _uniform(self, *parts: object) -> pl.Series:
+        """Uniform in (0, 1): Arrow draws in [0, 1), zero moved up to the smallest step."""
+        values = pc.random(self.n, initializer=stream_key(self.key, *parts))
+        return pl.from_arrow(values).clip(_TINY, 1.0)  # type: ignore[union-attr]
 
     def uniform(self, name: str) -> pl.Series:
-        return pl.select(uniform_expr(stream_key(self.key, name), self._idx())).to_series()
+        return self._uniform(name)
 
     def normal(self, name: str) -> pl.Series:
-        u1 = uniform_expr(stream_key(self.key, name, 1), self._idx())
-        u2 = uniform_expr(stream_key(self.key, name, 2), self._idx())
+        u1, u2 = self._uniform(name, 1), self._uniform(name, 2)
         return pl.select((-2.0 * u1.log()).sqrt() * (2.0 * math.pi * u2).cos()).to_series()
 
     def integers(self, name: str, low: int, high: int) -> pl.Series:
         """Integers in [low, high)."""
-        u = uniform_expr(stream_key(self.key, name), self._idx())
-        return pl.select((u * (high - low)).floor().cast(pl.Int64) + low).to_series()
+        u = self._uniform(name)
+        return pl.select(
+            (u * (high - low)).floor().cast(pl.Int64).clip(0, high - low - 1) + low
+        ).to_series()
 
     def choice(self, name: str, values: list, weights: list[float] | None = None) -> pl.Series:
         return pick(self.uniform(name), values, weights)
