@@ -80,7 +80,7 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
         return False
     _progress(
         f"loading {len(months)} months ({months[0]} to {months[-1]}) from {paths.landing} "
-        f"into {paths.warehouse}"
+        f"into {paths.build}"
     )
     from pipelines.definitions import defs
 
@@ -107,7 +107,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"FAILED after {elapsed:.0f} s; see the messages above (and the run in the Dagster UI)"
         )
         return 1
-    _progress(f"warehouse built in {elapsed:.0f} s: {paths.warehouse}")
+    _progress(
+        f"warehouse built and published in {elapsed:.0f} s: {paths.warehouse} (read-only for analysts)"
+    )
     return 0
 
 
@@ -204,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="load every month in the landing folder and build the warehouse")
     r.add_argument("--landing", help="landing folder (default $PARKS_LANDING or data/landing)")
     r.add_argument(
-        "--warehouse", help="DuckDB file (default $PARKS_WAREHOUSE or data/warehouse.duckdb)"
+        "--warehouse",
+        help="published DuckDB file (default $PARKS_WAREHOUSE or data/warehouse.duckdb); "
+        "the build happens in build/ beside it",
     )
     r.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     r.set_defaults(func=cmd_run)

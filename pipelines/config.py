@@ -16,16 +16,20 @@ FIRST_MONTH = "2018-01"
 class Paths:
     home: Path  # PARKS_HOME: the data folder (default ./data)
     landing: Path  # PARKS_LANDING: where the bureau drops extracts
-    warehouse: Path  # PARKS_WAREHOUSE: the DuckDB file (dbt's profiles.yml reads the same variable)
+    warehouse: Path  # PARKS_WAREHOUSE: the published DuckDB file that analysts open (read-only)
+    build: Path  # PARKS_BUILD_WAREHOUSE: the file the pipeline writes (dbt's profiles.yml reads it)
     archive: Path  # every received file, by sha256
 
     @classmethod
     def from_env(cls) -> Paths:
         home = Path(os.environ.get("PARKS_HOME", REPO_ROOT / "data")).resolve()
+        warehouse = Path(os.environ.get("PARKS_WAREHOUSE", home / "warehouse.duckdb")).resolve()
+        build = os.environ.get("PARKS_BUILD_WAREHOUSE", warehouse.parent / "build" / warehouse.name)
         return cls(
             home=home,
             landing=Path(os.environ.get("PARKS_LANDING", home / "landing")).resolve(),
-            warehouse=Path(os.environ.get("PARKS_WAREHOUSE", home / "warehouse.duckdb")).resolve(),
+            warehouse=warehouse,
+            build=Path(build).resolve(),
             archive=Path(os.environ.get("PARKS_ARCHIVE", home / "archive")).resolve(),
         )
 
@@ -34,4 +38,5 @@ class Paths:
         os.environ["PARKS_HOME"] = str(self.home)
         os.environ["PARKS_LANDING"] = str(self.landing)
         os.environ["PARKS_WAREHOUSE"] = str(self.warehouse)
+        os.environ["PARKS_BUILD_WAREHOUSE"] = str(self.build)
         os.environ["PARKS_ARCHIVE"] = str(self.archive)

@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs.automation import build_attainment_schedule, build_landing_sensor
 from pipelines.defs.dbt import DBT_RESOURCE, warehouse_models
+from pipelines.defs.publish import published_warehouse
 from pipelines.defs.raw import RAW_ASSETS
 
 warehouse_job = dg.define_asset_job(
@@ -14,12 +15,12 @@ warehouse_job = dg.define_asset_job(
 
 marts_job = dg.define_asset_job(
     name="marts_job",
-    selection=dg.AssetSelection.assets(warehouse_models),
-    description="Rebuild the dbt models (tiers, summaries, attainment) from what is loaded.",
+    selection=dg.AssetSelection.assets(warehouse_models, published_warehouse),
+    description="Rebuild the dbt models (tiers, summaries, attainment) and publish them.",
 )
 
 defs = dg.Definitions(
-    assets=[*RAW_ASSETS, warehouse_models],
+    assets=[*RAW_ASSETS, warehouse_models, published_warehouse],
     jobs=[warehouse_job, marts_job],
     sensors=[build_landing_sensor(warehouse_job)],
     schedules=[build_attainment_schedule(marts_job)],

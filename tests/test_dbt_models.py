@@ -247,7 +247,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     env = {
         **os.environ,
-        "PARKS_WAREHOUSE": str(path),
+        "PARKS_BUILD_WAREHOUSE": str(path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
     }

@@ -57,8 +57,8 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         paths = Paths.from_env()
         landing = scan(paths.landing)
         outcomes = []
-        paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(paths.warehouse)) as con:
+        paths.build.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(paths.build)) as con:
             ensure_tables(con)
             if kind == "registration":  # files that are no extract: reported once per run, here
                 for path in landing.not_extracts:

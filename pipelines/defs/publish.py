@@ -1,0 +1,29 @@
+"""The last asset: publish the analysts' warehouse once the dbt models and their tests passed."""
+
+import dagster as dg
+
+from pipelines.config import Paths
+from pipelines.defs.dbt import warehouse_models
+from pipelines.defs.raw import WAREHOUSE_POOL
+from pipelines.publish import publish
+
+
+@dg.asset(
+    key=["published_warehouse"],
+    group_name="publish",
+    deps=[warehouse_models],
+    pool=WAREHOUSE_POOL,
+    kinds={"duckdb"},
+    description="分析人员使用的只读仓库文件(原子替换发布) / the analysts' read-only warehouse, "
+    "replaced atomically after every blocking check passed",
+)
+def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    paths = Paths.from_env()
+    counts = publish(paths.build, paths.warehouse)
+    context.log.info(f"published {paths.warehouse}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(paths.warehouse)),
+            "mart_rows": dg.MetadataValue.json(counts),
+        }
+    )

@@ -1,0 +1,56 @@
+"""Publication: the analysts' warehouse is replaced atomically by a checked copy of the build.
+
+Analysts open the published file read-only. The pipeline never writes it: it writes the build
+file, and only after every blocking check passed does it checkpoint the build (no pending WAL),
+copy it beside the published file, check the copy opens, and `os.replace` it into place. A reader
+holding the old file keeps reading the old state; new connections see the new one; a failed run
+leaves the last publication untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+
+class PublicationError(RuntimeError):
+    pass
+
+
+def publish(build: Path, published: Path) -> dict[str, int]:
+    """Publish the build file; returns row counts of the marts it published."""
+    with duckdb.connect(str(build)) as con:
+        con.execute("checkpoint")
+    wal = build.with_name(build.name + ".wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise PublicationError(f"{wal} still holds changes after CHECKPOINT; not publishing")
+    published.parent.mkdir(parents=True, exist_ok=True)
+    staging = published.with_name(f".{published.name}.publishing")
+    shutil.copyfile(build, staging)
+    with open(staging, "rb+") as f:
+        os.fsync(f.fileno())
+    try:
+        with duckdb.connect(str(staging), read_only=True) as con:
+            tables = con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+            counts = {
+                t: con.execute(f'select count(*) from marts."{t}"').fetchall()[0][0]
+                for (t,) in tables
+            }
+    except duckdb.Error as e:
+        staging.unlink(missing_ok=True)
+        raise PublicationError(f"the copy of {build} does not open ({e}); not publishing") from e
+    if not counts:
+        staging.unlink(missing_ok=True)
+        raise PublicationError(f"{build} has no marts; run the dbt models before publishing")
+    os.replace(staging, published)
+    directory = os.open(published.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+    return counts
