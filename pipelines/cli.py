@@ -134,7 +134,7 @@ def print_frame(frame) -> None:
         tbl_width_chars=200,
         tbl_hide_dataframe_shape=True,
         tbl_hide_column_data_types=True,
-        thousands_separator=True,
+        thousands_separator=False,
     ):
         print(frame)
 
