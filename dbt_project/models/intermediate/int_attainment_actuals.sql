@@ -1,0 +1,339 @@
+-- The actual of every plan metric for every park (and CITY) and every year a source covers
+-- (int_attainment_coverage): one row per park_code, year and metric. Definitions follow
+-- metric_catalog.actual_definition_*:
+--
+--   projects_*        projects of the park signed in the year (signed_on), agreed investment in
+--                     the band (int_plan_metric_bands), status not 终止 — in the latest snapshot
+--                     of the projects register (the register's current state).
+--   tech_leaders, high_tech, tech_smes, listed
+--                     enterprises of the park in the year's last loaded register snapshot,
+--                     status 存续 or 在业, flagged 科技型领军企业 / 高新技术企业 / 科技型中小企业,
+--                     or with a 上市板块.
+--   output_*, tax_*, staff_*
+--                     enterprise-years of the park (fct_enterprise_year: the park of the last
+--                     registered month of the year) whose tier_output_basis_10k (万元) /
+--                     annual_tax_yuan (元) / avg_headcount (人) is in the band.
+--   employment        sum of avg_headcount of the park's enterprise-years.
+--   above_scale       enterprise-years with is_above_scale.
+--   industrial_output, industrial_value_added
+--                     sum of annual_output_10k / annual_value_added_10k, in 亿元 (万元 / 10000).
+--   carriers, maker_spaces, innovation_bases
+--                     carriers of the park (of that type) recognized from January 1 of the
+--                     plan's first year to December 31 of the year, in the latest snapshot of
+--                     the carriers register (cumulative).
+--   value_added_growth (CITY only)
+--                     growth of industrial value added over the previous year, %, on the same
+--                     months: the year's months loaded in the output extract against the previous
+--                     year's months up to the same month (so a year in progress is compared
+--                     year-to-date with year-to-date). Null without the previous year loaded up
+--                     to that month, or when its value added is zero.
+--
+-- CITY: the same definitions over all parks (the sum of the park actuals; enterprise-years
+-- without a park are in no park and not in CITY). A park or CITY actual is 0 when its source
+-- covers the year and nothing qualifies, and null when the source has no data for the year.
+{%- set stock_flags = [
+    ('tech_leaders', 'is_tech_leader'),
+    ('high_tech', 'is_high_tech'),
+    ('tech_smes', 'is_tech_sme'),
+    ('listed', "nullif(trim(listing_board), '') is not null"),
+] %}
+{%- set enterprise_measures = [
+    ('output', 'tier_output_basis_10k'),
+    ('tax', 'annual_tax_yuan'),
+    ('staff', 'avg_headcount'),
+] %}
+{%- set carrier_types = [
+    ('carriers', none),
+    ('maker_spaces', '众创空间'),
+    ('innovation_bases', '创业创新基地'),
+] %}
+
+with coverage as (
+    select * from {{ ref('int_attainment_coverage') }}
+),
+
+bands as (
+    select * from {{ ref('int_plan_metric_bands') }}
+),
+
+parks as (
+    select park_code from {{ ref('dim_park') }}
+),
+
+plan_start as (
+    select make_date(min(year), 1, 1) as plan_start_date from {{ ref('plan_targets') }}
+),
+
+metrics as (
+    select
+        metric,
+        case
+            when starts_with(metric, 'projects_') then 'projects'
+            when metric in ('tech_leaders', 'high_tech', 'tech_smes', 'listed') then 'registration'
+            when metric in ('carriers', 'maker_spaces', 'innovation_bases') then 'carriers'
+            else 'enterprise_year'
+        end as source
+    from {{ ref('metric_catalog') }}
+    -- a growth rate does not add up over parks: computed for CITY only, below
+    where metric <> 'value_added_growth'
+),
+
+enterprise_years as (
+    select * from {{ ref('fct_enterprise_year') }}
+    where park_code is not null
+),
+
+---------- enterprise-year metrics
+enterprise_measures as (
+    {%- for series, column in enterprise_measures %}
+    select
+        park_code,
+        year,
+        '{{ series }}' as series,
+        cast({{ column }} as decimal(28, 6)) as measure
+    from enterprise_years
+    where {{ column }} is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+enterprise_banded as (
+    select
+        enterprise_measures.park_code,
+        enterprise_measures.year,
+        bands.metric,
+        cast(count(*) as decimal(28, 6)) as value
+    from enterprise_measures
+    inner join bands
+        on bands.series = enterprise_measures.series
+        and enterprise_measures.measure >= bands.lower_bound
+        and (bands.upper_bound is null or enterprise_measures.measure < bands.upper_bound)
+    group by all
+),
+
+enterprise_totals as (
+    select
+        park_code,
+        year,
+        cast(count(*) filter (where is_above_scale) as decimal(28, 6))  as above_scale,
+        cast(sum(avg_headcount) as decimal(28, 6))                      as employment,
+        cast(sum(annual_output_10k) * 0.0001 as decimal(28, 6))         as industrial_output,
+        cast(sum(annual_value_added_10k) * 0.0001 as decimal(28, 6))    as industrial_value_added
+    from enterprise_years
+    group by park_code, year
+),
+
+enterprise_totals_long as (
+    {%- for metric in ['above_scale', 'employment', 'industrial_output', 'industrial_value_added'] %}
+    select park_code, year, '{{ metric }}' as metric, {{ metric }} as value
+    from enterprise_totals
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+---------- year-end stocks (register)
+year_end_register as (
+    select registration.*
+    from {{ ref('stg_raw__registration') }} as registration
+    inner join coverage
+        on coverage.source = 'registration'
+        and coverage.year = registration.year
+        and coverage.as_of_period = registration.period
+    where registration.status in ('存续', '在业')
+),
+
+stocks as (
+    {%- for metric, predicate in stock_flags %}
+    select
+        park_code,
+        year,
+        '{{ metric }}' as metric,
+        cast(count(*) as decimal(28, 6)) as value
+    from year_end_register
+    where coalesce({{ predicate }}, false)
+    group by park_code, year
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+---------- projects (latest snapshot of the register)
+latest_projects as (
+    select *
+    from {{ ref('stg_raw__projects') }}
+    qualify period = max(period) over ()
+),
+
+projects as (
+    select
+        latest_projects.park_code,
+        cast(year(latest_projects.signed_on) as integer) as year,
+        bands.metric,
+        cast(count(*) as decimal(28, 6)) as value
+    from latest_projects
+    inner join bands
+        on bands.series = 'projects'
+        and latest_projects.agreed_investment_100m >= bands.lower_bound
+        and (bands.upper_bound is null or latest_projects.agreed_investment_100m < bands.upper_bound)
+    where latest_projects.status <> '终止'
+    group by all
+),
+
+---------- carriers (latest snapshot of the register, cumulative from the plan's start)
+latest_carriers as (
+    select *
+    from {{ ref('stg_raw__carriers') }}
+    qualify period = max(period) over ()
+),
+
+carriers as (
+    {%- for metric, carrier_type in carrier_types %}
+    select
+        latest_carriers.park_code,
+        coverage.year,
+        '{{ metric }}' as metric,
+        cast(count(*) as decimal(28, 6)) as value
+    from latest_carriers
+    cross join plan_start
+    inner join coverage
+        on coverage.source = 'carriers'
+        and latest_carriers.recognized_on >= plan_start.plan_start_date
+        and latest_carriers.recognized_on <= make_date(coverage.year, 12, 31)
+    {%- if carrier_type is not none %}
+    where latest_carriers.carrier_type = '{{ carrier_type }}'
+    {%- endif %}
+    group by latest_carriers.park_code, coverage.year
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+values_found as (
+    select * from enterprise_banded
+    union all
+    select * from enterprise_totals_long
+    union all
+    select * from stocks
+    union all
+    select * from projects
+    union all
+    select * from carriers
+),
+
+---------- every park x covered year x metric; 0 where covered and nothing qualifies
+park_actuals as (
+    select
+        parks.park_code,
+        coverage.year,
+        metrics.metric,
+        metrics.source,
+        coalesce(values_found.value, 0)  as actual,
+        coverage.as_of_period,
+        coverage.is_final
+    from parks
+    cross join metrics
+    inner join coverage
+        on coverage.source = metrics.source
+    left join values_found
+        on values_found.park_code = parks.park_code
+        and values_found.year = coverage.year
+        and values_found.metric = metrics.metric
+),
+
+city_actuals as (
+    select
+        'CITY'              as park_code,
+        year,
+        metric,
+        source,
+        sum(actual)         as actual,
+        max(as_of_period)   as as_of_period,
+        bool_and(is_final)  as is_final
+    from park_actuals
+    group by year, metric, source
+),
+
+---------- value added growth (CITY), same months of the two years
+value_added_months as (
+    select
+        months.year,
+        months.month,
+        sum(months.value_added_month_10k) as value_added_10k
+    from {{ ref('fct_enterprise_month') }} as months
+    inner join enterprise_years
+        on enterprise_years.uscc = months.uscc
+        and enterprise_years.year = months.year
+    group by months.year, months.month
+),
+
+output_loaded as (
+    select
+        year,
+        max(month) as last_month
+    from {{ ref('fct_enterprise_month') }}
+    where has_output
+    group by year
+),
+
+growth as (
+    -- the previous year counts only when it is loaded at least up to the same month
+    select
+        current_year.year,
+        sum(months.value_added_10k) filter (where months.year = current_year.year)
+                                                                           as value_added_10k,
+        case when previous_year.last_month >= current_year.last_month then
+            sum(months.value_added_10k) filter (where months.year = current_year.year - 1)
+        end                                                                as previous_value_added_10k
+    from output_loaded as current_year
+    left join output_loaded as previous_year
+        on previous_year.year = current_year.year - 1
+    left join value_added_months as months
+        on months.year in (current_year.year, current_year.year - 1)
+        and months.month <= current_year.last_month
+    group by current_year.year, current_year.last_month, previous_year.last_month
+),
+
+city_growth as (
+    select
+        'CITY'                              as park_code,
+        coverage.year,
+        'value_added_growth'                as metric,
+        'enterprise_year'                   as source,
+        cast(round(
+            (growth.value_added_10k - growth.previous_value_added_10k) * 100
+            / nullif(growth.previous_value_added_10k, 0), 6
+        ) as decimal(28, 6))                as actual,
+        coverage.as_of_period,
+        coverage.is_final and coalesce(previous_coverage.is_final, false) as is_final
+    from coverage
+    left join growth
+        on growth.year = coverage.year
+    left join coverage as previous_coverage
+        on previous_coverage.source = 'enterprise_year'
+        and previous_coverage.year = coverage.year - 1
+    where coverage.source = 'enterprise_year'
+),
+
+unioned as (
+    select * from park_actuals
+    union all by name
+    select * from city_actuals
+    union all by name
+    select * from city_growth
+)
+
+select
+    park_code,
+    year,
+    metric,
+    source,
+    cast(actual as decimal(28, 6))  as actual,
+    as_of_period,
+    is_final
+from unioned
