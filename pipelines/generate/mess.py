@@ -93,7 +93,7 @@ def inject_errors(
     types = ROW_ERRORS[kind]
     n_err = min(n, binomial(rnd, n, rate) + len(force))
     rows = sorted(rnd.sample(range(n), n_err)) if n_err else []
-    planned = list(force) + [rnd.choice(types) for _ in range(n_err - len(force))]
+    planned = (list(force) + [rnd.choice(types) for _ in range(n_err)])[:n_err]
     rnd.shuffle(planned)
     if kind == "projects":  # a wrong check character needs an investor code to break
         has_investor = typed["investor_uscc"].is_not_null().to_list()

@@ -20,10 +20,10 @@ NEVER = 1_000_000  # a month index that never comes
 
 # Size calibration (annual output or revenue in 万元 at the 2018 level): a Pareto tail
 # x_min * U^(-1/alpha) blurred by a lognormal body, times a division factor.
-SIZE_X_MIN = 45.0
+SIZE_X_MIN = 47.0
 SIZE_ALPHA = 0.88
 SIZE_SIGMA = 0.6
-SIZE_CAP = 3_000_000.0  # 300亿元
+SIZE_CAP = 1_200_000.0  # 120亿元: sizes saturate smoothly towards it (x / (1 + x / cap))
 SHELL_SHARE = 0.05  # registered, nearly no business
 TAX_SCALE = 1.5
 TAX_SIGMA = 0.6
@@ -132,8 +132,8 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
     org_kind = pl.select(
         pl.when(farm & (u_kind < 0.4))
         .then(pl.lit("93"))
-        .when(~farm & (u_kind < 0.03))
-        .then(pl.lit("92"))
+        .when(division.is_in(["52", "62", "80", "24", "19", "51"]) & (u_kind < 0.12))
+        .then(pl.lit("92"))  # individual businesses: shops, tea houses, crafts
         .otherwise(pl.lit("91"))
     ).to_series()
     own_region = park.replace_strict(ref.PARK_REGION, return_dtype=pl.String)
@@ -180,13 +180,13 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
         )
         suffix = dd.choice("suffix", ref.NAME_SUFFIXES)
         style = dd.uniform("style")
-        district = dd.choice("district", ["城关区", "堆龙德庆区", "达孜区", "曲水县", "林周县"])
+        district = park.replace_strict(ref.PARK_DISTRICT, return_dtype=pl.String)
         shop = dd.choice("shop", ["商行", "经营部", "店", "门市部"])
         word = pl.when(two).then(pl.concat_str(w1, w2)).otherwise(w1)
         frame = pl.DataFrame({"org_kind": org_kind})
         return frame.select(
             pl.when(pl.col("org_kind") == "93")
-            .then(pl.concat_str(pl.lit("林周县"), word, ind, pl.lit("农牧民专业合作社")))
+            .then(pl.concat_str(district, word, ind, pl.lit("农牧民专业合作社")))
             .when(pl.col("org_kind") == "92")
             .then(pl.concat_str(district, word, ind, shop))
             .when(style < 0.02)
@@ -200,7 +200,7 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
 
     name = build_name(d.sub("name")).rename("enterprise_name")
     places = "|".join(
-        ["城关区", "堆龙德庆区", "达孜区", "曲水县", "林周县", "西藏拉萨", "拉萨市", "西藏", "拉萨"]
+        sorted({*ref.PARK_DISTRICT.values(), *ref.NAME_PREFIXES}, key=len, reverse=True)
     )
     for round_ in range(1, 100):  # a second word after the place makes a duplicate unique
         dup = _duplicates(name)
@@ -218,16 +218,13 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
     factor = division.replace_strict(_floats(ref.SIZE_FACTOR), default=0.5, return_dtype=pl.Float64)
     tail = (-(d.uniform("size_tail").log()) / SIZE_ALPHA).rename("tail")
     shell = d.uniform("shell") < SHELL_SHARE
+    raw = (
+        SIZE_X_MIN * (tail + SIZE_SIGMA * d.normal("size_body") - SIZE_SIGMA**2 / 2).exp() * factor
+    )
     size = pl.select(
         pl.when(shell)
         .then(0.5 + d.uniform("shell_size") * 4)
-        .otherwise(
-            (
-                SIZE_X_MIN
-                * (tail + SIZE_SIGMA * d.normal("size_body") - SIZE_SIGMA**2 / 2).exp()
-                * factor
-            ).clip(0.5, SIZE_CAP)
-        )
+        .otherwise((raw / (1 + raw / SIZE_CAP)).clip(0.5, None))
     ).to_series()
     growth = pl.select((0.09 + 0.12 * d.normal("growth")).clip(-0.3, 0.6)).to_series()
     rate = division.replace_strict(

@@ -182,6 +182,12 @@ PARK_REGION: dict[str, str] = {
     "DL": "540103", "QS": "540124", "CG": "540102", "MZGK": "540127", "LZ": "540121",
     "DX": "540122", "NM": "540123",
 }  # fmt: skip
+# District or county an individual business or cooperative is named after.
+PARK_DISTRICT: dict[str, str] = {
+    "JKQ": "堆龙德庆区", "LWXQ": "堆龙德庆区", "CJL": "城关区", "KGXQ": "拉萨市", "DZ": "达孜区",
+    "DL": "堆龙德庆区", "QS": "曲水县", "CG": "城关区", "MZGK": "墨竹工卡县", "LZ": "林周县",
+    "DX": "当雄县", "NM": "尼木县",
+}  # fmt: skip
 OTHER_REGIONS = ["540100", "540000", "540100", "540191"]
 EXTERNAL_REGIONS = ["110000", "110108", "320000", "320100", "310115", "440300", "510100"]
 

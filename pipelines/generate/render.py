@@ -270,4 +270,5 @@ def write_xlsx(text: pl.DataFrame, kind: str, path: Path) -> None:
 def _zip_info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = 1  # fast (a million-row sheet in seconds); public from Python 3.13
     return info
