@@ -6,7 +6,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -36,10 +36,15 @@ FILE_NAME = re.compile(r"^(?P<kind>[a-z]+)_(?P<yyyymm>\d{6})(?:_v(?P<rev>\d+))?\
 class GenerationSummary:
     """What a run wrote.
 
-    `mess` counts what was injected: file-level kinds (FILE_MESS), row errors (ROW_ERRORS, one
-    per offending row; a duplicate counts its extra row) and valid variants (VALID_VARIANTS,
-    which a loader must accept). `errors` lists every injected row error: file, line (the
-    header is line 1), kind, type, column (Chinese header).
+    files: names written, in order (`_v2` revisions right after their v1).
+    rows: data rows written per kind, over all files (revisions and injected duplicates included).
+    mess: counts per mess type, every type present (0 when none), in this order:
+      FILE_MESS: gb18030_files, crlf_files, xlsx_files, revision_files, revised_rows;
+      ROW_ERRORS (rows that break a rule; a duplicate counts its extra row);
+      VALID_VARIANTS (untidy but valid after NFKC/trim/upper: a loader must accept them).
+    errors: one row per injected row error: file, line (the header is line 1), kind, type,
+      column (the Chinese header the rule is about). Exactly these rows break a rule.
+    revisions: the `_v2` file names.
     """
 
     out: Path
@@ -58,11 +63,28 @@ class GenerationSummary:
 
     @property
     def row_errors(self) -> int:
-        return sum(self.mess.get(t, 0) for t in ROW_ERRORS)
+        return sum(self.mess[t] for t in ROW_ERRORS)
 
     @property
     def valid_variants(self) -> int:
-        return sum(self.mess.get(t, 0) for t in VALID_VARIANTS)
+        return sum(self.mess[t] for t in VALID_VARIANTS)
+
+    def describe(self) -> str:
+        """A few lines for a terminal."""
+        total = sum(self.rows.values())
+        lines = [
+            f"{self.files_written} files, {total:,} rows ({self.enterprises:,} enterprises x "
+            f"{self.months} months) in {self.elapsed:.1f} s -> {self.out}",
+            "rows: " + ", ".join(f"{k} {v:,}" for k, v in self.rows.items()),
+        ]
+        if any(self.mess.values()):
+            for title, types in (
+                ("files", FILE_MESS),
+                (f"row errors ({self.row_errors:,})", ROW_ERRORS),
+                (f"valid variants ({self.valid_variants:,})", VALID_VARIANTS),
+            ):
+                lines.append(f"{title}: " + ", ".join(f"{t} {self.mess[t]:,}" for t in types))
+        return "\n".join(lines)
 
 
 def parse_month(text: str) -> int:
@@ -150,6 +172,51 @@ def _revise(typed: pl.DataFrame, kind: str, rnd: random.Random) -> tuple[pl.Data
     return frame.drop("_row", "_r"), k
 
 
+def _style(plan: _FilePlan, seed: int, kind: str, a: int, counts: dict[str, int]) -> FileStyle:
+    """How one file is written: its own formats, then the file-level mess planned for it."""
+    style = _baseline_style(seed, kind, a)
+    target = (kind, a)
+    if target in plan.xlsx:
+        counts["xlsx_files"] += 1
+        return FileStyle(period_format="compact", date_format="dash", xlsx=True)
+    if target in plan.gb18030:
+        counts["gb18030_files"] += 1
+        style = replace(style, encoding="gb18030")
+    if target in plan.crlf:
+        counts["crlf_files"] += 1
+        style = replace(style, line_terminator="\r\n")
+    return style
+
+
+def _make_messy(
+    typed: pl.DataFrame,
+    kind: str,
+    a: int,
+    style: FileStyle,
+    rnd: random.Random,
+    rate: float,
+    force: list[str],
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Text of one file with row errors and valid variants; counts per type."""
+    dirty, errors = mess_mod.inject_errors(typed, kind, a, rnd, rate, force)
+    text = to_text(dirty, kind, style)
+    text, variants = mess_mod.apply_variants(text, kind, rnd, rate)
+    return text, errors | variants
+
+
+def _error_lines(text: pl.DataFrame, name: str, kind: str) -> pl.DataFrame:
+    return (
+        text.with_row_index("line", offset=2)
+        .filter(pl.col("_etype").is_not_null())
+        .select(
+            file=pl.lit(name),
+            line=pl.col("line").cast(pl.Int64),
+            kind=pl.lit(kind),
+            type=pl.col("_etype"),
+        )
+    )
+
+
 def generate(
     out: Path,
     enterprises: int,
@@ -161,10 +228,18 @@ def generate(
 ) -> GenerationSummary:
     """Write extract files `<kind>_<YYYYMM>[_v<N>].(csv|xlsx)` for every month into `out`.
 
-    Same arguments, same bytes. `mess` is a rate in [0, 1]: 0 writes clean files that pass
-    every rule of the data dictionary; above 0 some files change encoding, line endings or
-    format, about `mess` of the rows of each file break a rule, about as many carry valid
-    variants, and one or two months are re-issued as `_v2`.
+    One file per kind (registration, tax, employment, output, projects, carriers) per month
+    from `start` to `end` (YYYY-MM), for `enterprises` enterprises over the whole range (some
+    enter, move or leave during it). Only extract files are written; existing files of the
+    same name are replaced. Same arguments, same bytes (XLSX included).
+
+    `mess` is a rate in [0, 1]. At 0 every file passes every rule of the data dictionary (CSV,
+    UTF-8 with or without BOM, `\\n`). Above 0: a few files are GB18030 or `\\r\\n` CSV or XLSX
+    (codes and periods as numbers, dates as Excel dates); about `mess` of each file's rows break
+    one rule each (see GenerationSummary.errors, which lists exactly the rows that break a
+    rule: no knock-on failures in year-to-date chains); about as many rows carry valid
+    variants; one or two months are re-issued as `_v2` (a tax month, an employment month).
+    `progress` receives one line per file, e.g. "registration 2018-03 (3/36)".
     """
     started = time.perf_counter()
     if enterprises < 1:
@@ -188,7 +263,7 @@ def generate(
 
     files: list[str] = []
     rows = dict.fromkeys(KINDS, 0)
-    counts: dict[str, int] = dict.fromkeys(FILE_MESS, 0)
+    counts = dict.fromkeys(FILE_MESS + ROW_ERRORS + VALID_VARIANTS, 0)
     seen_errors: dict[str, set[str]] = {k: set() for k in KINDS}
     error_frames: list[pl.DataFrame] = []
     revisions: list[str] = []
@@ -200,56 +275,29 @@ def generate(
         year, month = month_of(a)
         for kind in KINDS:
             typed = frames[kind]
-            style = _baseline_style(seed, kind, a)
-            target = (kind, a)
-            if target in plan.xlsx:
-                style = FileStyle(period_format="compact", date_format="dash", xlsx=True)
-                counts["xlsx_files"] += 1
-            elif mess > 0:
-                if target in plan.gb18030:
-                    style = FileStyle(style.period_format, style.date_format, encoding="gb18030")
-                    counts["gb18030_files"] += 1
-                if target in plan.crlf:
-                    style = FileStyle(
-                        style.period_format, style.date_format, encoding=style.encoding,
-                        line_terminator="\r\n",
-                    )  # fmt: skip
-                    counts["crlf_files"] += 1
+            style = _style(plan, seed, kind, a, counts)
             name = file_name(kind, a, "xlsx" if style.xlsx else "csv")
             if mess > 0:
-                rnd = py_random(seed, "mess", kind, a)
-                force = []
-                if a == a_end:  # every error type of the kind occurs at least once
-                    force = [t for t in mess_mod.ROW_ERRORS[kind] if t not in seen_errors[kind]]
-                dirty, ecounts = mess_mod.inject_errors(typed, kind, a, rnd, mess, force)
-                text = to_text(dirty, kind, style)
-                text, vcounts = mess_mod.apply_variants(text, kind, rnd, mess)
-                for t, v in (ecounts | vcounts).items():
-                    counts[t] = counts.get(t, 0) + v
-                seen_errors[kind] |= set(ecounts)
-                if kind == "output":
-                    model.stop_output(dirty.filter(pl.col("_etype").is_not_null())["_idx"])
-                error_frames.append(
-                    text.with_row_index("line", offset=2)
-                    .filter(pl.col("_etype").is_not_null())
-                    .select(
-                        file=pl.lit(name),
-                        line=pl.col("line").cast(pl.Int64),
-                        kind=pl.lit(kind),
-                        type=pl.col("_etype"),
-                    )
-                )
+                # every error type of a kind occurs at least once: force the missing ones last
+                force = [t for t in mess_mod.ROW_ERRORS[kind] if t not in seen_errors[kind]]
+                text, injected = _make_messy(
+                    typed, kind, a, style, py_random(seed, "mess", kind, a), mess,
+                    force if a == a_end else [],
+                )  # fmt: skip
+                for t, v in injected.items():
+                    counts[t] += v
+                seen_errors[kind] |= {t for t in injected if t in mess_mod.ROW_ERRORS[kind]}
+                error_frames.append(_error_lines(text, name, kind))
             else:
                 text = to_text(typed, kind, style)
-            path = out / name
             if style.xlsx:
-                write_xlsx(text, kind, path)
+                write_xlsx(text, kind, out / name)
             else:
-                write_csv(text, kind, path, style)
+                write_csv(text, kind, out / name, style)
             files.append(name)
             rows[kind] += text.height
             say(f"{kind} {year}-{month:02d} ({i}/{len(months)})")
-            if target in plan.revisions:
+            if (kind, a) in plan.revisions:
                 revised, changed = _revise(typed, kind, py_random(seed, "revision", kind, a))
                 v2 = file_name(kind, a, "csv", revision=2)
                 v2_style = FileStyle(encoding="utf-8-sig")
@@ -278,8 +326,6 @@ def generate(
         orient="row",
     )
     errors = errors.join(columns, on=["kind", "type"], how="left", maintain_order="left")
-    for t in ROW_ERRORS + VALID_VARIANTS:
-        counts.setdefault(t, 0)
     return GenerationSummary(
         out=out,
         files=files,

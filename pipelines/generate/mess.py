@@ -91,8 +91,19 @@ def inject_errors(
     """Break rules in about `rate` of the rows (plus one row per type in `force`)."""
     n = typed.height
     types = ROW_ERRORS[kind]
-    n_err = min(n, binomial(rnd, n, rate) + len(force))
-    rows = sorted(rnd.sample(range(n), n_err)) if n_err else []
+    if kind == "output":
+        # Only rows whose true month value is zero: the year-to-date after such a row equals
+        # the one before it, so the next month's chain holds whether a loader chains from the
+        # last row reported or from the last row it accepted.
+        zero = (typed["revenue_month_10k"] == 0) & (
+            typed["gross_output_month_10k"].fill_null(0) == 0
+        )
+        candidates: pl.Series | range = zero.arg_true()
+    else:
+        candidates = range(n)
+    n_err = min(len(candidates), binomial(rnd, n, rate) + len(force))
+    picks = sorted(rnd.sample(range(len(candidates)), n_err)) if n_err else []
+    rows = [int(candidates[i]) for i in picks]
     planned = (list(force) + [rnd.choice(types) for _ in range(n_err)])[:n_err]
     rnd.shuffle(planned)
     if kind == "projects":  # a wrong check character needs an investor code to break
@@ -171,7 +182,7 @@ def inject_errors(
         "registration": {"registered_capital_10k": c("registered_capital_10k") * 2 + bump},
         "tax": {"vat_yuan": c("vat_yuan") + bump, "total_tax_yuan": c("total_tax_yuan") + bump},
         "employment": {"insured_headcount": c("insured_headcount") + 1 + (r * 20).floor().cast(pl.Int64)},
-        "output": {"revenue_month_10k": c("revenue_month_10k") + bump, "revenue_ytd_10k": c("revenue_ytd_10k") + bump},
+        "output": {"revenue_month_10k": c("revenue_month_10k") + bump},  # same year-to-date
         "projects": {"agreed_investment_100m": c("agreed_investment_100m") + 100},
         "carriers": {"carrier_type": pl.lit("众创空间")},
     }[kind]  # fmt: skip

@@ -34,9 +34,6 @@ class MonthlyModel:
         self.key = key
         self.a_start = a_start
         self.a_end = a_end
-        # Enterprises that report no more output this year (their last report was rejected).
-        self.stopped = pl.repeat(False, self.n, eager=True)
-        self.stopped_year = -1
         self.park_names = {code: park.name for code, park in ref.parks().items()}
         zeros = pl.zeros(self.n, dtype=pl.Int64, eager=True)
         self.state = pl.DataFrame(
@@ -47,14 +44,6 @@ class MonthlyModel:
                 "ar_hc": pl.zeros(self.n, dtype=pl.Float64, eager=True),
             }
         )
-
-    def stop_output(self, idx: pl.Series) -> None:
-        """No more output reports this year from these enterprises (by population index).
-
-        A row that breaks a rule is then the enterprise's last of the year, so no year-to-date
-        chain continues from a row a loader set aside, however the loader chains.
-        """
-        self.stopped = self.stopped.scatter(idx.unique(), True)
 
     def month(self, a: int) -> dict[str, pl.DataFrame]:
         year, month = month_of(a)
@@ -82,10 +71,6 @@ class MonthlyModel:
         start_m = pl.when(c("_u_start") < 0.03).then(2 + (c("_u_start_m") * 3).floor()).otherwise(1)
         end_m = pl.when(c("_u_end") < 0.02).then(9 + (c("_u_end_m") * 3).floor()).otherwise(12)
         out_reporting = reporting & (start_m <= month) & (month <= end_m)
-        if year != self.stopped_year:
-            self.stopped = pl.repeat(False, self.n, eager=True)
-            self.stopped_year = year
-        out_reporting = out_reporting & ~pl.lit(self.stopped)
 
         small = c("size") < 30
         ar_rev = 0.6 * c("ar_rev") + 0.15 * c("_z_ar_rev")
@@ -187,7 +172,6 @@ class MonthlyModel:
             value_added_month_10k=pl.when(industrial).then(c("_va_c")),
             revenue_month_10k=c("_revenue_c"),
             revenue_ytd_10k=c("ytd_rev"),
-            _idx=c("idx"),
         )
 
         # ---------- register snapshot
