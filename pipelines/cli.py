@@ -172,12 +172,38 @@ order by s.year, s.park_code
 """
 
 
+CITY_ATTAINMENT_SQL = """
+select year as 年份, metric_label as 指标, unit as 单位, target as 目标, actual as 实际,
+       gap as 差额, round(attainment_ratio * 100, 1) as "完成率%",
+       case when attained then '达成' when not attained then '未达成' else '无数据' end as 是否达成,
+       target_window as 目标期, as_of_period as 数据截至, is_final as 年度终值
+from marts.target_attainment
+where park_code = 'CITY'
+order by year, metric
+"""
+
+RECONCILIATION_SQL = """
+select metric_label as 指标, city_year_or_window as 期间, city_target as 全市目标,
+       parks_target_sum as 各园区目标合计, difference as "差额(园区-全市)", note as 说明
+from marts.target_reconciliation
+where not is_consistent
+order by metric
+"""
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     paths = _paths(args)
     print(
         "各园区分年度企业梯队(“超”= 达到及以上) / enterprises per park, year and tier (at or above)"
     )
     print_frame(query(paths, SUMMARY_SQL))
+    print("\n全市目标完成情况 2018-2020 / city attainment of the plan's targets")
+    print_frame(query(paths, CITY_ATTAINMENT_SQL))
+    print(
+        "\n规划内部不一致:全市目标与各园区目标之和的差额 / where the plan's city targets differ "
+        "from the sum of its park targets"
+    )
+    print_frame(query(paths, RECONCILIATION_SQL))
     rejected = query(
         paths, "select status, count(*) as files from meta.loads group by status order by status"
     )
@@ -218,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--warehouse")
     q.set_defaults(func=cmd_sql)
 
-    s = sub.add_parser("summary", help="print tier counts per park and year")
+    s = sub.add_parser(
+        "summary",
+        help="print tier counts per park and year, city attainment and plan inconsistencies",
+    )
     s.add_argument("--warehouse")
     s.set_defaults(func=cmd_summary)
 
