@@ -16,13 +16,9 @@ GAP_RATE = 0.02  # a registered enterprise missing from one month's tax or emplo
 
 
 def _season(kind: pl.Expr, month: int) -> pl.Expr:
-    return (
-        pl.when(kind == 1)
-        .then(ref.SEASON[1][month - 1])
-        .when(kind == 2)
-        .then(ref.SEASON[2][month - 1])
-        .otherwise(ref.SEASON[0][month - 1])
-    )
+    """The month's share of an average month (each profile averages 1 over the year)."""
+    factor = {k: v[month - 1] * 12 / sum(v) for k, v in ref.SEASON.items()}
+    return pl.when(kind == 1).then(factor[1]).when(kind == 2).then(factor[2]).otherwise(factor[0])
 
 
 class MonthlyModel:
@@ -90,7 +86,7 @@ class MonthlyModel:
             .otherwise(main_c)
         )
         va_c = (
-            pl.when(c("_u_neg_va") < 0.004)
+            pl.when((c("_u_neg_va") < 0.004) & (main_c > 0))
             .then(-(main_c * (0.01 + 0.09 * c("_u_refund_amount"))).round().cast(pl.Int64) - 1)
             .otherwise((main_c * c("va_ratio") * (0.1 * c("_z_va")).exp()).round().cast(pl.Int64))
         )

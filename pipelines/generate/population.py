@@ -14,18 +14,18 @@ import polars as pl
 from schemas.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
 
 from . import reference as ref
-from .rng import Draws, pick_grouped
+from .rng import Draws, pick_grouped, stream_key
 
 NEVER = 1_000_000  # a month index that never comes
 
 # Size calibration (annual output or revenue in 万元 at the 2018 level): a Pareto tail
 # x_min * U^(-1/alpha) blurred by a lognormal body, times a division factor.
-SIZE_X_MIN = 47.0
+SIZE_X_MIN = 50.0
 SIZE_ALPHA = 0.88
 SIZE_SIGMA = 0.6
 SIZE_CAP = 1_200_000.0  # 120亿元: sizes saturate smoothly towards it (x / (1 + x / cap))
 SHELL_SHARE = 0.05  # registered, nearly no business
-TAX_SCALE = 1.5
+TAX_SCALE = 1.3
 TAX_SIGMA = 0.6
 HC_K = 0.15
 HC_BETA = 0.72
@@ -90,7 +90,7 @@ def _duplicates(values: pl.Series) -> pl.Series:
 
 def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFrame:
     """One row per enterprise ever registered in the range, with its whole life cycle."""
-    d = Draws(ref_key(seed), n)
+    d = Draws(stream_key(seed, "population"), n)
     months = a_end - a_start + 1
     park_codes = list(ref.PARK_WEIGHTS)
     park = d.choice("park", park_codes, list(ref.PARK_WEIGHTS.values())).rename("park0")
@@ -100,7 +100,6 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
     industry_code = pick_grouped(
         d.uniform("class"), division, {dv: (cl, [1.0] * len(cl)) for dv, cl in ref.CLASSES.items()}
     ).rename("industry_code")
-    industrial_set = ref.industrial_divisions()
 
     # ---------- life cycle
     u_entry = d.uniform("entry")
@@ -327,10 +326,8 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
         .otherwise((capital_raw * 100).round() / 100)
     ).to_series()
 
-    ind_divs = list(industrial_set)
     return pl.DataFrame(
         {
-            "idx": pl.int_range(n, eager=True),
             "uscc": uscc,
             "enterprise_name": name,
             "park0": park,
@@ -338,7 +335,7 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
             "t_move": t_move,
             "division": division,
             "industry_code": industry_code,
-            "industrial": division.is_in(ind_divs),
+            "industrial": division.is_in(list(ref.industrial_divisions())),
             "season_kind": division.replace_strict(
                 ref.SEASON_KIND, default=0, return_dtype=pl.Int64
             ),
@@ -364,12 +361,6 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
             ).to_series(),
         }
     )
-
-
-def ref_key(seed: int) -> int:
-    from .rng import stream_key
-
-    return stream_key(seed, "population")
 
 
 def date_of_month_end(a: int) -> dt.date:
