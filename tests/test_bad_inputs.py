@@ -1,0 +1,753 @@
+"""Issue 4 §4 — bad input, catalogued.
+
+One test per kind of bad input the bureau can send. Each asserts what the user sees: the exact
+message of a rejected file (in the outcome and in `meta.loads.message`), or the rule id, column
+and value of a row set aside (`meta.rejects`); and that the rest still loads: a good
+`employment_201803.csv` beside a bad file, or the good rows of a file with bad rows.
+
+The last test loads a ~200 MB file in a subprocess and measures its peak memory; it is slow
+(deselect it with `-k "not slow"`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import xlsxwriter
+
+from pipelines.ingest.landing import scan
+from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from schemas.headers import HEADERS
+from schemas.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS, complete_uscc
+
+ROOT = Path(__file__).resolve().parents[1]
+MARCH = dt.date(2018, 3, 1)
+
+
+def uscc(n: int) -> str:
+    """A valid USCC of an enterprise in Lhasa (region 540100), numbered n."""
+    return complete_uscc(f"91540100{n:08d}")
+
+
+A, B, C, D = (uscc(n) for n in range(1, 5))
+
+
+def header(kind: str) -> str:
+    return ",".join(HEADERS[kind])
+
+
+def expected_header(kind: str) -> str:
+    return ", ".join(HEADERS[kind])
+
+
+def write(folder: Path, name: str, lines: list[str], newline: str = "\n") -> Path:
+    path = folder / name
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8"))
+    return path
+
+
+def reg_row(code: str, name: str = "拉萨某某有限公司", park: str = "经开区", **cells: str) -> str:
+    row = {
+        "industry_code": "2740",
+        "status": "存续",
+        "established_on": "2015-01-01",
+        "registered_capital_10k": "100",
+        "flags": "否,否,否",
+        "listing_board": "",
+        **cells,
+    }
+    return ",".join([code, name, park, *row.values()])
+
+
+GOOD_EMPLOYMENT = [header("employment"), f"{A},2018-03,10", f"{B},2018-03,20", f"{C},2018-03,0"]
+GOOD_TAX_ROWS = [f"{A},2018-03,1,1,0,2", f"{B},2018-03,5,5,5,15"]
+
+
+@pytest.fixture
+def env(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_tables(con)
+    yield landing, tmp_path / "archive", con
+    con.close()
+
+
+def load(env, kind: str, period: dt.date = MARCH) -> LoadOutcome:
+    landing, archive, con = env
+    return load_month(con, scan(landing), kind, period, archive)
+
+
+def with_good_employment(env) -> None:
+    landing, _, _ = env
+    write(landing, "employment_201803.csv", GOOD_EMPLOYMENT)
+
+
+def assert_good_employment_loads(env) -> None:
+    """The good file beside the bad one loads in full."""
+    con = env[2]
+    outcome = load(env, "employment")
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_rejected) == ("loaded", 3, 0)
+    assert con.execute(
+        "select uscc, insured_headcount from raw.employment order by uscc"
+    ).fetchall() == [
+        (A, 10),
+        (B, 20),
+        (C, 0),
+    ]
+
+
+def assert_file_rejected(env, path: Path, kind: str, message: str) -> None:
+    """The whole file is rejected with exactly `message`, nothing of it loads, it is archived."""
+    _, archive, con = env
+    outcome = load(env, kind)
+    assert outcome.status == "file_rejected"
+    assert outcome.message == message
+    assert outcome.summary() == f"REJECTED {message}"
+    assert con.execute(f"select count(*) from raw.{kind}").fetchall() == [(0,)]
+    assert con.execute("select count(*) from meta.rejects where kind = ?", [kind]).fetchall() == [
+        (0,)
+    ]
+    assert con.execute(
+        "select file_name, status, message, loaded_at from meta.loads where kind = ?", [kind]
+    ).fetchall() == [(path.name, "file_rejected", message, None)]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (archive / sha[:2] / f"{sha}{path.suffix}").read_bytes() == path.read_bytes()
+
+
+def rejects(con, kind: str) -> list[tuple]:
+    return con.execute(
+        "select file_name, row_number, column_name, rule_id, value from meta.rejects "
+        "where kind = ? order by row_number, rule_id",
+        [kind],
+    ).fetchall()
+
+
+def workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+    wb.close()
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- whole files rejected
+
+
+def test_empty_file(env):
+    landing = env[0]
+    bad = landing / "tax_201803.csv"
+    bad.write_bytes(b"")
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: the file is empty (0 bytes); ask the sender for the extract",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_header_only(env):
+    landing = env[0]
+    bad = write(landing, "tax_201803.csv", [header("tax")])
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: header only, no data rows; a month is never empty — ask the sender to "
+        "re-issue it (as a revision _v2 if a version was already loaded)",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_missing_column(env):
+    landing = env[0]
+    bad = write(
+        landing,
+        "tax_201803.csv",
+        [
+            "统一社会信用代码,所属期,增值税（元）,企业所得税（元）,税收合计（元）",
+            f"{A},2018-03,1,1,2",
+        ],
+    )
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: wrong header: missing column(s) 其他税费（元）. The tax extract must "
+        f"have exactly these columns: {expected_header('tax')}",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_extra_column(env):
+    landing = env[0]
+    bad = write(
+        landing,
+        "tax_201803.csv",
+        [header("tax") + ",备注", *(row + ",无" for row in GOOD_TAX_ROWS)],
+    )
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: wrong header: unexpected column(s) 备注. The tax extract must have "
+        f"exactly these columns: {expected_header('tax')}",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_renamed_column(env):
+    landing = env[0]
+    bad = write(
+        landing,
+        "tax_201803.csv",
+        [header("tax").replace("税收合计（元）", "合计"), *GOOD_TAX_ROWS],
+    )
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: wrong header: missing column(s) 税收合计（元）; unexpected column(s) "
+        f"合计. The tax extract must have exactly these columns: {expected_header('tax')}",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_wrong_month_inside_the_file(env):
+    landing = env[0]
+    bad = write(
+        landing,
+        "tax_201803.csv",
+        [header("tax"), f"{A},2018-04,1,1,0,2", f"{B},2018-04,5,5,5,15", f"{C},2018-03,1,0,0,1"],
+    )
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: wrong month: the file name says 2018-03 but its 所属期 is mostly "
+        "2018-04; rename the file to the month it holds or ask for the right extract",
+    )
+    assert_good_employment_loads(env)
+
+
+def test_undecodable_bytes(env):
+    landing = env[0]
+    head = (header("tax") + "\n" + f"{A},2018-03,1,1,0,2\n{B},2018-03,").encode("utf-8")
+    bad = landing / "tax_201803.csv"
+    bad.write_bytes(head + b"\xff5,5,5,15\n")
+    with_good_employment(env)
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        f"tax_201803.csv: byte {len(head)} cannot be decoded as UTF-8 nor as GB18030; "
+        "re-export the file as UTF-8 or GB18030",
+    )
+    assert_good_employment_loads(env)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["tax_2018-03.csv", "TAX_201803.CSV", "tax_201813.csv", "land_201803.csv", "税收2018年3月.csv"],
+)
+def test_file_name_not_matching_the_pattern(env, name):
+    landing, archive, con = env
+    bad = write(landing, name, [header("tax"), *GOOD_TAX_ROWS])
+    with_good_employment(env)
+    landing_scan = scan(landing)
+    assert landing_scan.not_extracts == [bad]
+    # As the pipeline does once per run; a second time changes nothing.
+    messages = [record_not_extract(con, p, archive) for p in landing_scan.not_extracts * 2]
+    message = (
+        f"{name}: not an extract: file names must look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
+        "with kind one of registration, tax, employment, output, projects, carriers; "
+        "rename it or remove it from the landing folder"
+    )
+    assert messages == [message, message]
+    sha = hashlib.sha256(bad.read_bytes()).hexdigest()
+    assert con.execute(
+        "select file_name, kind, period, sha256, size_bytes, status, message, loaded_at "
+        "from meta.loads"
+    ).fetchall() == [(name, None, None, sha, bad.stat().st_size, "not_an_extract", message, None)]
+    assert (archive / sha[:2] / f"{sha}{bad.suffix}").read_bytes() == bad.read_bytes()
+    # Nothing of it is loaded: the tax month has no file.
+    assert load(env, "tax").status == "no_file"
+    assert con.execute("select count(*) from raw.tax").fetchall() == [(0,)]
+    assert_good_employment_loads(env)
+
+
+# ---------------------------------------------------------------- XLSX
+
+
+def test_xlsx_with_several_sheets_loads_the_first(env):
+    landing, _, con = env
+    tax = [list(HEADERS["tax"]), [A, "2018-03", 1, 1, 0, 2], [B, "2018-03", 5, 5, 5, 15]]
+    (landing / "tax_201803.xlsx").write_bytes(
+        workbook(
+            {
+                "税收": tax,
+                "说明": [["填表说明"]],
+                "汇总": [list(HEADERS["tax"]), [C, "2018-03", 1, 0, 0, 1]],
+            }
+        )
+    )
+    with_good_employment(env)
+    outcome = load(env, "tax")
+    note = "read the first sheet '税收' only; ignored: 说明, 汇总"
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_rejected) == ("loaded", 2, 0)
+    assert outcome.notes == [note]
+    assert con.execute("select status, message, encoding from meta.loads").fetchall() == [
+        ("loaded", note, "xlsx")
+    ]
+    assert con.execute(
+        "select uscc, total_tax_yuan::double from raw.tax order by uscc"
+    ).fetchall() == [
+        (A, 2.0),
+        (B, 15.0),
+    ]
+    assert_good_employment_loads(env)
+
+
+def test_xlsx_codes_typed_as_numbers_and_dates_as_serials(env):
+    landing, _, con = env
+    reg = list(HEADERS["registration"])
+    (landing / "registration_201803.xlsx").write_bytes(
+        workbook(
+            {
+                "Sheet1": [
+                    reg,
+                    [
+                        A,
+                        "某煤业有限公司",
+                        "达孜工业园",
+                        610,
+                        "存续",
+                        43160,
+                        100,
+                        "否",
+                        "否",
+                        "否",
+                        None,
+                    ],
+                    [
+                        B,
+                        "某饮品有限公司",
+                        "经开区",
+                        1512,
+                        "在业",
+                        42370,
+                        50.5,
+                        "是",
+                        "否",
+                        "否",
+                        "新三板",
+                    ],
+                ]
+            }
+        )
+    )
+    (landing / "tax_201803.xlsx").write_bytes(
+        workbook(
+            {
+                "Sheet1": [
+                    list(HEADERS["tax"]),
+                    [A, 201803, 1.5, 1, 0, 2.5],
+                    [B, 201803.0, 5, 5, 5, 15],
+                ]
+            }
+        )
+    )
+    with_good_employment(env)
+    reg_outcome = load(env, "registration")
+    tax_outcome = load(env, "tax")
+    assert (reg_outcome.status, reg_outcome.rows_loaded, reg_outcome.notes) == ("loaded", 2, [])
+    assert (tax_outcome.status, tax_outcome.rows_loaded) == ("loaded", 2)
+    assert con.execute("select count(*) from meta.rejects").fetchall() == [(0,)]
+    assert con.execute(
+        "select uscc, industry_code, established_on, registered_capital_10k::double "
+        "from raw.registration order by uscc"
+    ).fetchall() == [
+        (A, "0610", dt.date(2018, 3, 1), 100.0),
+        (B, "1512", dt.date(2016, 1, 1), 50.5),
+    ]
+    assert con.execute(
+        "select uscc, period, vat_yuan::double, total_tax_yuan::double from raw.tax order by uscc"
+    ).fetchall() == [(A, MARCH, 1.5, 2.5), (B, MARCH, 5.0, 15.0)]
+    assert_good_employment_loads(env)
+
+
+# ---------------------------------------------------------------- USCC
+
+
+def test_ten_digit_uscc(env):
+    landing, _, con = env
+    write(
+        landing,
+        "employment_201803.csv",
+        [*GOOD_EMPLOYMENT, "9154010012,2018-03,7"],
+    )
+    outcome = load(env, "employment")
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (4, 3, 1)
+    assert outcome.rule_failures == {"EMP-USCC-LENGTH": 1}
+    assert rejects(con, "employment") == [
+        ("employment_201803.csv", 5, "统一社会信用代码", "EMP-USCC-LENGTH", "9154010012")
+    ]
+    assert con.execute("select count(*) from raw.employment").fetchall() == [(3,)]
+
+
+def test_uscc_with_a_wrong_check_character(env):
+    landing, _, con = env
+    wrong = D[:-1] + ("0" if D[-1] != "0" else "1")
+    write(landing, "employment_201803.csv", [*GOOD_EMPLOYMENT, f"{wrong},2018-03,7"])
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (3, 1)
+    assert rejects(con, "employment") == [
+        ("employment_201803.csv", 5, "统一社会信用代码", "EMP-USCC-CHECK", wrong)
+    ]
+    assert con.execute("select uscc from raw.employment order by uscc").fetchall() == [
+        (A,),
+        (B,),
+        (C,),
+    ]
+
+
+def test_lowercase_and_full_width_uscc_are_normalized_and_valid(env):
+    landing, _, con = env
+    lower = complete_uscc("91540100MA6T0001")  # has letters, so lower case is a real difference
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in D.lower())  # ９１５４… ａ-ｚ
+    write(
+        landing,
+        "employment_201803.csv",
+        [*GOOD_EMPLOYMENT, f"{lower.lower()},2018-03,7", f" {full_width} ,２０１８-０３,８"],
+    )
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (5, 0)
+    assert con.execute(
+        "select uscc, insured_headcount from raw.employment where _source_row >= 5 order by _source_row"
+    ).fetchall() == [(lower, 7), (D, 8)]
+
+
+def test_conflicting_duplicate_rows_are_both_set_aside(env):
+    landing, _, con = env
+    write(
+        landing,
+        "employment_201803.csv",
+        [*GOOD_EMPLOYMENT, f"{D},2018-03,7", f"{D},2018-03,70"],
+    )
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (3, 2)
+    assert rejects(con, "employment") == [
+        ("employment_201803.csv", 5, "统一社会信用代码", "EMP-UNIQUE-USCC", D),
+        ("employment_201803.csv", 6, "统一社会信用代码", "EMP-UNIQUE-USCC", D),
+    ]
+    assert con.execute("select count(*) from raw.employment where uscc = ?", [D]).fetchall() == [
+        (0,)
+    ]
+    assert con.execute("select count(*) from raw.employment").fetchall() == [(3,)]
+
+
+def test_exact_duplicate_rows_load_once(env):
+    landing, _, con = env
+    write(
+        landing,
+        "employment_201803.csv",
+        [*GOOD_EMPLOYMENT, f"{D},2018-03,7", f"{D},2018-03,7"],
+    )
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (4, 1)
+    assert rejects(con, "employment") == [
+        ("employment_201803.csv", 6, None, "EMP-DUPLICATE-ROW", None)
+    ]
+    assert con.execute(
+        "select uscc, insured_headcount, _source_row from raw.employment where uscc = ?", [D]
+    ).fetchall() == [(D, 7, 5)]
+
+
+# ---------------------------------------------------------------- other row rules
+
+
+def test_negative_headcount(env):
+    landing, _, con = env
+    write(landing, "employment_201803.csv", [*GOOD_EMPLOYMENT, f"{D},2018-03,-3"])
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (3, 1)
+    assert rejects(con, "employment") == [
+        ("employment_201803.csv", 5, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT", "-3")
+    ]
+    assert con.execute("select count(*) from raw.employment").fetchall() == [(3,)]
+
+
+def test_tax_total_that_does_not_add_up(env):
+    landing, _, con = env
+    write(landing, "tax_201803.csv", [header("tax"), *GOOD_TAX_ROWS, f"{C},2018-03,5,5,5,99"])
+    with_good_employment(env)
+    outcome = load(env, "tax")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (2, 1)
+    assert rejects(con, "tax") == [("tax_201803.csv", 4, "税收合计（元）", "TAX-TOTAL-SUM", "99")]
+    assert con.execute("select uscc from raw.tax order by uscc").fetchall() == [(A,), (B,)]
+    assert_good_employment_loads(env)
+
+
+def test_broken_year_to_date_chain(env):
+    landing, _, con = env
+    out = header("output")
+    write(
+        landing,
+        "output_201801.csv",
+        [out, f"{A},2018-01,10,10,3,20,20", f"{B},2018-01,,,,5,5", f"{C},2018-01,,,,1,1"],
+    )
+    write(
+        landing,
+        "output_201802.csv",
+        [
+            out,
+            f"{A},2018-02,10,25,3,20,40",  # gross output: 10 + 10 is 20, not 25
+            f"{B},2018-02,,,,5,12",  # revenue: 5 + 5 is 10, not 12
+            f"{C},2018-02,,,,1,2",  # consecutive and right
+            f"{D},2018-02,,,,7,7",  # first report of the year: this month alone
+        ],
+    )
+    january = load(env, "output", dt.date(2018, 1, 1))
+    february = load(env, "output", dt.date(2018, 2, 1))
+    assert (january.rows_loaded, january.rows_rejected) == (3, 0)
+    assert (february.rows_loaded, february.rows_rejected) == (2, 2)
+    assert rejects(con, "output") == [
+        (
+            "output_201802.csv",
+            2,
+            "工业总产值_本年累计（万元）",
+            "OUT-YTD-CHAIN-GROSS_OUTPUT_YTD_10K",
+            "25",
+        ),
+        (
+            "output_201802.csv",
+            3,
+            "营业收入_本年累计（万元）",
+            "OUT-YTD-CHAIN-REVENUE_YTD_10K",
+            "12",
+        ),
+    ]
+    assert con.execute(
+        "select uscc, revenue_ytd_10k::double from raw.output where period = '2018-02-01' "
+        "order by uscc"
+    ).fetchall() == [(C, 2.0), (D, 7.0)]
+
+
+def test_unknown_park(env):
+    landing, _, con = env
+    write(
+        landing,
+        "registration_201803.csv",
+        [header("registration"), reg_row(A), reg_row(B, park="拉萨新区")],
+    )
+    outcome = load(env, "registration")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
+    assert rejects(con, "registration") == [
+        ("registration_201803.csv", 3, "所属园区", "REG-PARK-KNOWN", "拉萨新区")
+    ]
+    assert con.execute("select uscc, park_code from raw.registration").fetchall() == [(A, "JKQ")]
+
+
+def test_date_in_the_future(env):
+    landing, _, con = env
+    write(
+        landing,
+        "registration_201803.csv",
+        [
+            header("registration"),
+            reg_row(A, established_on="2018-03-31"),  # last day of the month: fine
+            reg_row(B, established_on="2018-04-01"),
+        ],
+    )
+    outcome = load(env, "registration")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (1, 1)
+    assert rejects(con, "registration") == [
+        (
+            "registration_201803.csv",
+            3,
+            "成立日期",
+            "REG-NOT-FUTURE-ESTABLISHED_ON",
+            "2018-04-01",
+        )
+    ]
+    assert con.execute("select uscc, established_on from raw.registration").fetchall() == [
+        (A, dt.date(2018, 3, 31))
+    ]
+
+
+def test_crlf_and_a_quoted_comma_in_a_name(env):
+    landing, _, con = env
+    write(
+        landing,
+        "registration_201803.csv",
+        [
+            header("registration"),
+            reg_row(A, name='"西藏雪域藏药,有限公司"'),
+            reg_row(B, name='"拉萨""高原""饮品有限公司"'),
+        ],
+        newline="\r\n",
+    )
+    outcome = load(env, "registration")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (2, 0)
+    assert con.execute(
+        "select uscc, enterprise_name, listing_board from raw.registration order by uscc"
+    ).fetchall() == [(A, "西藏雪域藏药,有限公司", None), (B, '拉萨"高原"饮品有限公司', None)]
+
+
+# ---------------------------------------------------------------- a 200 MB file (slow)
+
+BIG_ROWS = 6_250_000  # 32 bytes a line: 200,000,048 bytes with the header
+BIG_HEAD = "91540100"
+MAX_PEAK_BYTES = 1536 * 2**20  # "bounded memory": well under 8x the 200 MB file
+
+
+def _halves(offset: int) -> pl.DataFrame:
+    """The 8-digit body of the generated USCCs is two 4-digit halves; both checks are linear
+    (weighted sums), so each half's share of the two sums is computed once."""
+    q = pl.int_range(0, 10_000, dtype=pl.Int64)
+    d = [(q // 10 ** (3 - k)) % 10 for k in range(4)]
+    return pl.select(
+        s=q.cast(pl.String).str.zfill(4),
+        org=pl.sum_horizontal(
+            dk * w for dk, w in zip(d, ORG_WEIGHTS[offset : offset + 4], strict=True)
+        ),
+        us=pl.sum_horizontal(
+            dk * w for dk, w in zip(d, USCC_WEIGHTS[8 + offset : 12 + offset], strict=True)
+        ),
+    )
+
+
+def write_big_employment(path: Path, rows: int) -> int:
+    """A valid employment file of `rows` distinct USCCs, written in chunks; returns the sum of 参保人数."""
+    head_sum = sum(
+        USCC_CHARSET.index(c) * w for c, w in zip(BIG_HEAD, USCC_WEIGHTS[:8], strict=True)
+    )
+    org_char = {r: {10: "X", 11: "0"}.get(r, str(r)) for r in range(1, 12)}
+    org_value = {r: USCC_CHARSET.index(ch) for r, ch in org_char.items()}
+    hi, lo = _halves(0), _halves(4)
+    org = 11 - (pl.col("org") + pl.col("org_lo")) % 11
+    total = (
+        head_sum
+        + pl.col("us")
+        + pl.col("us_lo")
+        + org.replace_strict(org_value, return_dtype=pl.Int64) * USCC_WEIGHTS[16]
+    )
+    check = ((31 - total % 31) % 31).replace_strict(
+        dict(enumerate(USCC_CHARSET)), return_dtype=pl.String
+    )
+    written = 0
+    with path.open("wb") as fh:
+        fh.write((header("employment") + "\n").encode("utf-8"))
+        for start in range(0, -(-rows // 10_000), 100):  # 1,000,000 rows a chunk
+            chunk = hi.slice(start, 100).join(lo, how="cross", suffix="_lo").head(rows - written)
+            chunk = chunk.select(
+                pl.concat_str(
+                    pl.lit(BIG_HEAD),
+                    "s",
+                    "s_lo",
+                    org.replace_strict(org_char, return_dtype=pl.String),
+                    check,
+                ).alias("uscc"),
+                pl.lit("2018-03").alias("period"),
+                ((pl.int_range(pl.len()) + written) % 9000 + 1000).alias("headcount"),
+            )
+            chunk.write_csv(fh, include_header=False)
+            if written == 0:  # the vectorized checks agree with complete_uscc
+                for code in chunk.get_column("uscc").gather_every(99_991):
+                    assert code == complete_uscc(code[:16])
+            written += chunk.height
+    cycles, rest = divmod(rows, 9000)
+    return rows * 1000 + cycles * sum(range(9000)) + sum(range(rest))
+
+
+LOAD_IN_SUBPROCESS = textwrap.dedent(
+    """
+    import datetime as dt, json, sys, time
+    from pathlib import Path
+    import duckdb
+    from pipelines.ingest.landing import scan
+    from pipelines.ingest.load import ensure_tables, load_month
+
+    def vm(field):  # VmRSS now, VmHWM peak: of this process only, whoever started it
+        for line in open("/proc/self/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+
+    landing, work = Path(sys.argv[1]), Path(sys.argv[2])
+    con = duckdb.connect(str(work / "big.duckdb"))
+    ensure_tables(con)
+    before = vm("VmRSS")
+    start = time.monotonic()
+    o = load_month(con, scan(landing), "employment", dt.date(2018, 3, 1), work / "archive")
+    seconds = time.monotonic() - start
+    peak = vm("VmHWM")
+    rows, distinct, total = con.execute(
+        "select count(*), count(distinct uscc), sum(insured_headcount) from raw.employment"
+    ).fetchone()
+    print(json.dumps(dict(
+        status=o.status, message=o.message, rows_read=o.rows_read, rows_loaded=o.rows_loaded,
+        rows_rejected=o.rows_rejected, rows=rows, distinct=distinct, total=int(total or 0),
+        rss_before=before, peak=peak, seconds=seconds,
+    )))
+    """
+)
+
+
+def test_slow_200mb_file_loads_in_bounded_memory(tmp_path):
+    """SLOW: a ~200 MB valid employment CSV (6.25 million rows) loads completely; the loading
+    process's peak resident memory (VmHWM, measured in a fresh subprocess) stays bounded."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    big = landing / "employment_201803.csv"
+    expected_total = write_big_employment(big, BIG_ROWS)
+    size = big.stat().st_size
+    assert size >= 200_000_000
+    run = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_SUBPROCESS, str(landing), str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    measured = (
+        f"{size / 1e6:.0f} MB file: peak RSS {result['peak'] / 2**20:.0f} MiB "
+        f"({result['peak'] / size:.1f}x the file; {result['rss_before'] / 2**20:.0f} MiB before "
+        f"the load), load_month took {result['seconds']:.0f} s"
+    )
+    print(measured)
+    assert (result["status"], result["message"]) == ("loaded", None)
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (
+        BIG_ROWS,
+        BIG_ROWS,
+        0,
+    )
+    assert (result["rows"], result["distinct"], result["total"]) == (
+        BIG_ROWS,
+        BIG_ROWS,
+        expected_total,
+    )
+    assert result["peak"] < MAX_PEAK_BYTES, f"memory not bounded: {measured}"
