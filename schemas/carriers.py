@@ -12,7 +12,6 @@ from schemas.common import (
     required,
     unique_key,
 )
-from schemas.headers import HEADERS
 
 P = "CAR"
 TYPES = ("众创空间", "创业创新基地")
@@ -30,7 +29,7 @@ SCHEMA = ExtractSchema(
     },
     rules=(
         required(P, "carrier_id", "载体编号"),
-        *unique_key(P, ["carrier_id"], "载体编号", list(HEADERS["carriers"].values())),
+        *unique_key(P, ["carrier_id"], "载体编号"),
         required(P, "carrier_name", "载体名称"),
         required(P, "park", "所属园区"),
         *park_known(P, park_aliases()),

@@ -201,23 +201,29 @@ def at_least(p: str, column: str, label: str, bound: float, strict: bool = False
     )
 
 
-def unique_key(p: str, key: Sequence[str], label: str, columns: Sequence[str]) -> list[Rule]:
-    """Exact duplicate rows load once; rows sharing a key with different content are all set aside."""
-    row = pl.struct([text(c) for c in columns])
+FIRST_DISTINCT = "_first_distinct"  # the row differs from every earlier row of the file
+KEY_CONSISTENT = "_key_consistent"  # every row with this key has the same content
+
+
+def unique_key(p: str, key: Sequence[str], label: str) -> list[Rule]:
+    """Exact duplicate rows load once; rows sharing a key with different content are all set aside.
+
+    They read two flags `parse` computes over the whole file (rules run in slices, these cannot).
+    """
     return [
         Rule(
             f"{p}-DUPLICATE-ROW",
             None,
             "与前面某行完全重复,只载入一次",
             "exact duplicate of an earlier row; loaded once",
-            row.is_first_distinct(),
+            pl.col(FIRST_DISTINCT),
         ),
         Rule(
             f"{p}-UNIQUE-{'-'.join(k.upper() for k in key)}",
             key[0],
             f"{label}在文件内重复且内容不一致",
             f"{label} repeats in the file with different content",
-            row.n_unique().over([text(k) for k in key]) == 1,
+            pl.col(KEY_CONSISTENT),
         ),
     ]
 
@@ -268,10 +274,17 @@ class ValidationResult:
 
 
 def parse(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """Normalized text columns -> the same columns suffixed TEXT, plus typed columns."""
+    """Normalized text columns -> the same columns suffixed TEXT, plus typed columns and the
+    whole-file duplicate flags the uniqueness rules read."""
     present = [c for c in schema.fields if c in frame.columns]
     renamed = frame.rename({c: c + TEXT for c in present})
-    return renamed.with_columns(schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present)
+    first = pl.struct([pl.col(c + TEXT) for c in present]).is_first_distinct()
+    distinct_per_key = (
+        pl.col(FIRST_DISTINCT).cast(pl.UInt32).sum().over([text(k) for k in schema.key])
+    )
+    return renamed.with_columns(
+        *(schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present), first.alias(FIRST_DISTINCT)
+    ).with_columns((distinct_per_key == 1).alias(KEY_CONSISTENT))
 
 
 def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
@@ -287,25 +300,36 @@ def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(checks=checks, name=schema.kind)
 
 
-def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
-    """Confront a parsed frame (see `parse`) with the schema's rules.
+CHUNK_ROWS = 250_000  # rules run on slices of a file: memory stays bounded for big files
 
-    `frame` must carry ROW and `_file_period`, and any context columns the rules name.
-    """
-    frame = frame.with_row_index("_index")
-    failures: pl.DataFrame
+
+def _failures(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """(_index, rule_id) of every failing row and rule in one slice of the file."""
     try:
-        pandera_schema(schema).validate(frame, lazy=True)
-        failures = pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
+        pandera_schema(schema).validate(chunk, lazy=True)
+        return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
     except SchemaErrors as errors:
         cases = errors.failure_cases
         unexpected = cases.filter(pl.col("index").is_null())
         if unexpected.height:
             # A rule that could not run is a bug in the schema, never a reason to drop data.
             raise RuntimeError(f"{schema.kind}: rules failed to run:\n{unexpected}") from errors
-        failures = cases.select(
-            pl.col("index").cast(pl.UInt32).alias("_index"), pl.col("check").alias("rule_id")
-        ).unique()
+        positions = cases.select(pl.col("index").cast(pl.UInt32), pl.col("check").alias("rule_id"))
+        # pandera's index is the position in the slice; map it back to the file's row index.
+        return (
+            positions.join(chunk.select("_index").with_row_index("index"), on="index")
+            .select("_index", "rule_id")
+            .unique()
+        )
+
+
+def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
+    """Confront a parsed frame (see `parse`) with the schema's rules.
+
+    `frame` must carry ROW and `_file_period`, and any context columns the rules name.
+    """
+    frame = frame.with_row_index("_index")
+    failures = pl.concat([_failures(chunk, schema) for chunk in frame.iter_slices(CHUNK_ROWS)])
     rules = {r.id: r for r in schema.rules}
     bad_index = failures.get_column("_index").unique()
     valid = frame.filter(~pl.col("_index").is_in(bad_index.implode()))

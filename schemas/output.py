@@ -23,7 +23,6 @@ from schemas.common import (
     unique_key,
     uscc_rules,
 )
-from schemas.headers import HEADERS
 
 P = "OUT"
 YTD_TOLERANCE_10K = 0.1
@@ -91,7 +90,7 @@ SCHEMA = ExtractSchema(
     rules=(
         required(P, "uscc", "统一社会信用代码"),
         *uscc_rules(P),
-        *unique_key(P, ["uscc"], "统一社会信用代码", list(HEADERS["output"].values())),
+        *unique_key(P, ["uscc"], "统一社会信用代码"),
         required(P, "period", "所属期"),
         parses(P, "period", "所属期", "月份(YYYY-MM)", "a month (YYYY-MM)"),
         period_matches(P),

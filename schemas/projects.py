@@ -19,7 +19,6 @@ from schemas.common import (
     unique_key,
     uscc_rules,
 )
-from schemas.headers import HEADERS
 
 P = "PRJ"
 STATUSES = ("签约", "在建", "投产", "终止")
@@ -53,7 +52,7 @@ SCHEMA = ExtractSchema(
     },
     rules=(
         required(P, "project_id", "项目编号"),
-        *unique_key(P, ["project_id"], "项目编号", list(HEADERS["projects"].values())),
+        *unique_key(P, ["project_id"], "项目编号"),
         required(P, "project_name", "项目名称"),
         required(P, "park", "所属园区"),
         *park_known(P, park_aliases()),

@@ -20,7 +20,6 @@ from schemas.common import (
     unique_key,
     uscc_rules,
 )
-from schemas.headers import HEADERS
 
 P = "REG"
 STATUSES = ("存续", "在业", "迁出", "注销", "吊销")
@@ -67,7 +66,7 @@ SCHEMA = ExtractSchema(
     rules=(
         required(P, "uscc", "统一社会信用代码"),
         *uscc_rules(P),
-        *unique_key(P, ["uscc"], "统一社会信用代码", list(HEADERS["registration"].values())),
+        *unique_key(P, ["uscc"], "统一社会信用代码"),
         required(P, "enterprise_name", "企业名称"),
         required(P, "park", "所属园区"),
         *park_known(P, park_aliases()),

@@ -14,7 +14,6 @@ from schemas.common import (
     unique_key,
     uscc_rules,
 )
-from schemas.headers import HEADERS
 
 P = "TAX"
 COMPONENTS = ("vat_yuan", "corporate_income_tax_yuan", "other_taxes_yuan")
@@ -37,7 +36,7 @@ SCHEMA = ExtractSchema(
     rules=(
         required(P, "uscc", "统一社会信用代码"),
         *uscc_rules(P),
-        *unique_key(P, ["uscc"], "统一社会信用代码", list(HEADERS["tax"].values())),
+        *unique_key(P, ["uscc"], "统一社会信用代码"),
         required(P, "period", "所属期"),
         parses(P, "period", "所属期", "月份(YYYY-MM)", "a month (YYYY-MM)"),
         period_matches(P),

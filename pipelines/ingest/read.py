@@ -51,6 +51,14 @@ def decode(data: bytes, file_name: str) -> tuple[str, str]:
         ) from None
 
 
+def utf8_payload(data: bytes, file_name: str) -> tuple[bytes, str]:
+    """The file's bytes as UTF-8 for the CSV reader: UTF-8 as received (no copy), GB18030 transcoded."""
+    content, encoding = decode(data, file_name)
+    if encoding == "gb18030":
+        return content.encode("utf-8"), encoding
+    return (data[len(UTF8_BOM) :] if encoding == "utf-8-sig" else data), encoding
+
+
 def read_table(data: bytes, file_name: str, ext: str) -> tuple[pl.DataFrame, str, list[str]]:
     """Every cell as text, header from the first row."""
     if not data:
@@ -74,12 +82,12 @@ def read_table(data: bytes, file_name: str, ext: str) -> tuple[pl.DataFrame, str
                 f"{file_name}: not a readable XLSX workbook ({e}); re-export it"
             ) from None
         return frame.cast(pl.String), "xlsx", notes
-    content, encoding = decode(data, file_name)
-    if not content.strip():
+    payload, encoding = utf8_payload(data, file_name)
+    if not payload.strip():
         raise FileRejected(f"{file_name}: the file holds no text; ask the sender for the extract")
     try:
         frame = pl.read_csv(
-            io.BytesIO(content.encode("utf-8")), infer_schema=False, has_header=True, quote_char='"'
+            io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"'
         )
     except pl.exceptions.PolarsError as e:
         raise FileRejected(f"{file_name}: not a readable CSV file ({e})") from None
