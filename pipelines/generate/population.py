@@ -269,11 +269,11 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
     techy = division.is_in(["65", "64", "39", "73", "27", "75", "74"])
     big = size >= 2000
     p_ht = pl.select(
-        pl.lit(0.003) * pl.when(in_lwxq).then(5.0).otherwise(1.0) * pl.when(techy).then(3.0).otherwise(1.0)
+        pl.lit(0.0012) * pl.when(in_lwxq).then(5.0).otherwise(1.0) * pl.when(techy).then(3.0).otherwise(1.0)
         * pl.when(big).then(4.0).otherwise(1.0)
     ).to_series()  # fmt: skip
     p_sme = pl.select(
-        pl.lit(0.006) * pl.when(in_lwxq).then(5.0).otherwise(1.0) * pl.when(techy).then(3.0).otherwise(1.0)
+        pl.lit(0.0035) * pl.when(in_lwxq).then(5.0).otherwise(1.0) * pl.when(techy).then(3.0).otherwise(1.0)
     ).to_series()  # fmt: skip
 
     def since(name: str, p: pl.Series, early: float = 0.65) -> pl.Series:
@@ -285,14 +285,13 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
         )
         return pl.select(pl.when(has).then(when_).otherwise(NEVER)).to_series()
 
-    high_tech_from = since("high_tech", p_ht)
     sme_from = since("tech_sme", p_sme)
+    # Leaders are above-scale technology enterprises, and certified high-tech as well.
     leader_p = pl.select(
-        pl.when((high_tech_from < NEVER) & (size >= 1500)).then(0.35).otherwise(0.0)
+        pl.when(big & techy).then(0.3).when(big & in_lwxq).then(0.1).otherwise(0.0)
     ).to_series()
-    leader_from = pl.select(
-        pl.max_horizontal(since("tech_leader", leader_p), high_tech_from)
-    ).to_series()
+    leader_from = since("tech_leader", leader_p)
+    high_tech_from = pl.select(pl.min_horizontal(since("high_tech", p_ht), leader_from)).to_series()
     p_list = pl.select(
         pl.when(size >= 10000).then(0.15).when(size >= 2000).then(0.03).otherwise(0.0012)
     ).to_series()
