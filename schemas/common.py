@@ -332,8 +332,8 @@ def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
     failures = pl.concat([_failures(chunk, schema) for chunk in frame.iter_slices(CHUNK_ROWS)])
     rules = {r.id: r for r in schema.rules}
     bad_index = failures.get_column("_index").unique()
-    valid = frame.filter(~pl.col("_index").is_in(bad_index.implode()))
     typed = [c for c in schema.fields if c in frame.columns]
+    valid = frame.select("_index", ROW, *typed).filter(~pl.col("_index").is_in(bad_index.implode()))
     rejects = _rejects(frame, failures, schema, rules)
     counts = dict(failures.group_by("rule_id").len().iter_rows())
     return ValidationResult(valid=valid.select(ROW, *typed), rejects=rejects, rule_counts=counts)
