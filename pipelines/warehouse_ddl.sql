@@ -112,3 +112,21 @@ create table if not exists meta.rejects (
     rule_en varchar not null,
     value varchar                       -- the offending value as read
 );
+
+-- Per file and rule, how the rows fared (like the R package validate's confrontation summary):
+-- items = rows of the file the rule was evaluated on, fails = rows where it was false, missing =
+-- rows where it did not apply (null); passes = items - fails - missing. Written with the month's
+-- rejects, in the same transaction, replacing the month's lines (pipelines/ingest/quality.py).
+create table if not exists meta.rule_results (
+    kind varchar not null,
+    period date not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    rule_id varchar not null,
+    rule_zh varchar not null,
+    rule_en varchar not null,
+    column_name varchar,                -- Chinese header of the rule's column (null: the whole row)
+    items integer not null,
+    fails integer not null,
+    missing integer not null
+);

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.landing import LandingFile, LandingScan
+from pipelines.ingest.quality import rule_results
 from pipelines.ingest.read import FileRejected, read_extract
 from pipelines.reference import industry_divisions, park_aliases
 from schemas import SCHEMAS
@@ -257,6 +258,7 @@ def load_month(
         pl.lit(f.path.name).alias("file_name"),
         pl.lit(sha).alias("sha256"),
     )
+    results = rule_results(frame, schema, kind, period, f.path.name, sha)  # per-rule counts
     con.execute("begin transaction")
     try:
         con.execute(f"delete from raw.{kind} where period = ?", [period])
@@ -265,6 +267,9 @@ def load_month(
         con.execute("delete from meta.rejects where kind = ? and period = ?", [kind, period])
         con.register("incoming_rejects", rejects)
         con.execute("insert into meta.rejects by name select * from incoming_rejects")
+        con.execute("delete from meta.rule_results where kind = ? and period = ?", [kind, period])
+        con.register("incoming_rule_results", results)
+        con.execute("insert into meta.rule_results by name select * from incoming_rule_results")
         con.execute(
             "update meta.loads set status = 'superseded' where kind = ? and period = ? "
             "and status = 'loaded'",
@@ -298,6 +303,7 @@ def load_month(
     finally:
         con.unregister("incoming_rows")
         con.unregister("incoming_rejects")
+        con.unregister("incoming_rule_results")
     return outcome
 
 

@@ -1,0 +1,238 @@
+-- Cross-extract findings, one row per finding. The four enterprise extracts of a month should
+-- tell one story: whoever pays tax, insures staff or reports output is in that month's register,
+-- and an enterprise the register calls active (存续, 在业) shows up in the tax or the employment
+-- extract. A check runs only for months in which every extract it compares is loaded; a month in
+-- which some enterprise extracts are loaded and others are not gets an XE-EXTRACT-MISSING
+-- finding per missing extract instead, so a skipped check is never silent.
+--   XE-TAX-NOT-REGISTERED, XE-EMP-NOT-REGISTERED, XE-OUT-NOT-REGISTERED: a tax, employment or
+--     output row of an enterprise absent from that month's register. The detail says whether
+--     the enterprise's register row was set aside that month (meta.rejects), when it was last
+--     (or will first be) in the register, or that it never was.
+--   XE-ACTIVE-NO-TAX-NO-EMP: a register row with status 存续 or 在业 and neither a tax nor an
+--     employment row that month.
+--   XE-EXTRACT-MISSING: the month's extract of `kind` is not loaded (no file, or only a file
+--     rejected as a whole) while another enterprise extract of the month is.
+{% set checks = {
+    'XE-TAX-NOT-REGISTERED': ('纳税记录的企业不在当月企业登记中', "tax row of an enterprise absent from that month's register"),
+    'XE-EMP-NOT-REGISTERED': ('参保记录的企业不在当月企业登记中', "employment row of an enterprise absent from that month's register"),
+    'XE-OUT-NOT-REGISTERED': ('产值记录的企业不在当月企业登记中', "output row of an enterprise absent from that month's register"),
+    'XE-ACTIVE-NO-TAX-NO-EMP': ('登记状态为存续或在业的企业当月既无纳税记录也无参保记录', 'enterprise registered as active (存续 or 在业) with neither a tax nor an employment row that month'),
+    'XE-EXTRACT-MISSING': ('其他企业类提取已装载而该提取当月未装载，依赖它的跨表检查未做', 'extract not loaded for a month in which other enterprise extracts are; the cross-extract checks that need it were skipped'),
+} %}
+
+with months as (
+    select kind, period, is_loaded
+    from {{ ref('int_dq_extract_months') }}
+    where kind in ('registration', 'tax', 'employment', 'output')
+),
+
+coverage as (
+    select
+        period,
+        coalesce(bool_or(kind = 'registration' and is_loaded), false) as registration_loaded,
+        coalesce(bool_or(kind = 'tax' and is_loaded), false)          as tax_loaded,
+        coalesce(bool_or(kind = 'employment' and is_loaded), false)   as employment_loaded,
+        coalesce(bool_or(kind = 'output' and is_loaded), false)       as output_loaded
+    from months
+    group by period
+    having bool_or(is_loaded)
+),
+
+registration as (
+    select uscc, period, enterprise_name, park_code, status, _source_file, _source_row
+    from {{ ref('stg_raw__registration') }}
+),
+
+reported as (
+    select * from {{ ref('int_dq_enterprise_rows') }}
+),
+
+register_rows_set_aside as (
+    select
+        record_key as uscc,
+        period,
+        string_agg(distinct rule_id, ', ' order by rule_id) as rule_ids
+    from {{ source('meta', 'rejects') }}
+    where kind = 'registration' and record_key is not null
+    group by record_key, period
+),
+
+---------- tax, employment and output rows of enterprises absent from the month's register
+absent as (
+    select reported.*
+    from reported
+    inner join coverage
+        on coverage.period = reported.period and coverage.registration_loaded
+    anti join registration
+        on registration.uscc = reported.uscc and registration.period = reported.period
+),
+
+absent_before as (
+    select absent.kind, absent.uscc, absent.period,
+           earlier.period as earlier_period, earlier.status as earlier_status,
+           earlier.enterprise_name, earlier.park_code
+    from absent
+    asof left join registration as earlier
+        on earlier.uscc = absent.uscc and earlier.period < absent.period
+),
+
+absent_after as (
+    select absent.kind, absent.uscc, absent.period,
+           later.period as later_period, later.enterprise_name, later.park_code
+    from absent
+    asof left join registration as later
+        on later.uscc = absent.uscc and later.period > absent.period
+),
+
+not_registered as (
+    select
+        case absent.kind
+            when 'tax' then 'XE-TAX-NOT-REGISTERED'
+            when 'employment' then 'XE-EMP-NOT-REGISTERED'
+            else 'XE-OUT-NOT-REGISTERED'
+        end                                                        as check_id,
+        absent.kind,
+        absent.period,
+        absent.uscc,
+        coalesce(absent_before.enterprise_name, absent_after.enterprise_name) as enterprise_name,
+        coalesce(absent_before.park_code, absent_after.park_code)  as park_code,
+        absent.value_zh || '；' || case
+            when set_aside.rule_ids is not null
+                then '当月登记行被剔除（' || set_aside.rule_ids || '）'
+            when absent_before.earlier_period is not null
+                then '最近一次登记于 ' || strftime(absent_before.earlier_period, '%Y-%m')
+                    || '（' || absent_before.earlier_status || '）'
+            when absent_after.later_period is not null
+                then '此前未登记，首次登记于 ' || strftime(absent_after.later_period, '%Y-%m')
+            else '从未出现在已装载的企业登记中'
+        end || ' / ' || absent.value_en || '; ' || case
+            when set_aside.rule_ids is not null
+                then 'its register row this month was set aside (' || set_aside.rule_ids || ')'
+            when absent_before.earlier_period is not null
+                then 'last in the register ' || strftime(absent_before.earlier_period, '%Y-%m')
+                    || ' (' || absent_before.earlier_status || ')'
+            when absent_after.later_period is not null
+                then 'first in the register later, ' || strftime(absent_after.later_period, '%Y-%m')
+            else 'never in any loaded register'
+        end                                                        as detail,
+        absent._source_file                                        as source_file,
+        absent._source_row                                         as source_row
+    from absent
+    left join absent_before
+        on absent_before.kind = absent.kind
+        and absent_before.uscc = absent.uscc
+        and absent_before.period = absent.period
+    left join absent_after
+        on absent_after.kind = absent.kind
+        and absent_after.uscc = absent.uscc
+        and absent_after.period = absent.period
+    left join register_rows_set_aside as set_aside
+        on set_aside.uscc = absent.uscc and set_aside.period = absent.period
+),
+
+---------- active in the register, but neither taxed nor insured
+active_silent as (
+    select
+        'XE-ACTIVE-NO-TAX-NO-EMP'                                  as check_id,
+        'registration'                                             as kind,
+        registration.period,
+        registration.uscc,
+        registration.enterprise_name,
+        registration.park_code,
+        '登记状态 ' || registration.status || '，园区 ' || registration.park_code
+            || '；当月无纳税、无参保记录'
+            || case when has_output.uscc is not null then '，有产值记录' else '' end
+            || ' / status ' || registration.status || ', park ' || registration.park_code
+            || '; no tax and no employment row this month'
+            || case when has_output.uscc is not null then ', an output row' else '' end
+                                                                   as detail,
+        registration._source_file                                  as source_file,
+        registration._source_row                                   as source_row
+    from registration
+    inner join coverage
+        on coverage.period = registration.period
+        and coverage.tax_loaded
+        and coverage.employment_loaded
+    left join reported as has_output
+        on has_output.kind = 'output'
+        and has_output.uscc = registration.uscc
+        and has_output.period = registration.period
+    where registration.status in ('存续', '在业')
+        and not exists (
+            select 1 from reported
+            where reported.kind in ('tax', 'employment')
+                and reported.uscc = registration.uscc
+                and reported.period = registration.period
+        )
+),
+
+---------- an enterprise extract missing in a month where the others are loaded
+missing_extract as (
+    select
+        'XE-EXTRACT-MISSING'                                       as check_id,
+        missing.kind,
+        missing.period,
+        cast(null as varchar)                                      as uscc,
+        cast(null as varchar)                                      as enterprise_name,
+        cast(null as varchar)                                      as park_code,
+        '当月未装载 ' || missing.kind || '；已装载：' || present.kinds
+            || ' / ' || missing.kind || ' not loaded this month; loaded: ' || present.kinds
+                                                                   as detail,
+        cast(null as varchar)                                      as source_file,
+        cast(null as integer)                                      as source_row
+    from (
+        select kinds.kind, coverage.period
+        from coverage
+        cross join (values ('registration'), ('tax'), ('employment'), ('output')) as kinds (kind)
+        where not case kinds.kind
+            when 'registration' then coverage.registration_loaded
+            when 'tax' then coverage.tax_loaded
+            when 'employment' then coverage.employment_loaded
+            else coverage.output_loaded
+        end
+    ) as missing
+    inner join (
+        select period, string_agg(kind, ', ' order by kind) as kinds
+        from months
+        where is_loaded
+        group by period
+    ) as present
+        on present.period = missing.period
+),
+
+findings as (
+    select * from not_registered
+    union all
+    select * from active_silent
+    union all
+    select * from missing_extract
+),
+
+check_texts (check_id, check_zh, check_en) as (
+    values
+    {%- for check_id, texts in checks.items() %}
+        ('{{ check_id }}', '{{ texts[0] }}', '{{ texts[1] | replace("'", "''") }}')
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+)
+
+select
+    ---------- the check
+    findings.check_id,
+    check_texts.check_zh,
+    check_texts.check_en,
+    ---------- where
+    findings.kind,
+    findings.period,
+    cast(year(findings.period) as integer)   as year,
+    cast(month(findings.period) as integer)  as month,
+    findings.uscc,
+    findings.enterprise_name,
+    findings.park_code,
+    ---------- what
+    findings.detail,
+    findings.source_file,
+    cast(findings.source_row as integer)     as source_row
+from findings
+inner join check_texts
+    on check_texts.check_id = findings.check_id

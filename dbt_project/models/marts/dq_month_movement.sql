@@ -1,0 +1,115 @@
+-- Month-on-month movement of each extract: per kind, month and measure (row count and the
+-- kind's totals), the value, the previous calendar month's value, the change and the share
+-- moved. is_flagged when the value moved by more than the share given by the dbt variable
+-- dq_movement_threshold (default 0.3, i.e. 30 %) of the previous month's value:
+--     dbt build --vars '{dq_movement_threshold: 0.2}'
+-- A month between a kind's first and last loaded month without a loaded extract is kept with
+-- value 0 and is_loaded false: it is flagged against the month before. The month after such a
+-- gap has no previous value and is never flagged.
+{% set threshold = var('dq_movement_threshold', 0.3) %}
+{#- kind, measure, aggregate over the staging model, Chinese name, English name, unit #}
+{% set catalogue = [
+    ('registration', 'row_count', 'count(*)', '登记企业数', 'enterprises in the register', '户'),
+    ('tax', 'row_count', 'count(*)', '纳税记录数', 'tax rows', '行'),
+    ('tax', 'total_tax_yuan', 'sum(total_tax_yuan)', '税收合计', 'total tax', '元'),
+    ('employment', 'row_count', 'count(*)', '参保记录数', 'employment rows', '行'),
+    ('employment', 'insured_headcount', 'sum(insured_headcount)', '参保人数合计', 'total insured headcount', '人'),
+    ('output', 'row_count', 'count(*)', '产值报表记录数', 'output rows', '行'),
+    ('output', 'revenue_month_10k', 'sum(revenue_month_10k)', '营业收入_本月合计', 'total operating revenue of the month', '万元'),
+    ('output', 'gross_output_month_10k', 'sum(gross_output_month_10k)', '工业总产值_本月合计', 'total gross industrial output of the month', '万元'),
+    ('projects', 'row_count', 'count(*)', '项目数', 'projects in the register', '个'),
+    ('projects', 'agreed_investment_100m', 'sum(agreed_investment_100m)', '协议投资额合计', 'total agreed investment', '亿元'),
+    ('carriers', 'row_count', 'count(*)', '载体数', 'carriers in the register', '个'),
+] %}
+
+with months as (
+    select * from {{ ref('int_dq_extract_months') }}
+),
+
+catalogue (kind, measure, measure_zh, measure_en, unit, measure_order) as (
+    values
+    {%- for kind, measure, aggregate, zh, en, unit in catalogue %}
+        ('{{ kind }}', '{{ measure }}', '{{ zh }}', '{{ en }}', '{{ unit }}', {{ loop.index }})
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+),
+
+measures as (
+    {%- for kind, measure, aggregate, zh, en, unit in catalogue %}
+    select
+        '{{ kind }}' as kind,
+        period,
+        '{{ measure }}' as measure,
+        cast({{ aggregate }} as decimal(38, 6)) as value
+    from {{ ref('stg_raw__' ~ kind) }}
+    group by period
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+valued as (
+    select
+        months.kind,
+        months.period,
+        months.year,
+        months.month,
+        catalogue.measure,
+        catalogue.measure_zh,
+        catalogue.measure_en,
+        catalogue.unit,
+        catalogue.measure_order,
+        months.is_loaded,
+        months.file_name,
+        -- Nothing loaded, or nothing to add up (no industrial enterprise reported, say): 0.
+        cast(coalesce(measures.value, 0) as decimal(38, 6)) as value
+    from months
+    inner join catalogue
+        on catalogue.kind = months.kind
+    left join measures
+        on measures.kind = months.kind
+        and measures.period = months.period
+        and measures.measure = catalogue.measure
+),
+
+compared as (
+    select
+        *,
+        -- The spine has every calendar month, so the row before is the month before.
+        lag(period) over w       as previous_period,
+        coalesce(lag(is_loaded) over w, false) as previous_is_loaded,
+        lag(value) over w        as previous_value_any
+    from valued
+    window w as (partition by kind, measure order by period)
+)
+
+select
+    ---------- keys
+    kind,
+    period,
+    year,
+    month,
+    measure,
+    ---------- what is measured
+    measure_zh,
+    measure_en,
+    unit,
+    measure_order,
+    is_loaded,
+    file_name,
+    ---------- this month against the month before
+    value,
+    previous_period,
+    case when previous_is_loaded then previous_value_any end             as previous_value,
+    case when previous_is_loaded then value - previous_value_any end     as change,
+    case
+        when previous_is_loaded and previous_value_any <> 0
+            then cast(value - previous_value_any as double)
+                / abs(cast(previous_value_any as double))
+    end                                                                  as change_share,
+    cast({{ threshold }} as double)                                      as threshold,
+    -- Exact decimal comparison: a move of exactly the threshold is not flagged; from 0 to any
+    -- other value is.
+    previous_is_loaded
+        and abs(value - previous_value_any) > {{ threshold }} * abs(previous_value_any)
+                                                                         as is_flagged
+from compared

@@ -1,0 +1,365 @@
+"""Data-quality asset checks, shown in the Dagster UI beside the assets they judge.
+
+On every raw asset `raw/<kind>`:
+- `no_file_rejected`: for no month is the latest file received rejected as a whole (meta.loads
+  status `file_rejected`: encoding, header, wrong month, empty). Such a month keeps the rows of
+  the file loaded before it, or has none.
+- `reject_rate_below_5pct`: every month's current file had fewer than 5 % of its rows set aside.
+
+On the data-quality marts (dbt models, dbt_project/models/marts/dq_*.sql):
+- `marts/dq_rule_summary` `rules_recorded_for_every_file`: every loaded file has its per-rule
+  counts (files loaded before meta.rule_results existed have none); the metadata lists the rules
+  that fail most.
+- `marts/dq_cross_extract` `no_cross_extract_findings`: the findings, counted per check id.
+- `marts/dq_month_movement` `no_flagged_movement`: no month moved more than the threshold.
+
+Every check has WARN severity and never blocks: they report, a statistician decides. They read
+the build warehouse (`Paths.build`, the file the assets write) read-only, after the assets they
+check. Two ops evaluate them (`raw_quality_checks` after the raw assets, `marts_quality_checks`
+after the dbt models; each runs only the checks selected), in the writers' pool so that they
+never meet a writer's lock: two steps per run, not fifteen. Raw assets are partitioned by month
+but these checks are not: each evaluates everything loaded, all months.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+
+import dagster as dg
+import duckdb
+
+from pipelines.config import Paths
+from pipelines.defs.raw import WAREHOUSE_POOL
+from schemas import SCHEMAS
+
+WARN = dg.AssetCheckSeverity.WARN
+REJECT_RATE_LIMIT = 0.05  # share of a file's rows set aside above which the month is listed
+LISTED = 30  # rows shown in a markdown table of the metadata
+
+
+def _query(sql: str, params: list | None = None) -> list[dict]:
+    """Rows of a query on the build warehouse, opened read-only for this query only."""
+    path = Paths.from_env().build
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path} yet")
+    with duckdb.connect(str(path), read_only=True) as con:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _table(rows: list[dict], columns: list[str]) -> dg.MetadataValue:
+    """A markdown table of the first LISTED rows."""
+    if not rows:
+        return dg.MetadataValue.md("(none)")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows[:LISTED]:
+        cells = (str(row[c]).replace("|", "\\|").replace("\n", " ") for c in columns)
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(rows) > LISTED:
+        lines.append(f"\n… and {len(rows) - LISTED} more")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    description: str
+    metadata: dict[str, dg.MetadataValue] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ raw/<kind>
+
+
+def evaluate_no_file_rejected(kind: str) -> Verdict:
+    rows = _query(
+        """
+        with latest as (
+            select period, file_name, status, message, received_at
+            from meta.loads
+            where kind = ? and status in ('loaded', 'file_rejected')
+            qualify row_number() over (partition by period order by received_at desc) = 1
+        )
+        select strftime(period, '%Y-%m') as month, file_name, message,
+               status = 'file_rejected' as rejected
+        from latest
+        order by period
+        """,
+        [kind],
+    )
+    rejected = [r for r in rows if r["rejected"]]
+    for r in rejected:
+        r["message"] = (r["message"] or "")[:200]
+    return Verdict(
+        passed=not rejected,
+        description=(
+            f"{len(rejected)} of {len(rows)} months: the latest file was rejected as a whole"
+            if rejected
+            else f"{len(rows)} months: no latest file rejected as a whole"
+        ),
+        metadata={
+            "months": dg.MetadataValue.int(len(rows)),
+            "months_with_rejected_file": dg.MetadataValue.int(len(rejected)),
+            "rejected_files": _table(rejected, ["month", "file_name", "message"]),
+        },
+    )
+
+
+def evaluate_reject_rate(kind: str) -> Verdict:
+    rows = _query(
+        """
+        select strftime(period, '%Y-%m') as month, file_name, rows_read, rows_rejected,
+               round(rows_rejected / nullif(rows_read, 0), 4) as reject_rate
+        from meta.loads
+        where kind = ? and status = 'loaded'
+        order by period
+        """,
+        [kind],
+    )
+    read = sum(r["rows_read"] or 0 for r in rows)
+    rejected = sum(r["rows_rejected"] or 0 for r in rows)
+    high = [r for r in rows if (r["reject_rate"] or 0) >= REJECT_RATE_LIMIT]
+    worst = max(rows, key=lambda r: r["reject_rate"] or 0, default=None)
+    return Verdict(
+        passed=not high,
+        description=(
+            f"{len(high)} of {len(rows)} months set aside {REJECT_RATE_LIMIT:.0%} of their rows "
+            "or more"
+            if high
+            else f"{len(rows)} months: every file set aside less than {REJECT_RATE_LIMIT:.0%}"
+        ),
+        metadata={
+            "months": dg.MetadataValue.int(len(rows)),
+            "rows_read": dg.MetadataValue.int(read),
+            "rows_rejected": dg.MetadataValue.int(rejected),
+            "overall_reject_rate": dg.MetadataValue.float(
+                round(rejected / read, 4) if read else 0.0
+            ),
+            "worst_month": dg.MetadataValue.text(
+                f"{worst['month']} {worst['file_name']}: {worst['reject_rate']}" if worst else "-"
+            ),
+            "months_at_or_above_limit": _table(
+                high, ["month", "file_name", "rows_read", "rows_rejected", "reject_rate"]
+            ),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ marts/dq_*
+
+
+def evaluate_rules_recorded() -> Verdict:
+    missing = _query(
+        """
+        select l.kind, strftime(l.period, '%Y-%m') as month, l.file_name
+        from meta.loads l
+        where l.status = 'loaded'
+          and not exists (
+              select 1 from marts.dq_rule_summary s
+              where s.kind = l.kind and s.period = l.period and s.sha256 = l.sha256
+          )
+        order by l.kind, l.period
+        """
+    )
+    top = _query(
+        """
+        select rule_id, kind, sum(items) as items, sum(passes) as passes, sum(fails) as fails,
+               sum(missing) as missing
+        from marts.dq_rule_summary
+        group by rule_id, kind
+        having sum(fails) > 0
+        order by fails desc, rule_id
+        """
+    )
+    files = _query(
+        "select count(*) as n from (select distinct kind, period from marts.dq_rule_summary)"
+    )[0]["n"]
+    return Verdict(
+        passed=not missing,
+        description=(
+            f"{len(missing)} loaded files have no per-rule counts (loaded before "
+            "meta.rule_results existed? re-issue them as a revision to count them)"
+            if missing
+            else f"per-rule counts recorded for all {files} loaded files"
+        ),
+        metadata={
+            "files_with_rule_counts": dg.MetadataValue.int(files),
+            "files_without_rule_counts": _table(missing, ["kind", "month", "file_name"]),
+            "rules_failing_most": _table(
+                top, ["rule_id", "kind", "items", "passes", "fails", "missing"]
+            ),
+        },
+    )
+
+
+def evaluate_cross_extract() -> Verdict:
+    counts = _query(
+        """
+        select check_id, any_value(check_en) as check_en, count(*) as findings,
+               count(distinct period) as months, strftime(max(period), '%Y-%m') as latest_month,
+               count(*) filter (where period = (select max(period) from marts.dq_cross_extract))
+                   as findings_in_latest_month
+        from marts.dq_cross_extract
+        group by check_id
+        order by check_id
+        """
+    )
+    total = sum(r["findings"] for r in counts)
+    return Verdict(
+        passed=total == 0,
+        description=(
+            f"{total} cross-extract findings: "
+            + ", ".join(f"{r['check_id']} {r['findings']}" for r in counts)
+            if total
+            else "no cross-extract findings"
+        ),
+        metadata={
+            "findings": dg.MetadataValue.int(total),
+            "findings_per_check": dg.MetadataValue.json(
+                {r["check_id"]: r["findings"] for r in counts}
+            ),
+            "summary": _table(
+                counts,
+                [
+                    "check_id",
+                    "check_en",
+                    "findings",
+                    "months",
+                    "latest_month",
+                    "findings_in_latest_month",
+                ],
+            ),
+        },
+    )
+
+
+def evaluate_month_movement() -> Verdict:
+    flagged = _query(
+        """
+        select kind, strftime(period, '%Y-%m') as month, measure, is_loaded,
+               previous_value, value, round(change_share, 4) as change_share, threshold
+        from marts.dq_month_movement
+        where is_flagged
+        order by period desc, kind, measure_order
+        """
+    )
+    threshold = _query("select max(threshold) as t from marts.dq_month_movement")[0]["t"]
+    return Verdict(
+        passed=not flagged,
+        description=(
+            f"{len(flagged)} month-on-month moves beyond {threshold:.0%}, latest {flagged[0]['month']}"
+            if flagged
+            else "no month-on-month move beyond the threshold"
+        ),
+        metadata={
+            "flagged": dg.MetadataValue.int(len(flagged)),
+            "threshold": dg.MetadataValue.float(float(threshold or 0)),
+            "flagged_moves": _table(
+                flagged,
+                [
+                    "kind",
+                    "month",
+                    "measure",
+                    "is_loaded",
+                    "previous_value",
+                    "value",
+                    "change_share",
+                ],
+            ),
+        },
+    )
+
+
+# ------------------------------------------------------------------------------ the checks
+
+# (asset key, check name) -> (description, evaluation)
+EVALUATIONS: dict[dg.AssetCheckKey, tuple[str, Callable[[], Verdict]]] = {
+    **{
+        dg.AssetCheckKey(dg.AssetKey(["raw", kind]), name): (description, partial(evaluate, kind))
+        for kind in SCHEMAS
+        for name, description, evaluate in (
+            (
+                "no_file_rejected",
+                "最新收到的文件没有被整体拒收 / no month's latest file was rejected as a whole "
+                "(meta.loads status file_rejected)",
+                evaluate_no_file_rejected,
+            ),
+            (
+                "reject_rate_below_5pct",
+                "每月当前文件被剔除的行少于 5% / every month's current file set aside less than "
+                "5 % of its rows",
+                evaluate_reject_rate,
+            ),
+        )
+    },
+    dg.AssetCheckKey(dg.AssetKey(["marts", "dq_rule_summary"]), "rules_recorded_for_every_file"): (
+        "每个已装载文件都有逐规则计数 / every loaded file has its per-rule counts; the metadata "
+        "lists the rules failing most",
+        evaluate_rules_recorded,
+    ),
+    dg.AssetCheckKey(dg.AssetKey(["marts", "dq_cross_extract"]), "no_cross_extract_findings"): (
+        "跨表核对无发现(按核对编号计数) / no cross-extract findings (counted per check id)",
+        evaluate_cross_extract,
+    ),
+    dg.AssetCheckKey(dg.AssetKey(["marts", "dq_month_movement"]), "no_flagged_movement"): (
+        "无月度变动超过阈值 / no month moved by more than dq_movement_threshold",
+        evaluate_month_movement,
+    ),
+}
+
+
+def check_result(key: dg.AssetCheckKey) -> dg.AssetCheckResult:
+    """Evaluate one check. A warehouse not built yet (or older than a table) is a warning."""
+    try:
+        verdict = EVALUATIONS[key][1]()
+    except (FileNotFoundError, duckdb.CatalogException, duckdb.IOException) as e:
+        verdict = Verdict(False, f"could not evaluate: {e}".splitlines()[0])
+    return dg.AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
+        passed=verdict.passed,
+        severity=WARN,
+        description=verdict.description,
+        metadata=verdict.metadata,
+    )
+
+
+def _specs(layer: str) -> list[dg.AssetCheckSpec]:
+    return [
+        dg.AssetCheckSpec(key.name, asset=key.asset_key, description=description)
+        for key, (description, _) in EVALUATIONS.items()
+        if key.asset_key.path[0] == layer
+    ]
+
+
+def _evaluate_selected(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
+        result = check_result(key)
+        log = context.log.info if result.passed else context.log.warning
+        log(f"{key.to_user_string()}: {result.description}")
+        yield result
+
+
+@dg.multi_asset_check(
+    name="raw_quality_checks",
+    specs=_specs("raw"),
+    description="原始层数据质量检查 / data-quality checks of the raw extracts",
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+)
+def raw_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+    yield from _evaluate_selected(context)
+
+
+@dg.multi_asset_check(
+    name="marts_quality_checks",
+    specs=_specs("marts"),
+    description="数据质量报表检查 / checks on the data-quality marts",
+    can_subset=True,
+    pool=WAREHOUSE_POOL,
+)
+def marts_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+    yield from _evaluate_selected(context)
+
+
+DQ_CHECKS: list[dg.AssetChecksDefinition] = [raw_quality_checks, marts_quality_checks]
