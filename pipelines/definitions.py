@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.automation import build_attainment_schedule, build_landing_sensor
+from pipelines.defs.checks import DQ_CHECKS
 from pipelines.defs.dbt import DBT_RESOURCE, warehouse_models
 from pipelines.defs.publish import published_warehouse
 from pipelines.defs.raw import RAW_ASSETS
@@ -21,6 +22,7 @@ marts_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*RAW_ASSETS, warehouse_models, published_warehouse],
+    asset_checks=DQ_CHECKS,
     jobs=[warehouse_job, marts_job],
     sensors=[build_landing_sensor(warehouse_job)],
     schedules=[build_attainment_schedule(marts_job)],

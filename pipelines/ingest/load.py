@@ -24,7 +24,7 @@ from schemas import SCHEMAS
 from schemas.common import ROW, TEXT, parse, validate
 
 DDL = Path(__file__).resolve().parents[1] / "warehouse_ddl.sql"
-LINEAGE = ["_source_file", "_source_sha256", "_source_row", "_revision", "_loaded_at"]
+CONSTANT_LINEAGE = ["_source_file", "_source_sha256", "_revision", "_loaded_at"]
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -175,12 +175,7 @@ def _with_context(
 
 
 def _to_raw(
-    valid: pl.DataFrame,
-    kind: str,
-    f: LandingFile,
-    sha: str,
-    loaded_at: dt.datetime,
-    con: duckdb.DuckDBPyConnection,
+    valid: pl.DataFrame, kind: str, f: LandingFile, con: duckdb.DuckDBPyConnection
 ) -> pl.DataFrame:
     """Typed valid rows -> the raw table's columns, in its order."""
     if "park" in valid.columns:
@@ -190,13 +185,7 @@ def _to_raw(
         )
     if "period" not in valid.columns:
         valid = valid.with_columns(pl.lit(f.period).alias("period"))
-    valid = valid.with_columns(
-        pl.lit(f.path.name).alias("_source_file"),
-        pl.lit(sha).alias("_source_sha256"),
-        pl.col(ROW).alias("_source_row"),
-        pl.lit(f.revision).alias("_revision"),
-        pl.lit(loaded_at).alias("_loaded_at"),
-    )
+    valid = valid.with_columns(pl.col(ROW).alias("_source_row"))
     columns = [
         r[0]
         for r in con.execute(
@@ -205,7 +194,9 @@ def _to_raw(
             [kind],
         ).fetchall()
     ]
-    return valid.select(columns)
+    # The per-file lineage constants are added by DuckDB on insert (see CONSTANT_LINEAGE), not
+    # repeated here on every row: a 6-million-row file would carry 500 MB of the same checksum.
+    return valid.select([c for c in columns if c not in CONSTANT_LINEAGE])
 
 
 def load_month(
@@ -224,11 +215,13 @@ def load_month(
         outcome.status = "unchanged"
         return outcome
     archive(data, sha, f.ext, archive_dir)
+    size = len(data)
     previous = _current_sha(con, kind, period)
     schema = SCHEMAS[kind]
     received_at = dt.datetime.now()
     try:
         read = read_extract(data, f.path.name, f.ext, schema)
+        del data  # big files: hold one copy at a time
         frame = _with_context(parse(read.frame, schema), kind, con, period)
         _reject_wrong_month(frame, f)
     except FileRejected as e:
@@ -240,18 +233,19 @@ def load_month(
         con.execute(
             "insert into meta.loads (file_name, kind, period, revision, sha256, size_bytes, received_at, "
             "status, message) values (?, ?, ?, ?, ?, ?, ?, 'file_rejected', ?)",
-            [f.path.name, kind, period, f.revision, sha, len(data), received_at, outcome.message],
+            [f.path.name, kind, period, f.revision, sha, size, received_at, outcome.message],
         )
         return outcome
 
+    outcome.notes, encoding = read.notes, read.encoding
+    del read
     result = validate(frame, schema)
-    outcome.notes = read.notes
     outcome.rows_read = frame.height
     outcome.rows_loaded = result.valid.height
     outcome.rows_rejected = frame.height - result.valid.height
     outcome.rule_failures = result.rule_counts
     loaded_at = dt.datetime.now()
-    raw_rows = _to_raw(result.valid, kind, f, sha, loaded_at, con)
+    raw_rows = _to_raw(result.valid, kind, f, con)
     rejects = result.rejects.with_columns(
         pl.lit(kind).alias("kind"),
         pl.lit(period).alias("period"),
@@ -263,7 +257,11 @@ def load_month(
     try:
         con.execute(f"delete from raw.{kind} where period = ?", [period])
         con.register("incoming_rows", raw_rows)
-        con.execute(f"insert into raw.{kind} by name select * from incoming_rows")
+        con.execute(
+            f"insert into raw.{kind} by name select *, ? as _source_file, ? as _source_sha256, "
+            "? as _revision, ? as _loaded_at from incoming_rows",
+            [f.path.name, sha, f.revision, loaded_at],
+        )
         con.execute("delete from meta.rejects where kind = ? and period = ?", [kind, period])
         con.register("incoming_rejects", rejects)
         con.execute("insert into meta.rejects by name select * from incoming_rejects")
@@ -285,11 +283,11 @@ def load_month(
                 period,
                 f.revision,
                 sha,
-                len(data),
-                read.encoding,
+                size,
+                encoding,
                 received_at,
                 loaded_at,
-                "; ".join(read.notes) or None,
+                "; ".join(outcome.notes) or None,
                 outcome.rows_read,
                 outcome.rows_loaded,
                 outcome.rows_rejected,
