@@ -1,4 +1,5 @@
-"""Publication: the analysts' warehouse is replaced atomically by a checked copy of the build.
+"""Publication: the analysts' warehouse is replaced atomically by a checked copy of the build;
+and recovery: a build left with a pending WAL by a killed writer is restored from that copy.
 
 Analysts open the published file read-only. The pipeline never writes it: it writes the build
 file, and only after every blocking check passed does it checkpoint the build (no pending WAL),
@@ -54,3 +55,26 @@ def publish(build: Path, published: Path) -> dict[str, int]:
     finally:
         os.close(directory)
     return counts
+
+
+def recover_build(build: Path, published: Path) -> str | None:
+    """Before a writer opens the build: undo what a killed writer left behind.
+
+    Writers run one at a time and every clean close checkpoints, so a WAL beside the build at
+    this point was left by a writer that died. Replaying it is not trusted (DuckDB's WAL replay
+    after a crash has hung and failed here): the build goes back to the last publication, whose
+    file was checkpointed and verified, and the run reloads from the landing folder what is
+    missing (files are recognized by checksum, so nothing is counted twice). Returns what was
+    done, or None when there was nothing to recover.
+    """
+    wal = build.with_name(build.name + ".wal")
+    if not wal.exists():
+        return None
+    if published.exists():
+        shutil.copyfile(published, build)
+        action = f"restored {build} from the last publication {published}"
+    else:
+        build.unlink(missing_ok=True)
+        action = f"removed {build}: no publication yet, everything is reloaded"
+    wal.unlink()
+    return f"a previous run was killed while writing; {action}"

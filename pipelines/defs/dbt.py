@@ -9,8 +9,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines.config import DBT_PROJECT_DIR
+from pipelines.config import DBT_PROJECT_DIR, Paths
 from pipelines.defs.raw import WAREHOUSE_POOL
+from pipelines.publish import recover_build
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
@@ -53,4 +54,7 @@ ensure_manifest()
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: seeds, models and their tests, in dependency order."""
+    paths = Paths.from_env()
+    if recovered := recover_build(paths.build, paths.warehouse):
+        context.log.warning(recovered)
     yield from dbt.cli(["build"], context=context).stream()

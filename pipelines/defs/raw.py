@@ -8,6 +8,7 @@ import duckdb
 from pipelines.config import FIRST_MONTH, Paths
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from pipelines.publish import recover_build
 from schemas import SCHEMAS
 
 MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
@@ -58,6 +59,8 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         landing = scan(paths.landing)
         outcomes = []
         paths.build.parent.mkdir(parents=True, exist_ok=True)
+        if recovered := recover_build(paths.build, paths.warehouse):
+            context.log.warning(recovered)
         with duckdb.connect(str(paths.build)) as con:
             ensure_tables(con)
             if kind == "registration":  # files that are no extract: reported once per run, here
