@@ -123,7 +123,8 @@ def month_end(yyyymm: str) -> date:
 def rule_failures(out: Path, chain_from: str = "accepted") -> set[tuple[str, int]]:
     """Rows that break a rule of the data dictionary, checked independently of the generator.
 
-    Within a file a repeated key flags the later rows. Year-to-date chains continue from the
+    Within a file a repeated key flags the later copies when the rows are identical, and every
+    row when they differ (nobody can tell which is right). Year-to-date chains continue from the
     enterprise's last report of the year that passed (`accepted`) or from its last report
     whatever it broke (`reported`); output is never revised.
     """
@@ -134,13 +135,17 @@ def rule_failures(out: Path, chain_from: str = "accepted") -> set[tuple[str, int
         kind = FILE_NAME.match(path.name).group("kind")
         month = month_of_file(path.name)
         df = english(read_extract(path), kind)
-        seen: set[str] = set()
         key = {"projects": "project_id", "carriers": "carrier_id"}.get(kind, "uscc")
-        for line, row in enumerate(df.iter_rows(named=True), start=2):
-            r = {k: norm(v) for k, v in row.items()}
+        rows = [{k: norm(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
+        groups = defaultdict(list)
+        for r in rows:
+            groups[(r[key] or "").upper()].append(r)
+        seen: set[str] = set()
+        for line, r in enumerate(rows, start=2):
             bad = False
             k = (r[key] or "").upper()
-            bad |= k in seen
+            same = groups[k]
+            bad |= k in seen or any(other != same[0] for other in same)
             seen.add(k)
             if kind in ("registration", "tax", "employment", "output"):
                 bad |= uscc_problem(k) is not None

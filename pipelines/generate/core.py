@@ -40,7 +40,8 @@ class GenerationSummary:
     rows: data rows written per kind, over all files (revisions and injected duplicates included).
     mess: counts per mess type, every type present (0 when none), in this order:
       FILE_MESS: gb18030_files, crlf_files, xlsx_files, revision_files, revised_rows;
-      ROW_ERRORS (rows that break a rule; a duplicate counts its extra row);
+      ROW_ERRORS (rows that break a rule: an exact duplicate counts its extra copy, a
+        conflicting duplicate both of its rows);
       VALID_VARIANTS (untidy but valid after NFKC/trim/upper: a loader must accept them).
     errors: one row per injected row error: file, line (the header is line 1), kind, type,
       column (the Chinese header the rule is about). Exactly these rows break a rule.

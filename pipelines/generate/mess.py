@@ -88,7 +88,11 @@ def inject_errors(
     rate: float,
     force: list[str],
 ) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Break rules in about `rate` of the rows (plus one row per type in `force`)."""
+    """Break rules in about `rate` of the rows (plus one row per type in `force`).
+
+    Returns the frame with `_etype` (the error type of each row that breaks a rule, else null)
+    and `_protect` (rows that must stay as they are), and counts of rows per type.
+    """
     n = typed.height
     types = ROW_ERRORS[kind]
     if kind == "output":
@@ -192,9 +196,11 @@ def inject_errors(
         _order=2 * (c("_row") + (r * (n - c("_row"))).floor().cast(pl.Int64)) + 1,
         _protect=pl.lit(False),
     )
+    # The original of an exact duplicate is fine (a loader keeps one copy); both rows of a
+    # conflicting pair break uniqueness, since nobody can tell which one is right.
     originals = frame.with_columns(
         _protect=e.is_in(dup_types).fill_null(False),
-        _etype=pl.when(e.is_in(dup_types)).then(None).otherwise(e),
+        _etype=pl.when(e == "exact_duplicate").then(None).otherwise(e),
         _order=2 * c("_row"),
     )
     out = (
@@ -204,7 +210,7 @@ def inject_errors(
     )
     counts: dict[str, int] = {}
     for t in planned:
-        counts[t] = counts.get(t, 0) + 1
+        counts[t] = counts.get(t, 0) + (2 if t == "conflicting_duplicate" else 1)
     return out, counts
 
 
