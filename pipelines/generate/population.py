@@ -199,7 +199,7 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
 
     name = build_name(d.sub("name")).rename("enterprise_name")
     places = "|".join(
-        sorted({*ref.PARK_DISTRICT.values(), *ref.NAME_PREFIXES}, key=len, reverse=True)
+        sorted({*ref.PARK_DISTRICT.values(), *ref.NAME_PREFIXES}, key=lambda p: (-len(p), p))
     )
     for round_ in range(1, 100):  # a second word after the place makes a duplicate unique
         dup = _duplicates(name)
