@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipelines.config import Paths
 from pipelines.reference import REPO_ROOT
+from pipelines.reports.cli import register_report_command
 
 
 def _progress(line: str) -> None:
@@ -250,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     s.add_argument("--warehouse")
     s.set_defaults(func=cmd_summary)
+
+    register_report_command(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,345 @@
+"""The HTML dashboard: one self-contained file (inline CSS and SVG, no script, no web font, no
+network) with the attainment heat map, the tier counts by month per park against their targets,
+and the city's monthly totals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.reports.data import (
+    CITY,
+    CITY_NAME,
+    METRIC_ORDER,
+    SHORT_LABELS,
+    Progress,
+    ReportData,
+    _quiet,
+)
+from pipelines.reports.svg import (
+    HeatCell,
+    Series,
+    TargetLine,
+    bar_chart,
+    esc,
+    heatmap,
+    line_chart,
+)
+
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei", '
+    '"PingFang SC", "WenQuanYi Micro Hei", sans-serif'
+)
+
+CSS = f"""
+* {{ box-sizing: border-box; }}
+body {{ font-family: {FONT_STACK}; color: #333; background: #fafafa; margin: 0; }}
+header {{ background: #7a1f1f; color: #fff; padding: 18px 28px; }}
+header h1 {{ font-size: 22px; margin: 0 0 6px 0; font-weight: 700; }}
+header p {{ margin: 2px 0; font-size: 14px; opacity: 0.92; }}
+main {{ padding: 8px 28px 28px 28px; }}
+section {{ background: #fff; border: 1px solid #e4e4e4; border-radius: 6px; padding: 14px 18px;
+           margin: 16px 0; }}
+h2 {{ font-size: 18px; margin: 0 0 6px 0; color: #7a1f1f; }}
+h3 {{ font-size: 15px; margin: 12px 0 4px 0; }}
+p.note {{ font-size: 12px; color: #666; margin: 4px 0 8px 0; line-height: 1.6; }}
+.legend {{ display: flex; flex-wrap: wrap; gap: 14px; font-size: 12px; margin: 6px 0; }}
+.legend span.swatch {{ display: inline-block; width: 14px; height: 12px; margin-right: 4px;
+                       vertical-align: -1px; border-radius: 2px; }}
+.charts {{ display: flex; flex-wrap: wrap; gap: 6px 12px; }}
+.park {{ border-top: 1px solid #eee; padding-top: 4px; }}
+.kpi {{ display: flex; gap: 18px; flex-wrap: wrap; margin: 8px 0; }}
+.kpi div {{ font-size: 13px; padding: 6px 12px; border-radius: 4px; background: #f3f3f3; }}
+.kpi b {{ font-size: 18px; margin-right: 4px; }}
+.edition {{ display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 3px;
+            background: #fff; color: #7a1f1f; }}
+footer {{ font-size: 12px; color: #777; padding: 0 28px 24px 28px; line-height: 1.6; }}
+"""
+
+STATUS_FILL = {"已达成": "#1a9850", "未达成": "#d73027", "进行中": "#9e9e9e", "无数据": "#e6e6e6"}
+
+# Tier charts: per dimension, its title and the colours of T1, T2, T3.
+DIMENSIONS = {
+    "output": ("产值(营业收入)分档企业数", ("#08306b", "#2171b5", "#6baed6")),
+    "tax": ("税收分档企业数", ("#7f2704", "#d94801", "#fd8d3c")),
+    "staff": ("就业人数分档企业数", ("#00441b", "#238b45", "#74c476")),
+}
+TIER_SHORT = {
+    "output_1b": "≥10亿元",
+    "output_500m": "≥5亿元",
+    "output_100m": "≥1亿元",
+    "tax_100m": "≥1亿元",
+    "tax_50m": "≥5000万元",
+    "tax_10m": "≥1000万元",
+    "staff_1000": "≥1000人",
+    "staff_500": "≥500人",
+    "staff_100": "≥100人",
+}
+TIER_BAND = {  # band_counting = exclusive: each tier counts its own band only
+    "output_1b": "≥10亿元",
+    "output_500m": "5–10亿元",
+    "output_100m": "1–5亿元",
+    "tax_100m": "≥1亿元",
+    "tax_50m": "5000万–1亿元",
+    "tax_10m": "1000–5000万元",
+    "staff_1000": "≥1000人",
+    "staff_500": "500–1000人",
+    "staff_100": "100–500人",
+}
+
+
+def _mix(a: str, b: str, t: float) -> str:
+    ca = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
+    cb = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb, strict=True))
+
+
+def ratio_color(ratio: float) -> str:
+    """Red (0) → amber (0.5) → yellow (0.9) below the target; greens at and above it."""
+    if ratio >= 1:
+        return _mix("#66bd63", "#006837", min((ratio - 1) / 1.0, 1.0))
+    stops = [(0.0, "#b2182b"), (0.5, "#f46d43"), (0.9, "#fee08b"), (1.0, "#fee08b")]
+    ratio = max(ratio, 0.0)
+    for (r0, c0), (r1, c1) in zip(stops, stops[1:], strict=False):
+        if ratio <= r1:
+            return _mix(c0, c1, (ratio - r0) / (r1 - r0) if r1 > r0 else 0)
+    return stops[-1][1]
+
+
+def _text_color(fill: str) -> str:
+    r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+    return "#ffffff" if (0.299 * r + 0.587 * g + 0.114 * b) < 140 else "#222222"
+
+
+def _value(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if unit in ("亿元", "万元", "%"):
+        return f"{value:,.2f}{unit}"
+    return f"{value:,.0f}{unit}"
+
+
+def _heat_cells(data: ReportData, frame: pl.DataFrame) -> dict[tuple[str, str], HeatCell]:
+    cells = {}
+    for row in frame.iter_rows(named=True):
+        park = data.park_name(row["park_code"])
+        label = row["metric_label"]
+        status = row["attainment_status"]
+        head = (
+            f"{park} · {label}({row['target_window']}年目标 {_value(row['target'], row['unit'])})"
+        )
+        if row.get("suppressed"):
+            cell = HeatCell("#bdbdbd", "—", f"{head}:依统计保密规定不予公布", "#555555")
+        elif status == "无数据" or row["actual"] is None:
+            cell = HeatCell(STATUS_FILL["无数据"], "无数据", f"{head}:尚无数据", "#777777")
+        elif row["attainment_ratio"] is None:
+            cell = HeatCell(STATUS_FILL.get(status, "#cccccc"), "—", f"{head}:{status}")
+        else:
+            ratio = float(row["attainment_ratio"])
+            fill = ratio_color(ratio)
+            text = ">999%" if ratio > 9.99 else f"{ratio * 100:.0f}%"
+            tooltip = (
+                f"{head}:实际 {_value(row['actual'], row['unit'])},完成率 {ratio * 100:.1f}%,"
+                f"{status}(数据截至 {row['as_of_period']})"
+            )
+            cell = HeatCell(fill, text, tooltip, _text_color(fill), hatched=status == "进行中")
+        cells[(row["park_code"], row["metric"])] = cell
+    return cells
+
+
+def heatmap_section(data: ReportData) -> str:
+    frame = data.attainment.filter(pl.col("year") == data.year)
+    metrics = [m for m in METRIC_ORDER if m in set(frame["metric"].to_list())]
+    metrics += sorted(set(frame["metric"].to_list()) - set(metrics))
+    labels = dict(zip(frame["metric"], frame["metric_label"], strict=False))
+    columns = [(m, SHORT_LABELS.get(m, labels.get(m, m))) for m in metrics]
+    rows = [(CITY, CITY_NAME)] + list(
+        zip(data.parks["park_code"], data.parks["park_name"], strict=True)
+    )
+    svg = heatmap(rows, columns, _heat_cells(data, frame))
+    counts = frame.group_by("attainment_status").len()
+    count = dict(zip(counts["attainment_status"], counts["len"], strict=True))
+    kpi = "".join(
+        f"<div><b>{count.get(s, 0)}</b>{s}</div>" for s in ("已达成", "未达成", "进行中", "无数据")
+    )
+    legend = "".join(
+        f'<span><span class="swatch" style="background:{c}"></span>{esc(t)}</span>'
+        for c, t in [
+            (ratio_color(0.0), "完成率 0%"),
+            (ratio_color(0.5), "50%"),
+            (ratio_color(0.9), "90%"),
+            (ratio_color(1.0), "100%(达成)"),
+            (ratio_color(2.0), "≥200%"),
+            ("#9e9e9e", "斜纹:年度进行中(截至当月累计)"),
+            (STATUS_FILL["无数据"], "无数据"),
+            ("#bdbdbd", "—:保密不予公布"),
+            ("#ffffff", "空白:规划未设该年目标"),
+        ]
+    )
+    return f"""
+<section id="heatmap">
+  <h2>{data.year}年各园区目标完成率(实际/目标)</h2>
+  <p class="note">每格为一个园区(全市)的一项规划指标在 {data.year} 年的完成率;目标期为 2018–2020
+  的全市项目指标为三年合计。年度未结束时实际值为截至 {esc(data.as_of or "—")} 的本年累计,与全年目标比较。</p>
+  <div class="kpi">{kpi}</div>
+  <div class="legend">{legend}</div>
+  {svg}
+</section>"""
+
+
+def tiers_section(data: ReportData) -> str:
+    tiers = data.tier_months
+    months = sorted(set(tiers["month"].to_list())) if tiers.height else []
+    x_labels = [f"{m}月" for m in months]
+    targets = data.attainment.filter(pl.col("year") == data.year)
+    target_of = {
+        (p, m): float(t)
+        for p, m, t in zip(targets["park_code"], targets["metric"], targets["target"], strict=True)
+    }
+    names = TIER_BAND if data.band_counting == "exclusive" else TIER_SHORT
+    last = months[-1] if months else None
+    blocks = []
+    for park, park_name in zip(data.parks["park_code"], data.parks["park_name"], strict=True):
+        charts = []
+        for dimension, (title, colors) in DIMENSIONS.items():
+            series, lines = [], []
+            for tier, color in zip(("T1", "T2", "T3"), colors, strict=True):
+                rows = tiers.filter(
+                    (pl.col("park_code") == park)
+                    & (pl.col("dimension") == dimension)
+                    & (pl.col("tier") == tier)
+                )
+                by_month = dict(zip(rows["month"], rows["enterprises"], strict=True))
+                metric = rows["metric"][0] if rows.height else None
+                label = names.get(metric, tier)
+                series.append(Series(label, color, [by_month.get(m) for m in months]))
+                if (park, metric) in target_of:
+                    lines.append(TargetLine(f"目标 {label}", color, target_of[(park, metric)]))
+            charts.append(line_chart(title, x_labels, series, lines, width=420, height=190))
+        blocks.append(
+            f'<div class="park"><h3>{esc(park_name)}</h3><div class="charts">'
+            + "".join(charts)
+            + "</div></div>"
+        )
+    counting = (
+        "各档只计本档(band_counting = exclusive)"
+        if data.band_counting == "exclusive"
+        else "“≥”为达到及以上(各档嵌套)"
+    )
+    return f"""
+<section id="tiers">
+  <h2>{data.year}年各园区分档企业数(逐月,本年累计口径)与年度目标</h2>
+  <p class="note">每月的点为按截至该月的本年累计值分档的企业数:产值取该月本年累计数(无则为已报各月之和,
+  非工业企业用营业收入),税收为本年已报各月之和,就业为本年已报各月参保人数的平均值;企业归属截至该月最后
+  登记所在园区。这与年度分档(fct_enterprise_year)同一口径,{esc(counting)};{last or "—"}月的点即截至该月的
+  年度数。虚线为该园区 {data.year} 年的规划目标(企业家数);年度未结束时累计值仍会增长。</p>
+  {"".join(blocks)}
+</section>"""
+
+
+def city_section(data: ReportData) -> str:
+    frame = data.city_months
+    labels = [f"{p.month}月" for p in frame["period"]] if frame.height else []
+
+    def bars(column: str, scale: float, hidden_column: str | None):
+        hidden = frame[hidden_column].to_list() if hidden_column else [False] * frame.height
+        values = [None if v is None else float(v) * scale for v in frame[column].to_list()]
+        return list(zip(labels, values, hidden, strict=True))
+
+    charts = [
+        bar_chart(
+            "工业总产值(亿元)",
+            bars("output_10k", 0.0001, "output_suppressed"),
+            color="#2171b5",
+            unit="亿元",
+            decimals=2,
+        ),
+        bar_chart(
+            "税收合计(万元)",
+            bars("tax_yuan", 0.0001, "tax_suppressed"),
+            color="#d94801",
+            unit="万元",
+            decimals=1,
+        ),
+        bar_chart(
+            "参保人数(人)",
+            bars("headcount", 1.0, None),
+            color="#238b45",
+            unit="人",
+        ),
+    ]
+    hidden = (
+        int(frame["output_suppressed"].sum() + frame["tax_suppressed"].sum()) if frame.height else 0
+    )
+    protection = (
+        "内部版:未做披露控制。"
+        if data.internal
+        else f"工业总产值、税收为金额合计,已做披露控制(本图隐去 {hidden} 个月份值,显示为“—”);"
+        "参保人数为人数,照常公布。"
+    )
+    return f"""
+<section id="city">
+  <h2>{data.year}年全市月度合计(各园区企业)</h2>
+  <p class="note">当月登记在各园区的企业的当月工业总产值(本月数)、税收合计与参保人数之和。{esc(protection)}</p>
+  <div class="charts">{"".join(charts)}</div>
+</section>"""
+
+
+def render_dashboard(data: ReportData, progress: Progress = _quiet) -> str:
+    sections = [
+        ("heat map of attainment", heatmap_section),
+        ("tier counts by month per park", tiers_section),
+        ("city totals by month", city_section),
+    ]
+    drawn = []
+    for i, (name, draw) in enumerate(sections, 1):
+        progress(f"dashboard: part {i}/{len(sections)} {name}")
+        drawn.append(draw(data))
+    protection = data.suppression_counts()
+    footer_protection = (
+        "内部版:金额未做披露控制,仅供统计局内部使用。"
+        if data.internal
+        else (
+            "披露控制:金额单元格(产值、营业收入、增加值、税收的合计)在少于 3 家企业或单一企业占比超过 85% 时"
+            "不予公布(原发性保密),并对可由合计推算出的单元格作补充保密;企业家数照常公布。"
+            f"园区合计表共隐去 {protection['primary']} 个原发、{protection['secondary']} 个补充单元格。"
+        )
+    )
+    title = "拉萨市园区经济高效绿色创新发展三年行动计划(2018–2020年)完成情况"
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)} · {data.year}年 · {esc(data.as_of_label)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+  <h1>{esc(title)}</h1>
+  <p>{data.year}年 · {esc(data.as_of_label)} · 拉萨市统计局</p>
+  <p><span class="edition">{esc(data.edition)}</span></p>
+</header>
+<main>
+{"".join(drawn)}
+</main>
+<footer>
+  <p>{esc(footer_protection)}</p>
+  <p>来源:园区经济数据仓库 {esc(data.warehouse.name)}(marts.target_attainment、fct_enterprise_month、
+  fct_enterprise_year)。“超N”档位按 band_counting = {esc(data.band_counting)} 计数。</p>
+</footer>
+</body>
+</html>
+"""
+
+
+def write_dashboard(data: ReportData, out: Path, progress: Progress = _quiet) -> Path:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    html = render_dashboard(data, progress)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(out)
+    return out

@@ -1,0 +1,642 @@
+"""What the reports show, read once from the published warehouse (read-only) and protected.
+
+`load_report_data` opens the DuckDB file read-only, reads the marts the reports need into
+polars frames, and applies the disclosure control of `disclosure.py` (unless internal): every
+magnitude cell carries a `suppressed` flag, and the values of suppressed cells are kept only in
+the internal report (the writers print "—" for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.reports import disclosure as dc
+
+CITY = "CITY"
+CITY_NAME = "全市"
+SUPPRESSED_MARK = "—"
+
+# The plan's parks in its order (seeds/parks.csv): the seven parks, then the county zones.
+PARK_ORDER = ["JKQ", "LWXQ", "CJL", "KGXQ", "DZ", "DL", "QS", "CG", "MZGK", "LZ", "DX", "NM"]
+PARK_RANK = {code: i for i, code in enumerate(PARK_ORDER)}
+
+KINDS = ["registration", "tax", "employment", "output", "projects", "carriers"]
+KIND_RANK = {k: i for i, k in enumerate(KINDS)}
+
+# Metric order on the sheets and the heat map: the plan's order (metric_catalog), then others.
+METRIC_ORDER = [
+    "projects_1b",
+    "projects_500m",
+    "projects_100m",
+    "tech_leaders",
+    "high_tech",
+    "tech_smes",
+    "output_1b",
+    "output_500m",
+    "output_100m",
+    "tax_100m",
+    "tax_50m",
+    "tax_10m",
+    "staff_1000",
+    "staff_500",
+    "staff_100",
+    "employment",
+    "listed",
+    "carriers",
+    "maker_spaces",
+    "innovation_bases",
+    "industrial_output",
+    "industrial_value_added",
+    "value_added_growth",
+    "above_scale",
+]
+
+# Short labels for the heat map's columns.
+SHORT_LABELS = {
+    "projects_1b": "项目超10亿",
+    "projects_500m": "项目超5亿",
+    "projects_100m": "项目超1亿",
+    "tech_leaders": "科技领军",
+    "high_tech": "高新技术",
+    "tech_smes": "科技中小",
+    "output_1b": "产值超10亿",
+    "output_500m": "产值超5亿",
+    "output_100m": "产值超1亿",
+    "tax_100m": "税收超1亿",
+    "tax_50m": "税收超5000万",
+    "tax_10m": "税收超1000万",
+    "staff_1000": "就业超1000人",
+    "staff_500": "就业超500人",
+    "staff_100": "就业超100人",
+    "employment": "安置就业",
+    "listed": "上市挂牌",
+    "carriers": "两创载体",
+    "maker_spaces": "众创空间",
+    "innovation_bases": "创业创新基地",
+    "industrial_output": "工业总产值",
+    "industrial_value_added": "工业增加值",
+    "value_added_growth": "增加值增速",
+    "above_scale": "规上企业",
+}
+
+# The tier metrics and the (dimension, tier) of reference.tier_thresholds they count.
+TIER_METRICS = {
+    ("output", "T1"): "output_1b",
+    ("output", "T2"): "output_500m",
+    ("output", "T3"): "output_100m",
+    ("tax", "T1"): "tax_100m",
+    ("tax", "T2"): "tax_50m",
+    ("tax", "T3"): "tax_10m",
+    ("staff", "T1"): "staff_1000",
+    ("staff", "T2"): "staff_500",
+    ("staff", "T3"): "staff_100",
+}
+
+# Park totals: the magnitude measures of fct_enterprise_year, with their label and the factor
+# that turns the column's unit into the displayed one (万元).
+MEASURES = {
+    "output": ("annual_output_10k", "工业总产值", 1.0),
+    "revenue": ("annual_revenue_10k", "营业收入", 1.0),
+    "value_added": ("annual_value_added_10k", "工业增加值", 1.0),
+    "tax": ("annual_tax_yuan", "税收合计", 0.0001),
+}
+# City attainment metrics that are city totals of a park-totals measure (亿元 = 万元 / 10000).
+CITY_MAGNITUDE_METRICS = {"industrial_output": "output", "industrial_value_added": "value_added"}
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class MagnitudeTable:
+    """One park × year table of a magnitude, with its disclosure outcome."""
+
+    measure: str
+    label: str
+    unit: str
+    parks: list[str]
+    years: list[int]
+    cells: dict[tuple[str, int | str], dc.Cell]  # (park | TOTAL, year | TOTAL) -> cell (万元)
+    suppression: dc.Suppression
+
+    def value(self, park: str, year: int | str) -> float | None:
+        cell = self.cells.get((park, year))
+        return None if cell is None or cell.value is None else float(cell.value)
+
+    def is_suppressed(self, park: str, year: int | str) -> bool:
+        return (park, year) in self.suppression
+
+
+@dataclass
+class ReportData:
+    warehouse: Path
+    as_of: str | None  # YYYY-MM of the latest data loaded
+    years: list[int]  # the years the report covers
+    year: int  # the focus year of the dashboard
+    internal: bool
+    band_counting: str
+    parks: pl.DataFrame  # park_code, park_name, park_kind in dim_park order
+    attainment: pl.DataFrame  # target_attainment (+ suppressed)
+    reconciliation: pl.DataFrame
+    milestones: pl.DataFrame
+    loads: pl.DataFrame  # per month and kind: files and rows
+    rejected_files: pl.DataFrame
+    rule_rejects: pl.DataFrame
+    rule_source: str  # marts.dq_rule_summary or meta.rejects
+    dq_months: tuple[str, str]  # first and last month (YYYY-MM) of the data-quality sheet
+    enterprise_counts: pl.DataFrame  # park_code, year, enterprises
+    park_totals: dict[str, MagnitudeTable]
+    city_months: pl.DataFrame  # period, output_10k, tax_yuan, headcount (+ *_suppressed)
+    tier_months: pl.DataFrame  # park_code, month, metric, count
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def as_of_label(self) -> str:
+        return f"数据截至 {self.as_of}" if self.as_of else "数据截至 —(尚无数据)"
+
+    @property
+    def edition(self) -> str:
+        if self.internal:
+            return "内部版 · 未做统计披露控制,仅供统计局内部使用,不得对外提供"
+        return "对外发布版 · 已按统计披露控制规则处理:“—”为依法保密不予公布的数据"
+
+    def park_name(self, code: str) -> str:
+        if code == CITY:
+            return CITY_NAME
+        match = self.parks.filter(pl.col("park_code") == code)
+        return match["park_name"][0] if match.height else code
+
+    def suppression_counts(self) -> dict[str, int]:
+        counts = {dc.PRIMARY: 0, dc.SECONDARY: 0, dc.LINKED: 0}
+        for table in self.park_totals.values():
+            for status in table.suppression.status.values():
+                counts[status] += 1
+        return counts
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        or con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return con.execute(sql, params or []).pl()
+
+
+def _metric_rank() -> pl.Expr:
+    ranks = {m: i for i, m in enumerate(METRIC_ORDER)}
+    return pl.col("metric").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int32)
+
+
+def read_as_of(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The latest month loaded: the newest as_of_period of the attainment, else of the months."""
+    values = []
+    if _has_table(con, "marts", "target_attainment"):
+        values.append(
+            con.execute("select max(as_of_period) from marts.target_attainment").fetchone()[0]
+        )
+    if _has_table(con, "marts", "fct_enterprise_month"):
+        sql = "select strftime(max(period), '%Y-%m') from marts.fct_enterprise_month"
+        values.append(con.execute(sql).fetchone()[0])
+    values = [v for v in values if v]
+    return max(values) if values else None
+
+
+def load_report_data(
+    warehouse: Path,
+    *,
+    year: int | None = None,
+    internal: bool = False,
+    progress: Progress = _quiet,
+) -> ReportData:
+    """Read everything the reports show from the warehouse, opened read-only."""
+    warehouse = Path(warehouse)
+    if not warehouse.exists():
+        raise FileNotFoundError(
+            f"no warehouse at {warehouse}: run `parks run` (or `make demo`) first"
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        missing = [
+            t
+            for t in ("target_attainment", "dim_park", "fct_enterprise_year")
+            if not _has_table(con, "marts", t)
+        ]
+        if missing:
+            raise RuntimeError(
+                f"{warehouse} has no marts.{', marts.'.join(missing)}: is it a built warehouse?"
+            )
+        as_of = read_as_of(con)
+        all_years = [
+            r[0]
+            for r in con.execute(
+                "select distinct year from marts.target_attainment order by 1"
+            ).fetchall()
+        ]
+        if year is not None and year not in all_years:
+            raise ValueError(
+                f"--year {year}: the plan has targets for {', '.join(map(str, all_years))} only"
+            )
+        as_of_year = int(as_of[:4]) if as_of else None
+        focus = year or (
+            as_of_year if as_of_year in all_years else (all_years[-1] if all_years else 0)
+        )
+        years = [year] if year else all_years
+        progress(f"reading {warehouse} (read-only), data as of {as_of or '—'}, years {years}")
+
+        parks = _frame(con, "select park_code, park_name, park_kind from marts.dim_park").sort(
+            pl.col("park_code").replace_strict(PARK_RANK, default=len(PARK_RANK)), "park_code"
+        )
+        attainment = _frame(
+            con,
+            "select * from marts.target_attainment where year in (select unnest(?)) ",
+            [years],
+        )
+        band_counting = next((b for b in attainment["band_counting"].to_list() if b), "at_or_above")
+        reconciliation = (
+            _frame(con, "select * from marts.target_reconciliation order by metric")
+            if _has_table(con, "marts", "target_reconciliation")
+            else pl.DataFrame()
+        )
+        milestones = (
+            _frame(con, "select * from marts.milestones order by due_year, park_code")
+            if _has_table(con, "marts", "milestones")
+            else pl.DataFrame()
+        )
+        dq_months = data_quality_months(years, as_of)
+        loads, rejected_files, rule_rejects, rule_source = _data_quality(con, dq_months)
+        enterprise_counts = _frame(
+            con,
+            "select park_code, year, count(distinct uscc) as enterprises "
+            "from marts.fct_enterprise_year where park_code is not null "
+            "and year in (select unnest(?)) group by all",
+            [years],
+        )
+        progress("disclosure control: park × year tables of output, revenue, value added, tax")
+        park_codes = parks["park_code"].to_list()
+        park_totals = {
+            measure: _park_year_table(con, measure, park_codes, years, internal)
+            for measure in MEASURES
+        }
+        city_months = _city_months(con, focus, park_totals, internal)
+        tier_months = _tier_months(con, focus, band_counting)
+
+    attainment = _protect_attainment(attainment, park_totals, internal).sort(
+        ["year", _metric_rank(), "metric"]
+    )
+    return ReportData(
+        warehouse=warehouse,
+        as_of=as_of,
+        years=years,
+        year=focus,
+        internal=internal,
+        band_counting=band_counting,
+        parks=parks,
+        attainment=attainment,
+        reconciliation=reconciliation,
+        milestones=milestones,
+        loads=loads,
+        rejected_files=rejected_files,
+        rule_rejects=rule_rejects,
+        rule_source=rule_source,
+        dq_months=dq_months,
+        enterprise_counts=enterprise_counts,
+        park_totals=park_totals,
+        city_months=city_months,
+        tier_months=tier_months,
+    )
+
+
+# ------------------------------------------------------------------ disclosure control
+
+
+def _park_year_table(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    parks: list[str],
+    years: list[int],
+    internal: bool,
+) -> MagnitudeTable:
+    """Cells of one measure per park and year, their totals, and the suppression pattern.
+
+    Contributors are enterprises: a total over years counts an enterprise once, with the sum of
+    its years (the dominance rule looks at what one enterprise contributes to the cell)."""
+    column, label, factor = MEASURES[measure]
+    rows = con.execute(
+        f"""
+        with per_enterprise as (
+            select park_code, year, uscc, sum({column}) * {factor} as v
+            from marts.fct_enterprise_year
+            where park_code is not null and {column} is not null
+              and year in (select unnest(?))
+            group by grouping sets ((park_code, year, uscc), (park_code, uscc), (year, uscc), (uscc))
+        )
+        select park_code, year, sum(v) as value,
+               count(*) filter (where v <> 0) as contributors,
+               max(abs(v)) as largest
+        from per_enterprise
+        group by park_code, year
+        """,
+        [years],
+    ).fetchall()
+    cells: dict[tuple, dc.Cell] = {}
+    for park, year, value, n, largest in rows:
+        key = (park if park is not None else dc.TOTAL, year if year is not None else dc.TOTAL)
+        cells[key] = dc.Cell(float(value or 0), int(n), float(largest or 0))
+    empty = dc.Cell(0.0, 0, 0.0)
+    inner = {(p, y): cells.get((p, y), empty) for p in parks for y in years}
+    row_totals = {p: cells.get((p, dc.TOTAL), empty) for p in parks}
+    column_totals = {y: cells.get((dc.TOTAL, y), empty) for y in years}
+    grand = cells.get((dc.TOTAL, dc.TOTAL), empty)
+    if internal:
+        suppression = dc.Suppression({}, {})
+    elif len(years) > 1:
+        suppression = dc.protect_2d(inner, row_totals, column_totals, grand)
+    else:
+        # one year: parks and the city total (the park "totals" are the cells themselves)
+        (y,) = years
+        one = dc.protect_1d({p: inner[(p, y)] for p in parks}, column_totals[y])
+        status, reasons = {}, {}
+        for key, state in one.status.items():
+            cells_of_key = (
+                [(dc.TOTAL, y), (dc.TOTAL, dc.TOTAL)]
+                if key == dc.TOTAL
+                else [
+                    (key, y),
+                    (key, dc.TOTAL),
+                ]
+            )
+            for k in cells_of_key:
+                status[k] = state
+                reasons[k] = one.reasons[key]
+        suppression = dc.Suppression(status, reasons)
+    table_cells = {**inner}
+    table_cells.update({(p, dc.TOTAL): c for p, c in row_totals.items()})
+    table_cells.update({(dc.TOTAL, y): c for y, c in column_totals.items()})
+    table_cells[(dc.TOTAL, dc.TOTAL)] = grand
+    return MagnitudeTable(measure, label, "万元", parks, years, table_cells, suppression)
+
+
+def _protect_attainment(
+    attainment: pl.DataFrame, park_totals: dict[str, MagnitudeTable], internal: bool
+) -> pl.DataFrame:
+    """Flag the city attainment rows whose actual is a suppressed city total."""
+    if internal or attainment.is_empty():
+        return attainment.with_columns(suppressed=pl.lit(False))
+
+    def hidden(park: str, metric: str, year: int) -> bool:
+        if park != CITY:
+            return False
+        if metric in CITY_MAGNITUDE_METRICS:
+            return park_totals[CITY_MAGNITUDE_METRICS[metric]].is_suppressed(dc.TOTAL, year)
+        if metric == "value_added_growth":
+            table = park_totals["value_added"]
+            return table.is_suppressed(dc.TOTAL, year) or table.is_suppressed(dc.TOTAL, year - 1)
+        return False
+
+    flags = [
+        hidden(p, m, y)
+        for p, m, y in zip(
+            attainment["park_code"], attainment["metric"], attainment["year"], strict=True
+        )
+    ]
+    return attainment.with_columns(suppressed=pl.Series(flags, dtype=pl.Boolean))
+
+
+def _city_months(
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    park_totals: dict[str, MagnitudeTable],
+    internal: bool,
+) -> pl.DataFrame:
+    """City totals by month over all parks: output (万元), tax (元) and insured headcount."""
+    frame = _frame(
+        con,
+        """
+        select period,
+               cast(sum(gross_output_month_10k) as double)                  as output_10k,
+               count(*) filter (where coalesce(gross_output_month_10k, 0) <> 0) as output_n,
+               cast(max(abs(gross_output_month_10k)) as double)             as output_top,
+               cast(sum(total_tax_yuan) as double)                          as tax_yuan,
+               count(*) filter (where coalesce(total_tax_yuan, 0) <> 0)     as tax_n,
+               cast(max(abs(total_tax_yuan)) as double)                     as tax_top,
+               cast(sum(insured_headcount) as bigint)                       as headcount
+        from marts.fct_enterprise_month
+        where year = ? and park_code is not null
+        group by period
+        order by period
+        """,
+        [year],
+    )
+    for measure, column in (("output", "output_10k"), ("tax", "tax_yuan")):
+        n, top = f"{measure}_n", f"{measure}_top"
+        if internal or frame.is_empty():
+            flags = [False] * frame.height
+        else:
+            cells = {
+                p: dc.Cell(v or 0.0, k, t or 0.0)
+                for p, v, k, t in zip(
+                    frame["period"], frame[column], frame[n], frame[top], strict=True
+                )
+            }
+            table = park_totals[measure]
+            total = table.cells.get((dc.TOTAL, year), dc.Cell(0.0, 0, 0.0))
+            # the year total is shared with the park × year table: hidden there, hidden here
+            forced = [dc.TOTAL] if table.is_suppressed(dc.TOTAL, year) else []
+            result = dc.protect_1d(cells, total, forced=forced)
+            flags = [p in result for p in frame["period"]]
+        frame = frame.with_columns(pl.Series(f"{measure}_suppressed", flags, dtype=pl.Boolean))
+    return frame.drop("output_n", "output_top", "tax_n", "tax_top")
+
+
+def _tier_months(con: duckdb.DuckDBPyConnection, year: int, band_counting: str) -> pl.DataFrame:
+    """Per park and month of the year, the enterprises in each tier on year-to-date values.
+
+    For each month M, an enterprise's values are those of fct_enterprise_year computed on the
+    months up to M: output (or revenue) = M's year-to-date figure, else the sum of the month
+    values so far; tax = the sum so far; headcount = the average of the months so far; park =
+    that of its last registered month up to M. Counted at or above a tier, or in its band when
+    the warehouse counts bands exclusively (band_counting)."""
+    exclusive = band_counting == "exclusive"
+    upper = (
+        "and (next_min is null or measure_value < next_min)"
+        if exclusive
+        else ""  # nested bands: at or above
+    )
+    return _frame(
+        con,
+        f"""
+        with m as (
+            select * from marts.fct_enterprise_month where year = ?
+        ),
+        months as (select distinct month as as_of_month from m),
+        cum as (
+            select m.uscc, months.as_of_month,
+                   max(m.gross_output_ytd_10k) filter (where m.month = months.as_of_month) as ytd_go,
+                   sum(m.gross_output_month_10k) as sum_go,
+                   max(m.revenue_ytd_10k) filter (where m.month = months.as_of_month) as ytd_rev,
+                   sum(m.revenue_month_10k) as sum_rev,
+                   sum(m.total_tax_yuan) as tax,
+                   sum(m.insured_headcount) as hc_sum,
+                   count(m.insured_headcount) as hc_n,
+                   arg_max(m.park_code, m.month) filter (where m.is_registered) as park_code,
+                   arg_max(m.is_industrial, m.month) filter (where m.is_registered) as is_industrial
+            from m join months on m.month <= months.as_of_month
+            group by m.uscc, months.as_of_month
+        ),
+        measures as (
+            select uscc, as_of_month, park_code,
+                   case
+                       when is_industrial then coalesce(ytd_go, sum_go)
+                       when not is_industrial then coalesce(ytd_rev, sum_rev)
+                       when coalesce(ytd_go, sum_go) is not null then coalesce(ytd_go, sum_go)
+                       else coalesce(ytd_rev, sum_rev)
+                   end as output_basis,
+                   tax,
+                   case when hc_n > 0 then cast(hc_sum as double) / hc_n end as headcount
+            from cum
+            where park_code is not null
+        ),
+        long as (
+            select uscc, as_of_month, park_code, 'output' as dimension,
+                   cast(output_basis as double) as measure_value from measures
+            union all
+            select uscc, as_of_month, park_code, 'tax', cast(tax as double) from measures
+            union all
+            select uscc, as_of_month, park_code, 'staff', headcount from measures
+        ),
+        thresholds as (
+            select dimension, tier, cast(min_value as double) as min_value,
+                   lead(cast(min_value as double)) over (
+                       partition by dimension order by min_value) as next_min
+            from reference.tier_thresholds
+            where tier is not null
+        ),
+        counted as (
+            select long.park_code, long.as_of_month, thresholds.dimension, thresholds.tier,
+                   count(*) as enterprises
+            from long
+            join thresholds
+              on thresholds.dimension = long.dimension
+             and long.measure_value >= thresholds.min_value {upper}
+            group by all
+        ),
+        grid as (
+            select parks.park_code, months.as_of_month, thresholds.dimension, thresholds.tier
+            from marts.dim_park as parks, months, thresholds
+        )
+        select grid.park_code, grid.as_of_month as month, grid.dimension, grid.tier,
+               coalesce(counted.enterprises, 0) as enterprises
+        from grid
+        left join counted using (park_code, as_of_month, dimension, tier)
+        order by 1, 2, 3, 4
+        """,
+        [year],
+    ).with_columns(
+        metric=pl.struct("dimension", "tier").map_elements(
+            lambda s: TIER_METRICS.get((s["dimension"], s["tier"])), return_dtype=pl.String
+        )
+    )
+
+
+# ------------------------------------------------------------------ data quality
+
+
+def data_quality_months(years: list[int], as_of: str | None) -> tuple[str, str]:
+    """The months the report covers: January of its first year to the December of its last,
+    or the as-of month if earlier."""
+    first = f"{min(years)}-01" if years else "1900-01"
+    last = f"{max(years)}-12" if years else "2100-12"
+    if as_of and as_of < last:
+        last = as_of
+    return first, last
+
+
+def _data_quality(
+    con: duckdb.DuckDBPyConnection, months: tuple[str, str]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, str]:
+    """Files received and rows rejected in the report's months."""
+    first, last = f"{months[0]}-01", f"{months[1]}-01"
+    window = "period between cast(? as date) and cast(? as date)"
+    loads = pl.DataFrame()
+    rejected_files = pl.DataFrame()
+    if _has_table(con, "meta", "loads"):
+        loads = _frame(
+            con,
+            f"""
+            select strftime(period, '%Y-%m') as month, kind,
+                   count(*) as files_received,
+                   count(*) filter (where status = 'loaded') as files_loaded,
+                   count(*) filter (where status = 'file_rejected') as files_rejected,
+                   count(*) filter (where status = 'superseded') as files_superseded,
+                   sum(rows_read) filter (where status = 'loaded') as rows_read,
+                   sum(rows_loaded) filter (where status = 'loaded') as rows_loaded,
+                   sum(rows_rejected) filter (where status = 'loaded') as rows_rejected
+            from meta.loads
+            where {window}
+            group by all
+            """,
+            [first, last],
+        ).sort("month", pl.col("kind").replace_strict(KIND_RANK, default=len(KIND_RANK)))
+        rejected_files = _frame(
+            con,
+            f"""
+            select strftime(period, '%Y-%m') as month, kind, file_name, message
+            from meta.loads
+            where status = 'file_rejected' and {window}
+            order by month, kind, file_name
+            """,
+            [first, last],
+        )
+    if _has_table(con, "marts", "dq_rule_summary"):
+        source = "marts.dq_rule_summary"
+        rules = _frame(
+            con,
+            f"""
+            select kind, rule_id, any_value(rule_zh) as rule_zh,
+                   any_value(column_name) as column_name,
+                   sum(items) as items, sum(fails) as rows_rejected, sum(missing) as missing
+            from marts.dq_rule_summary
+            where {window}
+            group by kind, rule_id
+            having sum(fails) > 0
+            order by rows_rejected desc, kind, rule_id
+            """,
+            [first, last],
+        )
+    elif _has_table(con, "meta", "rejects"):
+        source = "meta.rejects"
+        rules = _frame(
+            con,
+            f"""
+            select kind, rule_id, any_value(rule_zh) as rule_zh,
+                   any_value(column_name) as column_name,
+                   cast(null as bigint) as items,
+                   count(distinct (sha256, row_number)) as rows_rejected,
+                   cast(null as bigint) as missing
+            from meta.rejects
+            where {window}
+            group by kind, rule_id
+            order by rows_rejected desc, kind, rule_id
+            """,
+            [first, last],
+        )
+    else:
+        source = "—"
+        rules = pl.DataFrame()
+    return loads, rejected_files, rules, source

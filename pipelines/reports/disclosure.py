@@ -1,0 +1,216 @@
+"""Statistical disclosure control (统计信息保密) of the bureau's published reports.
+
+Which cells are protected
+-------------------------
+Only *magnitude* cells: sums of a money amount over enterprises, where a figure could reveal
+what one enterprise reported to the bureau. In the reports these are:
+
+* 园区合计 (xlsx sheet "园区合计"): per park and year, and their totals (park over the years,
+  city per year, city over the years), of 工业总产值, 营业收入, 工业增加值 and 税收合计 — each
+  measure is one two-dimensional table park × year with row and column totals;
+* 全市 (xlsx sheet, HTML heat map): the city's 工业总产值 and 工业增加值 actuals (and, through
+  them, their gap and attainment ratio, which give the actual back from the published target),
+  and 工业增加值增长率 (derived from two years of value added). These cells are the city totals
+  of the park × year tables above and are suppressed exactly when those totals are;
+* HTML "全市月度合计": the city's monthly 工业总产值 and 税收合计 over all parks. The months of a
+  year add up to (about) the year's city total, so the months and that total form one relation,
+  with the total suppressed whenever the park × year table suppressed it.
+
+Not protected, published as they are: counts of enterprises (every "超N" tier metric, 规上企业,
+高新技术企业 … and the tier counts by month), counts of projects and carriers, and headcounts
+(安置就业人数, 参保人数: the brief limits protection to money amounts; set
+MAGNITUDE_MEASURES to change that).
+
+Rules
+-----
+Primary suppression (a cell is *sensitive*):
+
+* the n rule: fewer than MIN_CONTRIBUTORS (3) enterprises contribute (a non-zero value) to it;
+* the dominance rule: one enterprise contributes more than DOMINANCE (85 %) of the cell
+  (exactly 85 % is not suppressed; compared exactly, without rounding).
+
+A cell with no contributor at all (an empty cell, value 0) discloses nothing and is not
+sensitive.
+
+Secondary (complementary) suppression: a table is a set of *relations*, each a list of cells
+whose sum is also published (a row of parks and its city total; in the park × year table every
+row with its row total, every column with its column total, and the margins with the grand
+total). While some relation has exactly one suppressed cell, the smallest other cell of that
+relation (by absolute value, ties in table order) that is not empty is suppressed too; this is
+repeated until every relation has no suppressed cell or at least two. Empty cells are not
+chosen: they are known to be zero (enterprise counts are published), so hiding them hides
+nothing. This is the classic hypercube-style heuristic: it guarantees that no suppressed cell
+equals a published total minus published cells; it does not compute the tightest intervals an
+intruder could derive by linear programming.
+
+`--internal` (the bureau's own use) turns all of this off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+MIN_CONTRIBUTORS = 3
+DOMINANCE = Fraction(85, 100)
+
+# The measures whose sums are magnitude cells (see the module docstring).
+MAGNITUDE_MEASURES = ("output", "revenue", "value_added", "tax")
+
+TOTAL = "__total__"  # the key of a total in the helpers' tables
+
+PRIMARY = "primary"
+SECONDARY = "secondary"
+LINKED = "linked"  # suppressed because the same cell is suppressed in another table
+
+Key = Hashable
+
+
+def _exact(x: float | int | Decimal | Fraction | None) -> Fraction:
+    if x is None:
+        return Fraction(0)
+    if isinstance(x, float):
+        return Fraction(repr(x))  # the decimal the float prints as, not its binary expansion
+    return Fraction(x)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A magnitude cell: its value, how many enterprises contribute, the largest contribution."""
+
+    value: float | int | Decimal | None
+    contributors: int
+    largest: float | int | Decimal | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.contributors == 0
+
+
+def sensitivity(
+    cell: Cell, *, min_contributors: int = MIN_CONTRIBUTORS, dominance: Fraction = DOMINANCE
+) -> str | None:
+    """Why the cell must be suppressed ('n<3', 'dominance>85%'), or None if it may be published."""
+    if cell.contributors <= 0:
+        return None
+    if cell.contributors < min_contributors:
+        return f"n<{min_contributors}"
+    value = abs(_exact(cell.value))
+    largest = abs(_exact(cell.largest))
+    if value > 0 and largest > dominance * value:
+        return f"dominance>{float(dominance) * 100:g}%"
+    return None
+
+
+@dataclass
+class Suppression:
+    """The outcome for one table: for each suppressed key, why (primary, secondary or linked)."""
+
+    status: dict[Key, str]
+    reasons: dict[Key, str]
+
+    def is_suppressed(self, key: Key) -> bool:
+        return key in self.status
+
+    def __contains__(self, key: Key) -> bool:
+        return key in self.status
+
+    @property
+    def primary(self) -> set[Key]:
+        return {k for k, s in self.status.items() if s == PRIMARY}
+
+    @property
+    def secondary(self) -> set[Key]:
+        return {k for k, s in self.status.items() if s == SECONDARY}
+
+    @property
+    def suppressed(self) -> set[Key]:
+        return set(self.status)
+
+
+def suppress(
+    cells: Mapping[Key, Cell],
+    relations: Sequence[Sequence[Key]],
+    *,
+    forced: Iterable[Key] = (),
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance: Fraction = DOMINANCE,
+) -> Suppression:
+    """Primary and secondary suppression of the cells of a table of linear relations.
+
+    `relations`: each a sequence of keys of `cells` whose values add up to a published figure
+    (the total is itself a member). `forced`: keys suppressed because they are suppressed in
+    another table that shares them. The order of `cells` breaks ties between equal values.
+    """
+    order = {key: i for i, key in enumerate(cells)}
+    status: dict[Key, str] = {}
+    reasons: dict[Key, str] = {}
+    for key, cell in cells.items():
+        why = sensitivity(cell, min_contributors=min_contributors, dominance=dominance)
+        if why:
+            status[key] = PRIMARY
+            reasons[key] = why
+    for key in forced:
+        if key in cells and key not in status:
+            status[key] = LINKED
+            reasons[key] = "suppressed in a linked table"
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            hidden = [k for k in relation if k in status]
+            if len(hidden) != 1:
+                continue
+            candidates = [k for k in relation if k not in status and not cells[k].is_empty]
+            if not candidates:
+                continue  # cannot happen for a true relation: its total is not empty
+            pick = min(candidates, key=lambda k: (abs(_exact(cells[k].value)), order[k]))
+            status[pick] = SECONDARY
+            reasons[pick] = f"protects {hidden[0]!r}"
+            changed = True
+    return Suppression(status=status, reasons=reasons)
+
+
+def protect_1d(
+    cells: Mapping[Key, Cell],
+    total: Cell,
+    *,
+    forced: Iterable[Key] = (),
+    **rules,
+) -> Suppression:
+    """One row of cells and their total (key TOTAL), e.g. parks × one magnitude with the city."""
+    table = {**cells, TOTAL: total}
+    return suppress(table, [[*cells, TOTAL]], forced=forced, **rules)
+
+
+def protect_2d(
+    cells: Mapping[tuple[Key, Key], Cell],
+    row_totals: Mapping[Key, Cell],
+    column_totals: Mapping[Key, Cell],
+    grand_total: Cell,
+    *,
+    forced: Iterable[tuple[Key, Key]] = (),
+    **rules,
+) -> Suppression:
+    """A rows × columns table with row totals (r, TOTAL), column totals (TOTAL, c) and the grand
+    total (TOTAL, TOTAL); every row, column and both margins are relations."""
+    rows = list(row_totals)
+    columns = list(column_totals)
+    table: dict[Key, Cell] = dict(cells)
+    for r in rows:
+        table[(r, TOTAL)] = row_totals[r]
+    for c in columns:
+        table[(TOTAL, c)] = column_totals[c]
+    table[(TOTAL, TOTAL)] = grand_total
+    empty = Cell(0, 0, 0)
+    for r in rows:
+        for c in columns:
+            table.setdefault((r, c), empty)
+    relations: list[list[Key]] = []
+    relations += [[(r, c) for c in columns] + [(r, TOTAL)] for r in rows]
+    relations += [[(r, c) for r in rows] + [(TOTAL, c)] for c in columns]
+    relations.append([(TOTAL, c) for c in columns] + [(TOTAL, TOTAL)])
+    relations.append([(r, TOTAL) for r in rows] + [(TOTAL, TOTAL)])
+    return suppress(table, relations, forced=forced, **rules)
