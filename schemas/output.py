@@ -2,9 +2,9 @@
 
 Two rules look beyond the file; the loader supplies their context columns:
 - `_prev_period`, `_prev_gross_output_ytd_10k`, `_prev_revenue_ytd_10k`: the enterprise's latest
-  loaded row earlier in the same year, and `_reported_earlier`: whether the enterprise was seen
-  earlier this year (an output row loaded or set aside, or in the register), so that this month
-  is not known to be its first report;
+  loaded row earlier in the same year, and `_reported_earlier`: whether an output row of the
+  enterprise was received earlier this year (loaded or set aside), so that this month is not its
+  first report;
 - `_is_industrial`: from the same month's register (null when the enterprise is not in it).
 """
 

@@ -136,10 +136,6 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
             union
             select record_key from meta.rejects
             where kind = 'output' and period < $p and year(period) = year($p)
-            union
-            -- In the register earlier this year: its earlier reports may have been set aside under
-            -- a mistyped code, so this is not known to be its first report.
-            select uscc from raw.registration where period < $p and year(period) = year($p)
         ),
         registered as (
             select uscc, left(industry_code, 2) as division from raw.registration where period = $p
