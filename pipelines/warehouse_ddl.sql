@@ -130,3 +130,19 @@ create table if not exists meta.rule_results (
     fails integer not null,
     missing integer not null
 );
+
+-- What each revision changed against the version it replaced: rows added or removed, and every
+-- changed cell with its old and new value (and the difference for numbers).
+create table if not exists meta.revision_changes (
+    kind varchar not null,
+    period date not null,
+    file_name varchar not null,         -- the revision
+    superseded_file_name varchar not null,
+    replaced_at timestamp not null,
+    record_key varchar not null,        -- USCC, 项目编号 or 载体编号
+    change varchar not null,            -- added | removed | changed
+    column_name varchar,                -- the raw table's column (changed only)
+    old_value varchar,
+    new_value varchar,
+    delta double                        -- new - old, for numbers
+);

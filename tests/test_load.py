@@ -102,6 +102,21 @@ def test_revision_replaces_the_month_and_records_what_it_superseded(env):
         "select uscc, total_tax_yuan::double, _revision from raw.tax order by uscc"
     ).fetchall()
     assert rows == sorted([(A, 20.0, 2), (C, 1.0, 2)])  # B is gone: v2 replaces, never adds
+    # What the revision changed, against the rows v1 had loaded (B's row was never loaded).
+    changes = con.execute(
+        "select file_name, superseded_file_name, record_key, change, column_name, old_value, new_value, "
+        "delta from meta.revision_changes order by record_key, column_name"
+    ).fetchall()
+    v = ("tax_201803_v2.csv", "tax_201803.csv")
+    assert changes == sorted(
+        [
+            (*v, C, "added", None, None, None, None),
+            (*v, A, "changed", "corporate_income_tax_yuan", "1.00", "10.00", 9.0),
+            (*v, A, "changed", "total_tax_yuan", "2.00", "20.00", 18.0),
+            (*v, A, "changed", "vat_yuan", "1.00", "10.00", 9.0),
+        ],
+        key=lambda r: (r[2], r[4] or ""),
+    )
     # The first version's rejects (B's bad total) are gone with it.
     assert con.execute("select count(*) from meta.rejects").fetchall() == [(0,)]
     sha1 = hashlib.sha256(v1.read_bytes()).hexdigest()

@@ -19,6 +19,7 @@ import polars as pl
 from pipelines.ingest.landing import LandingFile, LandingScan
 from pipelines.ingest.quality import rule_results
 from pipelines.ingest.read import FileRejected, read_extract
+from pipelines.ingest.revisions import revision_changes
 from pipelines.reference import industry_divisions, park_aliases
 from schemas import SCHEMAS
 from schemas.common import ROW, TEXT, parse, validate
@@ -88,6 +89,12 @@ def _current_sha(con: duckdb.DuckDBPyConnection, kind: str, period: dt.date) -> 
         [kind, period],
     ).fetchall()
     return rows[0][0] if rows else None
+
+
+def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
+    return con.execute(
+        "select file_name from meta.loads where sha256 = ? limit 1", [sha]
+    ).fetchall()[0][0]
 
 
 def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_dir: Path) -> None:
@@ -242,6 +249,15 @@ def load_month(
     outcome.rule_failures = result.rule_counts
     loaded_at = dt.datetime.now()
     raw_rows = _to_raw(result.valid, kind, f, con)
+    changes = None
+    if previous:
+        changes = revision_changes(con, kind, period, raw_rows).with_columns(
+            pl.lit(kind).alias("kind"),
+            pl.lit(period).alias("period"),
+            pl.lit(f.path.name).alias("file_name"),
+            pl.lit(_file_name_of(con, previous)).alias("superseded_file_name"),
+            pl.lit(loaded_at).alias("replaced_at"),
+        )
     rejects = result.rejects.with_columns(
         pl.lit(kind).alias("kind"),
         pl.lit(period).alias("period"),
@@ -251,6 +267,10 @@ def load_month(
     results = rule_results(frame, schema, kind, period, f.path.name, sha)  # per-rule counts
     con.execute("begin transaction")
     try:
+        if changes is not None:
+            con.register("incoming_changes", changes)
+            con.execute("insert into meta.revision_changes by name select * from incoming_changes")
+            con.unregister("incoming_changes")
         con.execute(f"delete from raw.{kind} where period = ?", [period])
         con.register("incoming_rows", raw_rows)
         con.execute(
