@@ -164,6 +164,71 @@ def test_two_dimensional_margins_are_relations_too():
     assert (TOTAL, TOTAL) not in result and ("P2", 2019) not in result
 
 
+def test_a_hidden_cell_joining_two_rectangles_is_protected_too():
+    # Worked by hand: rows P1..P4, years Y1..Y4. Primary (one enterprise each):
+    #   rectangle A: P1/P2 × Y1/Y2; rectangle B: P3/P4 × Y3/Y4; and P1-Y3.
+    # Every row and column then has two or three hidden cells, so no relation has exactly
+    # one — but P1-Y3 is a bridge: the cut between {P1, P2, Y1, Y2} and {P3, P4, Y3, Y4}
+    # gives P1-Y3 = (P1 + P2 row totals) − (their published cells) − (Y1 + Y2 column totals
+    # less their published cells) … exactly. The cells that close a cycle through it join one
+    # side's rows with the other side's columns: P1-Y4 (9), P2-Y3 (8), P2-Y4 (7), P3-Y1 (6),
+    # P3-Y2 (5), P4-Y1 (4), P4-Y2 (3) — the smallest, P4-Y2, is hidden.
+    rows, years = ["P1", "P2", "P3", "P4"], ["Y1", "Y2", "Y3", "Y4"]
+    primary = {
+        ("P1", "Y1"),
+        ("P1", "Y2"),
+        ("P2", "Y1"),
+        ("P2", "Y2"),
+        ("P3", "Y3"),
+        ("P3", "Y4"),
+        ("P4", "Y3"),
+        ("P4", "Y4"),
+        ("P1", "Y3"),
+    }
+    values = {
+        ("P1", "Y4"): 9,
+        ("P2", "Y3"): 8,
+        ("P2", "Y4"): 7,
+        ("P3", "Y1"): 6,
+        ("P3", "Y2"): 5,
+        ("P4", "Y1"): 4,
+        ("P4", "Y2"): 3,
+    }
+    cells = {
+        (r, y): Cell(50, 1, 50) if (r, y) in primary else Cell(values[(r, y)], 5, 1)
+        for r in rows
+        for y in years
+    }
+    row_totals = {r: Cell(sum(cells[(r, y)].value for y in years), 9, 50) for r in rows}
+    col_totals = {y: Cell(sum(cells[(r, y)].value for r in rows), 9, 50) for y in years}
+    grand = Cell(sum(c.value for c in row_totals.values()), 20, 50)
+    result = protect_2d(cells, row_totals, col_totals, grand)
+    assert result.primary == primary
+    assert result.secondary == {("P4", "Y2")}
+    assert dc._find_bridge(result.suppressed) is None
+
+
+def test_no_hidden_cell_is_a_bridge_on_random_tables():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        rows, years = range(rng.randint(2, 6)), range(rng.randint(2, 4))
+        cells = {}
+        for r in rows:
+            for y in years:
+                n = rng.choice([0, 1, 2, 3, 5, 8, 12])
+                value = 0 if n == 0 else rng.randint(10, 1000)
+                top = 0 if n == 0 else value if n == 1 else rng.randint(value // n + 1, value)
+                cells[(r, y)] = Cell(value, n, top)
+        row_totals = {r: Cell(sum(cells[(r, y)].value for y in years), 50, 1) for r in rows}
+        col_totals = {y: Cell(sum(cells[(r, y)].value for r in rows), 50, 1) for y in years}
+        grand = Cell(sum(c.value for c in row_totals.values()), 100, 1)
+        result = protect_2d(cells, row_totals, col_totals, grand)
+        assert dc._find_bridge(result.suppressed) is None
+        assert result.primary == {k for k, c in cells.items() if sensitivity(c)}
+
+
 def test_suppress_on_explicit_relations_iterates_until_stable():
     # a chain: x in r1 with y; y in r2 with z; z in r3 with w — one primary propagates.
     cells = {

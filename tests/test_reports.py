@@ -427,6 +427,20 @@ def test_workbook_values_and_suppression(workbooks):
     assert {r[0]: r[1:3] for r in counts[1:]}["柳梧新区"] == [2, 2]  # counts are published
 
 
+def test_one_year_shows_part_of_the_same_protected_table(warehouse, tmp_path):
+    path = build_report(warehouse, "xlsx", tmp_path / "2020.xlsx", year=2020).path
+    rows = block(sheet(path, "园区合计"), "工业总产值(万元)")
+    assert rows[0] == ["园区", "2020年"]  # no total over the years for one year
+    shown = {r[0]: r[1] for r in rows[1:]}
+    # hidden exactly as in the report of every year, though 柳梧新区 + 经开区 = 全市 − 达孜
+    assert shown["柳梧新区"] == shown["经开区"] == SUPPRESSED_MARK
+    assert shown["达孜工业园"] == pytest.approx(34.0 * 6)
+    park = sheet(path, "经开区")
+    assert {r[0] for r in park[3:] if isinstance(r[0], int)} == {2020}
+    dq = sheet(path, "数据质量")
+    assert "2020-01 至 2020-06" in dq[0][0]
+
+
 def test_workbook_reconciliation_milestones_and_data_quality(workbooks):
     rec = sheet(workbooks["external"], "规划内部差异")
     assert rec[3][:8] == ["税收超1000万元的企业", "家", 2020, 11, 19, 12, 8, "不一致"]

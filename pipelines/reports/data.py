@@ -134,6 +134,12 @@ class MagnitudeTable:
     def is_suppressed(self, park: str, year: int | str) -> bool:
         return (park, year) in self.suppression
 
+    def shown_status(self, years: list[int]) -> dict[tuple, str]:
+        """The suppressed cells among those a report of `years` shows (the totals over the
+        years only when it shows several)."""
+        columns = [*years, dc.TOTAL] if len(years) > 1 else list(years)
+        return {k: s for k, s in self.suppression.status.items() if k[1] in columns}
+
 
 @dataclass
 class ReportData:
@@ -177,7 +183,7 @@ class ReportData:
     def suppression_counts(self) -> dict[str, int]:
         counts = {dc.PRIMARY: 0, dc.SECONDARY: 0, dc.LINKED: 0}
         for table in self.park_totals.values():
-            for status in table.suppression.status.values():
+            for status in table.shown_status(self.years).values():
                 counts[status] += 1
         return counts
 
@@ -290,15 +296,15 @@ def load_report_data(
         progress("disclosure control: park × year tables of output, revenue, value added, tax")
         park_codes = parks["park_code"].to_list()
         park_totals = {
-            measure: _park_year_table(con, measure, park_codes, years, internal)
+            measure: _park_year_table(con, measure, park_codes, all_years, internal)
             for measure in MEASURES
         }
         city_months = _city_months(con, focus, park_totals, internal)
         tier_months = _tier_months(con, focus, band_counting)
+        attainment = _protect_attainment(con, attainment, park_totals, internal).sort(
+            ["year", _metric_rank(), "metric"]
+        )
 
-    attainment = _protect_attainment(attainment, park_totals, internal).sort(
-        ["year", _metric_rank(), "metric"]
-    )
     return ReportData(
         warehouse=warehouse,
         as_of=as_of,
@@ -334,6 +340,8 @@ def _park_year_table(
 ) -> MagnitudeTable:
     """Cells of one measure per park and year, their totals, and the suppression pattern.
 
+    Always over every year of the plan, whatever years a report shows: a report of one year
+    shows a part of the same protected table, so editions never differ in what they hide.
     Contributors are enterprises: a total over years counts an enterprise once, with the sum of
     its years (the dominance rule looks at what one enterprise contributes to the cell)."""
     column, label, factor = MEASURES[measure]
@@ -365,26 +373,8 @@ def _park_year_table(
     grand = cells.get((dc.TOTAL, dc.TOTAL), empty)
     if internal:
         suppression = dc.Suppression({}, {})
-    elif len(years) > 1:
-        suppression = dc.protect_2d(inner, row_totals, column_totals, grand)
     else:
-        # one year: parks and the city total (the park "totals" are the cells themselves)
-        (y,) = years
-        one = dc.protect_1d({p: inner[(p, y)] for p in parks}, column_totals[y])
-        status, reasons = {}, {}
-        for key, state in one.status.items():
-            cells_of_key = (
-                [(dc.TOTAL, y), (dc.TOTAL, dc.TOTAL)]
-                if key == dc.TOTAL
-                else [
-                    (key, y),
-                    (key, dc.TOTAL),
-                ]
-            )
-            for k in cells_of_key:
-                status[k] = state
-                reasons[k] = one.reasons[key]
-        suppression = dc.Suppression(status, reasons)
+        suppression = dc.protect_2d(inner, row_totals, column_totals, grand)
     table_cells = {**inner}
     table_cells.update({(p, dc.TOTAL): c for p, c in row_totals.items()})
     table_cells.update({(dc.TOTAL, y): c for y, c in column_totals.items()})
@@ -392,21 +382,44 @@ def _park_year_table(
     return MagnitudeTable(measure, label, "万元", parks, years, table_cells, suppression)
 
 
+def _city_total_cell(con: duckdb.DuckDBPyConnection, measure: str, year: int) -> dc.Cell:
+    """The city total of a measure in a year outside the plan's years (for a growth rate)."""
+    column, _, factor = MEASURES[measure]
+    value, n, largest = con.execute(
+        f"""
+        select sum(v), count(*) filter (where v <> 0), max(abs(v))
+        from (select uscc, sum({column}) * {factor} as v from marts.fct_enterprise_year
+              where park_code is not null and {column} is not null and year = ? group by uscc)
+        """,
+        [year],
+    ).fetchone()
+    return dc.Cell(float(value or 0), int(n or 0), float(largest or 0))
+
+
 def _protect_attainment(
-    attainment: pl.DataFrame, park_totals: dict[str, MagnitudeTable], internal: bool
+    con: duckdb.DuckDBPyConnection,
+    attainment: pl.DataFrame,
+    park_totals: dict[str, MagnitudeTable],
+    internal: bool,
 ) -> pl.DataFrame:
-    """Flag the city attainment rows whose actual is a suppressed city total."""
+    """Flag the city attainment rows whose actual gives back a suppressed city total: the
+    city's output and value added, and the growth of value added (from two years' totals)."""
     if internal or attainment.is_empty():
         return attainment.with_columns(suppressed=pl.lit(False))
+
+    def city_hidden(measure: str, year: int) -> bool:
+        table = park_totals[measure]
+        if year in table.years:
+            return table.is_suppressed(dc.TOTAL, year)
+        return dc.sensitivity(_city_total_cell(con, measure, year)) is not None
 
     def hidden(park: str, metric: str, year: int) -> bool:
         if park != CITY:
             return False
         if metric in CITY_MAGNITUDE_METRICS:
-            return park_totals[CITY_MAGNITUDE_METRICS[metric]].is_suppressed(dc.TOTAL, year)
+            return city_hidden(CITY_MAGNITUDE_METRICS[metric], year)
         if metric == "value_added_growth":
-            table = park_totals["value_added"]
-            return table.is_suppressed(dc.TOTAL, year) or table.is_suppressed(dc.TOTAL, year - 1)
+            return city_hidden("value_added", year) or city_hidden("value_added", year - 1)
         return False
 
     flags = [

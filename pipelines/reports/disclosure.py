@@ -7,19 +7,22 @@ what one enterprise reported to the bureau. In the reports these are:
 
 * 园区合计 (xlsx sheet "园区合计"): per park and year, and their totals (park over the years,
   city per year, city over the years), of 工业总产值, 营业收入, 工业增加值 and 税收合计 — each
-  measure is one two-dimensional table park × year with row and column totals;
+  measure is one two-dimensional table park × year with row and column totals, always protected
+  over every year of the plan (a report of one year shows a part of that same table, so two
+  editions never hide different cells of it);
 * 全市 (xlsx sheet, HTML heat map): the city's 工业总产值 and 工业增加值 actuals (and, through
   them, their gap and attainment ratio, which give the actual back from the published target),
-  and 工业增加值增长率 (derived from two years of value added). These cells are the city totals
-  of the park × year tables above and are suppressed exactly when those totals are;
+  and 工业增加值增长率 (derived from two years of value added: hidden when either year's city
+  total is). These cells are the city totals of the park × year tables above and are
+  suppressed exactly when those totals are;
 * HTML "全市月度合计": the city's monthly 工业总产值 and 税收合计 over all parks. The months of a
   year add up to (about) the year's city total, so the months and that total form one relation,
   with the total suppressed whenever the park × year table suppressed it.
 
 Not protected, published as they are: counts of enterprises (every "超N" tier metric, 规上企业,
 高新技术企业 … and the tier counts by month), counts of projects and carriers, and headcounts
-(安置就业人数, 参保人数: the brief limits protection to money amounts; set
-MAGNITUDE_MEASURES to change that).
+(安置就业人数, 参保人数: people, not money; the measures protected are MEASURES in
+pipelines/reports/data.py).
 
 Rules
 -----
@@ -39,9 +42,16 @@ total). While some relation has exactly one suppressed cell, the smallest other 
 relation (by absolute value, ties in table order) that is not empty is suppressed too; this is
 repeated until every relation has no suppressed cell or at least two. Empty cells are not
 chosen: they are known to be zero (enterprise counts are published), so hiding them hides
-nothing. This is the classic hypercube-style heuristic: it guarantees that no suppressed cell
-equals a published total minus published cells; it does not compute the tightest intervals an
-intruder could derive by linear programming.
+nothing.
+
+In a two-dimensional table that is not quite enough: two groups of hidden cells joined by a
+single hidden cell (a "bridge") let an intruder solve that cell although every row and column
+has two hidden cells. A hidden cell of a table with margins can be solved exactly if and only
+if it lies on no cycle of hidden cells (rows and columns as the nodes of a graph, hidden cells
+as its edges), so `protect_2d` also hides, for every bridge, the smallest cell that closes a
+cycle through it, and repeats both steps until neither finds anything. The result: no hidden
+cell can be computed from the published ones. (Intervals: an intruder can still bound a hidden
+cell between 0 and a published total; the rules do not enforce a protection interval.)
 
 `--internal` (the bureau's own use) turns all of this off.
 """
@@ -55,9 +65,6 @@ from fractions import Fraction
 
 MIN_CONTRIBUTORS = 3
 DOMINANCE = Fraction(85, 100)
-
-# The measures whose sums are magnitude cells (see the module docstring).
-MAGNITUDE_MEASURES = ("output", "revenue", "value_added", "tax")
 
 TOTAL = "__total__"  # the key of a total in the helpers' tables
 
@@ -135,6 +142,7 @@ def suppress(
     relations: Sequence[Sequence[Key]],
     *,
     forced: Iterable[Key] = (),
+    chosen: Mapping[Key, str] | None = None,
     min_contributors: int = MIN_CONTRIBUTORS,
     dominance: Fraction = DOMINANCE,
 ) -> Suppression:
@@ -142,7 +150,8 @@ def suppress(
 
     `relations`: each a sequence of keys of `cells` whose values add up to a published figure
     (the total is itself a member). `forced`: keys suppressed because they are suppressed in
-    another table that shares them. The order of `cells` breaks ties between equal values.
+    another table that shares them. `chosen`: secondary cells already picked (key -> reason).
+    The order of `cells` breaks ties between equal values.
     """
     order = {key: i for i, key in enumerate(cells)}
     status: dict[Key, str] = {}
@@ -156,6 +165,10 @@ def suppress(
         if key in cells and key not in status:
             status[key] = LINKED
             reasons[key] = "suppressed in a linked table"
+    for key, why in (chosen or {}).items():
+        if key not in status:
+            status[key] = SECONDARY
+            reasons[key] = why
     changed = True
     while changed:
         changed = False
@@ -213,4 +226,74 @@ def protect_2d(
     relations += [[(r, c) for r in rows] + [(TOTAL, c)] for c in columns]
     relations.append([(TOTAL, c) for c in columns] + [(TOTAL, TOTAL)])
     relations.append([(r, TOTAL) for r in rows] + [(TOTAL, TOTAL)])
-    return suppress(table, relations, forced=forced, **rules)
+    order = {key: i for i, key in enumerate(table)}
+    chosen: dict[Key, str] = {}
+    while True:
+        result = suppress(table, relations, forced=forced, chosen=chosen, **rules)
+        bridge = _find_bridge(result.suppressed)
+        if bridge is None:
+            return result
+        sides = _sides_without(result.suppressed, bridge)
+        candidates = [
+            key
+            for key, cell in table.items()
+            if key not in result and not cell.is_empty and _closes_cycle(key, sides)
+        ]
+        if not candidates:
+            # no single cell closes a cycle: hide one more cell of the bridge's row or column
+            # and look again (terminates: every round hides one more cell)
+            candidates = [
+                key
+                for key, cell in table.items()
+                if key not in result
+                and not cell.is_empty
+                and (key[0] == bridge[0] or key[1] == bridge[1])
+            ]
+        if not candidates:
+            return result
+        pick = min(candidates, key=lambda k: (abs(_exact(table[k].value)), order[k]))
+        chosen[pick] = f"closes a cycle through {bridge!r}"
+
+
+def _edges(hidden: Iterable[tuple[Key, Key]]) -> dict[tuple, set[tuple]]:
+    """The graph of hidden cells: row and column nodes, one edge per hidden cell."""
+    graph: dict[tuple, set[tuple]] = {}
+    for r, c in hidden:
+        graph.setdefault(("row", r), set()).add(("col", c))
+        graph.setdefault(("col", c), set()).add(("row", r))
+    return graph
+
+
+def _component(graph: dict[tuple, set[tuple]], start: tuple, cut: tuple[tuple, tuple]) -> set:
+    """Nodes reachable from `start` without crossing the edge `cut`."""
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        for other in graph.get(node, ()):
+            if {node, other} == set(cut) or other in seen:
+                continue
+            seen.add(other)
+            todo.append(other)
+    return seen
+
+
+def _find_bridge(hidden: set) -> tuple[Key, Key] | None:
+    """A hidden cell on no cycle of hidden cells (the first in sorted order), or None."""
+    graph = _edges(hidden)
+    for r, c in sorted(hidden, key=repr):
+        if ("col", c) not in _component(graph, ("row", r), (("row", r), ("col", c))):
+            return (r, c)
+    return None
+
+
+def _sides_without(hidden: set, bridge: tuple[Key, Key]) -> tuple[set, set]:
+    graph = _edges(hidden)
+    cut = (("row", bridge[0]), ("col", bridge[1]))
+    return _component(graph, cut[0], cut), _component(graph, cut[1], cut)
+
+
+def _closes_cycle(key: tuple[Key, Key], sides: tuple[set, set]) -> bool:
+    """Hiding `key` joins the two sides of a bridge (so the bridge lies on a cycle)."""
+    row, col = ("row", key[0]), ("col", key[1])
+    a, b = sides
+    return (row in a and col in b) or (row in b and col in a)
