@@ -37,7 +37,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         mess=args.mess,
         progress=_progress,
     )
-    _progress(f"done: {summary}")
+    _progress("done: " + summary.describe())
     return 0
 
 

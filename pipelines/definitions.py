@@ -7,6 +7,7 @@ from pipelines.defs.checks import DQ_CHECKS
 from pipelines.defs.dbt import DBT_RESOURCE, warehouse_models
 from pipelines.defs.publish import published_warehouse
 from pipelines.defs.raw import RAW_ASSETS
+from pipelines.defs.reports import REPORT_ASSETS
 
 warehouse_job = dg.define_asset_job(
     name="warehouse_job",
@@ -16,12 +17,12 @@ warehouse_job = dg.define_asset_job(
 
 marts_job = dg.define_asset_job(
     name="marts_job",
-    selection=dg.AssetSelection.assets(warehouse_models, published_warehouse),
-    description="Rebuild the dbt models (tiers, summaries, attainment) and publish them.",
+    selection=dg.AssetSelection.assets(warehouse_models, published_warehouse, *REPORT_ASSETS),
+    description="Rebuild the dbt models (tiers, summaries, attainment), publish them, write the reports.",
 )
 
 defs = dg.Definitions(
-    assets=[*RAW_ASSETS, warehouse_models, published_warehouse],
+    assets=[*RAW_ASSETS, warehouse_models, published_warehouse, *REPORT_ASSETS],
     asset_checks=DQ_CHECKS,
     jobs=[warehouse_job, marts_job],
     sensors=[build_landing_sensor(warehouse_job)],
