@@ -10,7 +10,7 @@ MESS ?= 0.01
 
 export PARKS_HOME := $(abspath $(DATA))
 
-.PHONY: setup demo run test lint format dev clean
+.PHONY: setup demo run test lint format dev clean browser report
 
 setup: $(SYNCED)
 
@@ -37,8 +37,19 @@ run: setup
 	$(BIN)/parks run --landing $(LANDING)
 
 ## test: lint, format check, then the test suite
-test: setup lint
+test: setup lint browser
 	$(BIN)/pytest -q
+
+# The dashboard test renders the HTML report in headless Chromium with CJK fonts (Debian packages).
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium and fonts-noto-cjk (Debian) for the dashboard test"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "the dashboard test needs chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; \
+		fi; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -47,6 +58,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## report: the officials' workbook and dashboard from the published warehouse
+report: setup
+	$(BIN)/parks report --format xlsx --out $(DATA)/reports/
+	$(BIN)/parks report --format html --out $(DATA)/reports/
 
 ## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
 dev: setup
