@@ -10,7 +10,7 @@ MESS ?= 0.01
 
 export PARKS_HOME := $(abspath $(DATA))
 
-.PHONY: setup demo run test lint format dev clean browser report
+.PHONY: setup demo run test lint format dev clean browser report docs
 
 setup: $(SYNCED)
 
@@ -63,6 +63,11 @@ format: setup
 report: setup
 	$(BIN)/parks report --format xlsx --out $(DATA)/reports/
 	$(BIN)/parks report --format html --out $(DATA)/reports/
+
+## docs: dbt's documentation of every table and column, built offline into data/dbt-docs/index.html
+docs: setup
+	cd dbt_project && PARKS_BUILD_WAREHOUSE=$${PARKS_BUILD_WAREHOUSE:-$(abspath $(DATA))/build/warehouse.duckdb} \
+		../$(BIN)/dbt docs generate --profiles-dir . --target-path $(abspath $(DATA))/dbt-docs --quiet
 
 ## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
 dev: setup

@@ -3,6 +3,10 @@ this test computes itself from the files (plain csv/Decimal arithmetic, not the 
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -207,3 +211,42 @@ def test_messy_files_every_injected_error_is_set_aside_and_the_rest_loads(tmp_pa
     # GB18030, XLSX, aliases, full-width text and lowercase codes are valid: nearly all rows load.
     assert balance[1] / balance[0] > 0.9
     assert superseded[0][0] == len(summary.revisions)
+
+
+def test_dbt_docs_build_offline_with_every_mart_column_described(clean, tmp_path):
+    paths, _ = clean
+    target = tmp_path / "docs"
+    env = {**os.environ, "PARKS_BUILD_WAREHOUSE": str(paths.build)}
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "docs",
+            "generate",
+            "--project-dir",
+            str(REPO / "dbt_project"),
+            "--profiles-dir",
+            str(REPO / "dbt_project"),
+            "--target-path",
+            str(target),
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    undocumented = []
+    for node_id, node in catalog["nodes"].items():
+        if node["metadata"]["schema"] != "marts":
+            continue
+        described = manifest["nodes"][node_id]["columns"]
+        assert manifest["nodes"][node_id]["description"], node_id
+        for column in node["columns"]:
+            if not described.get(column, {}).get("description"):
+                undocumented.append(f"{node['metadata']['name']}.{column}")
+    assert undocumented == []
+    page = (target / "index.html").read_text(encoding="utf-8")
+    assert '<script src="http' not in page and '<link href="http' not in page  # nothing fetched
