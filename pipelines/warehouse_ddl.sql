@@ -146,3 +146,15 @@ create table if not exists meta.revision_changes (
     new_value varchar,
     delta double                        -- new - old, for numbers
 );
+
+-- Descriptions analysts see in DBeaver and duckdb_tables() (the dbt layers carry their own).
+comment on table raw.registration is '企业登记(每月全量快照),已校验的行 / enterprise register, monthly snapshot, validated rows';
+comment on table raw.tax is '税收(元),已校验的行 / taxes paid per enterprise and month, validated rows';
+comment on table raw.employment is '参保人数,已校验的行 / social-insurance headcount at month end, validated rows';
+comment on table raw.output is '工业总产值、增加值、营业收入(万元),已校验的行 / output, value added, revenue (10k yuan), validated rows';
+comment on table raw.projects is '招商引资项目库(每月快照) / investment project register, monthly snapshot';
+comment on table raw.carriers is '两创载体(每月快照) / innovation carriers register, monthly snapshot';
+comment on table meta.loads is '收到的每个文件及其处理结果 / every file received and what became of it';
+comment on table meta.rejects is '被剔除的行:文件、行号、列、规则、值 / rows set aside: file, row, column, rule, value';
+comment on table meta.rule_results is '每个文件每条规则的检查数、失败数、不适用数 / per file and rule: items, fails, missing';
+comment on table meta.revision_changes is '修订版相对被替换版本的变化 / what each revision changed against the version it replaced';
