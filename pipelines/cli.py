@@ -64,6 +64,45 @@ def dagster_instance(paths: Paths):
     return dg.DagsterInstance.get()
 
 
+PID_TAG = "parks/pid"  # the process of a `parks run`, to recognize runs whose process died
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Mark failed the `parks run` runs whose process died, and free their pool slots.
+
+    A run killed mid-way stays "started" and keeps its slot of the `duckdb_warehouse` pool (limit
+    1), so the next run would wait for it forever. Runs of other launchers (the Dagster daemon)
+    are left to Dagster's own run monitoring.
+    """
+    import dagster as dg
+
+    released = []
+    active = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for run in active:
+        pid = run.tags.get(PID_TAG)
+        if pid is None or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"its process {pid} ended before the run did (killed?)")
+        released.append(run.run_id)
+    for run_id in instance.event_log_storage.get_concurrency_run_ids():
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
     """Materialize every asset for all months in the landing folder, in-process; True on success."""
     warnings.filterwarnings("ignore", module="dagster")
@@ -86,11 +125,15 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("warehouse_job")
+    instance = dagster_instance(paths)
+    for run_id in release_dead_runs(instance):
+        _progress(f"run {run_id} was killed before it finished: marked failed, its pool slot freed")
     result = job.execute_in_process(
-        instance=dagster_instance(paths),
+        instance=instance,
         tags={
             "dagster/asset_partition_range_start": months[0],
             "dagster/asset_partition_range_end": months[-1],
+            PID_TAG: str(os.getpid()),
         },
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,

@@ -62,7 +62,7 @@ def recover_build(build: Path, published: Path) -> str | None:
 
     Writers run one at a time and every clean close checkpoints, so a WAL beside the build at
     this point was left by a writer that died. Replaying it is not trusted (DuckDB's WAL replay
-    after a crash has hung and failed here): the build goes back to the last publication, whose
+    after a crash has failed in the field): the build goes back to the last publication, whose
     file was checkpointed and verified, and the run reloads from the landing folder what is
     missing (files are recognized by checksum, so nothing is counted twice). Returns what was
     done, or None when there was nothing to recover.
