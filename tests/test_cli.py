@@ -6,6 +6,19 @@ import pytest
 from pipelines.cli import main
 
 
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    """`parks` exports its paths to the environment (for dbt); undo that after each test."""
+    for name in (
+        "PARKS_HOME",
+        "PARKS_LANDING",
+        "PARKS_WAREHOUSE",
+        "PARKS_BUILD_WAREHOUSE",
+        "PARKS_ARCHIVE",
+    ):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+
+
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch):
     path = tmp_path / "warehouse.duckdb"

@@ -33,6 +33,8 @@ def build(tmp: Path, mess: float, enterprises: int, start: str, end: str, monkey
         "PARKS_HOME": tmp,
         "PARKS_LANDING": landing,
         "PARKS_WAREHOUSE": tmp / "warehouse.duckdb",
+        "PARKS_BUILD_WAREHOUSE": tmp / "build" / "warehouse.duckdb",
+        "PARKS_ARCHIVE": tmp / "archive",
         "DAGSTER_HOME": tmp / "dagster",
     }.items():
         monkeypatch.setenv(name, str(value))
