@@ -217,8 +217,9 @@ order by s.year, s.park_code
 
 
 CITY_ATTAINMENT_SQL = """
-select year as 年份, metric_label as 指标, unit as 单位, target as 目标, actual as 实际,
-       gap as 差额, round(attainment_ratio * 100, 1) as "完成率%",
+select year as 年份, metric_label as 指标, unit as 单位, round(target, 2)::double as 目标,
+       round(actual, 2)::double as 实际, round(gap, 2)::double as 差额,
+       round(attainment_ratio * 100, 1)::double as "完成率%",
        case when attained then '达成' when not attained then '未达成' else '无数据' end as 是否达成,
        target_window as 目标期, as_of_period as 数据截至, is_final as 年度终值
 from marts.target_attainment
@@ -227,8 +228,8 @@ order by year, metric
 """
 
 RECONCILIATION_SQL = """
-select metric_label as 指标, city_year_or_window as 期间, city_target as 全市目标,
-       parks_target_sum as 各园区目标合计, difference as "差额(园区-全市)", note as 说明
+select metric_label as 指标, city_year_or_window as 期间, city_target::double as 全市目标,
+       parks_target_sum::double as 各园区目标合计, difference::double as "差额(园区-全市)", note as 说明
 from marts.target_reconciliation
 where not is_consistent
 order by metric
