@@ -1,0 +1,218 @@
+"""Analysts and the pipeline never block each other, and crashes never damage what is published.
+
+A reader process holds the published file open read-only and keeps querying while a full build
+runs; `parks run` is killed (SIGKILL, its whole process group, as a power cut would) during raw
+loading and again during dbt, and the rerun must give exactly what an uninterrupted run gives.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.generate import generate
+
+PARKS = str(Path(sys.executable).parent / "parks")
+STATE_SQL = (
+    "select (select count(*) from marts.fct_enterprise_month), (select max(period)::varchar from raw.tax), "
+    "(select count(*) from meta.loads)"
+)
+
+# Queries the published file until told to stop. `held`: one connection open for the whole build;
+# `fresh`: a new connection per query (DuckDB shares one database per path within a process, so a
+# process sees a new publication once it has closed every connection to the old one).
+READER = """
+import json, os, sys, time, duckdb
+published, stop, out, sql, mode = sys.argv[1:6]
+answers, errors = [], []
+held = duckdb.connect(published, read_only=True) if mode == "held" else None
+while not os.path.exists(stop):
+    try:
+        con = held or duckdb.connect(published, read_only=True)
+        answers.append(list(con.execute(sql).fetchall()[0]))
+        if held is None:
+            con.close()
+    except Exception as e:
+        errors.append(repr(e))
+    time.sleep(0.05)
+json.dump({"answers": answers, "errors": errors}, open(out, "w"))
+"""
+
+
+def months_of(folder: Path, months: set[str]) -> list[Path]:
+    return [p for p in folder.iterdir() if p.stem.split("_")[1] in months]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    generate(folder, enterprises=150, start="2019-11", end="2020-01", seed=11, mess=0.0)
+    return folder
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in (
+        "PARKS_LANDING",
+        "PARKS_WAREHOUSE",
+        "PARKS_BUILD_WAREHOUSE",
+        "PARKS_ARCHIVE",
+        "DAGSTER_HOME",
+    ):
+        env.pop(name, None)
+    env["PARKS_HOME"] = str(home)
+    return env
+
+
+def parks_run(home: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PARKS, "run", "--log-level", "INFO"],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
+
+
+def run_to_end(home: Path) -> None:
+    proc = parks_run(home)
+    output, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, output[-3000:]
+
+
+def kill_when(home: Path, marker: str) -> str:
+    """Start `parks run` and SIGKILL its process group when `marker` shows in its output."""
+    proc = parks_run(home)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if marker in line:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
+    return "".join(seen)
+
+
+def state(published: Path) -> dict[str, list]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() "
+                "where schema_name in ('raw', 'marts') order by 1"
+            ).fetchall()
+        ]
+        snapshot = {}
+        for t in tables:
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where schema_name || '.' || table_name = ? "
+                    "and column_name not in ('_loaded_at') order by column_index",
+                    [t],
+                ).fetchall()
+            ]
+            snapshot[t] = con.execute(
+                f"select {', '.join(columns)} from {t} order by all"
+            ).fetchall()
+        return snapshot
+
+
+def test_reader_never_blocks_nor_sees_a_half_built_warehouse(generated, tmp_path):
+    home = tmp_path / "home"
+    (home / "landing").mkdir(parents=True)
+    for p in months_of(generated, {"201911", "201912"}):
+        shutil.copy(p, home / "landing")
+    run_to_end(home)
+    published = home / "warehouse.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        old = list(con.execute(STATE_SQL).fetchall()[0])
+
+    for p in months_of(generated, {"202001"}):
+        shutil.copy(p, home / "landing")
+    stop = tmp_path / "stop"
+    readers = {
+        mode: subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                READER,
+                str(published),
+                str(stop),
+                str(tmp_path / f"{mode}.json"),
+                STATE_SQL,
+                mode,
+            ]
+        )
+        for mode in ("held", "fresh")
+    }
+    time.sleep(2)  # the readers are querying before the build starts
+    run_to_end(home)
+    time.sleep(2)
+    stop.touch()
+    for reader in readers.values():
+        reader.wait(timeout=60)
+    with duckdb.connect(str(published), read_only=True) as con:
+        new = list(con.execute(STATE_SQL).fetchall()[0])
+    assert old != new and new[1] == "2020-01-01"
+
+    held, fresh = (json.loads((tmp_path / f"{m}.json").read_text()) for m in ("held", "fresh"))
+    assert held["errors"] == [] and fresh["errors"] == []
+    # The open connection kept reading the old state, whole, through the build and the swap.
+    assert held["answers"] and all(a == old for a in held["answers"])
+    # New connections saw the old state, then the new one, never anything in between.
+    assert all(a in (old, new) for a in fresh["answers"]), {tuple(a) for a in fresh["answers"]}
+    assert fresh["answers"][0] == old and fresh["answers"][-1] == new
+
+    # The DuckDB command line analysts use opens the published file read-only.
+    cli = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "duckdb"),
+            "-readonly",
+            "-csv",
+            str(published),
+            "-c",
+            "select count(*) from marts.fct_enterprise_month",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.split() == ["count_star()", str(new[0])]
+
+
+def test_killed_runs_leave_the_publication_intact_and_the_rerun_equals_an_uninterrupted_run(
+    generated, tmp_path
+):
+    reference, crashed = tmp_path / "reference", tmp_path / "crashed"
+    for home in (reference, crashed):
+        (home / "landing").mkdir(parents=True)
+        for p in months_of(generated, {"201911", "201912"}):
+            shutil.copy(p, home / "landing")
+    run_to_end(crashed)
+    published = crashed / "warehouse.duckdb"
+    before = published.read_bytes()
+
+    for home in (reference, crashed):
+        for p in months_of(generated, {"202001"}):
+            shutil.copy(p, home / "landing")
+    # Killed while loading raw files, then while dbt builds the models.
+    kill_when(crashed, "registration_202001")
+    assert published.read_bytes() == before
+    kill_when(crashed, "START sql table model")
+    assert published.read_bytes() == before
+
+    run_to_end(crashed)
+    run_to_end(reference)
+    assert state(crashed / "warehouse.duckdb") == state(reference / "warehouse.duckdb")
