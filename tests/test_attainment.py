@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import query_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -351,23 +352,13 @@ def warehouse_exclusive(warehouses: dict[str, Path]) -> Path:
     return warehouses["exclusive"]
 
 
-def _rows(path: Path, sql: str) -> list[dict]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
-
-
 def _attainment(path: Path) -> dict[tuple[str, int, str], dict]:
-    rows = _rows(path, "select * from marts.target_attainment")
+    rows = query_rows(path, "select * from marts.target_attainment")
     return {(r["park_code"], r["year"], r["metric"]): r for r in rows}
 
 
 def _actuals(path: Path) -> dict[tuple[str, int, str], D | None]:
-    rows = _rows(path, "select * from intermediate.int_attainment_actuals")
+    rows = query_rows(path, "select * from intermediate.int_attainment_actuals")
     return {(r["park_code"], r["year"], r["metric"]): r["actual"] for r in rows}
 
 
@@ -617,7 +608,9 @@ def test_carriers_cumulative_and_growth_in_actuals(warehouse: Path) -> None:
 
 
 def test_reconciliation(warehouse: Path) -> None:
-    rows = {r["metric"]: r for r in _rows(warehouse, "select * from marts.target_reconciliation")}
+    rows = {
+        r["metric"]: r for r in query_rows(warehouse, "select * from marts.target_reconciliation")
+    }
     # every city metric with park targets; the four city-only metrics are not there
     assert set(rows) == {
         "projects_1b", "projects_500m", "projects_100m", "tech_leaders", "high_tech",
@@ -661,7 +654,7 @@ def test_reconciliation(warehouse: Path) -> None:
 
 
 def test_milestones(warehouse: Path) -> None:
-    rows = {r["milestone_id"]: r for r in _rows(warehouse, "select * from marts.milestones")}
+    rows = {r["milestone_id"]: r for r in query_rows(warehouse, "select * from marts.milestones")}
     assert len(rows) == 6
     r = rows["QS-2019-regional-park"]
     assert (r["park_name"], r["due_year"], r["status"], r["is_completed"]) == (

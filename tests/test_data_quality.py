@@ -32,6 +32,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from warehouse_helpers import query_rows
 
 warnings.filterwarnings("ignore", module="dagster")
 
@@ -149,13 +150,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _rows(path: Path, sql: str) -> list[dict]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 # ------------------------------------------------------------------------- per-rule counts
 
 
@@ -193,7 +187,7 @@ SUMMARY = "select * from marts.dq_rule_summary"
 
 
 def test_rule_summary_items_passes_fails_missing(warehouse: Path) -> None:
-    rows = {(r["period"], r["rule_id"]): r for r in _rows(warehouse, SUMMARY)}
+    rows = {(r["period"], r["rule_id"]): r for r in query_rows(warehouse, SUMMARY)}
     got = {
         key: (r["items"], r["passes"], r["fails"], r["missing"])
         for key, r in rows.items()
@@ -247,7 +241,7 @@ def test_rule_results_replace_the_month(warehouse: Path, tmp_path: Path) -> None
 
 
 def test_cross_extract_findings(warehouse: Path) -> None:
-    rows = _rows(
+    rows = query_rows(
         warehouse,
         "select check_id, kind, period, uscc, enterprise_name, detail, source_file, source_row "
         "from marts.dq_cross_extract order by all",
@@ -281,7 +275,7 @@ def test_cross_extract_findings(warehouse: Path) -> None:
 def test_month_movement(warehouse: Path) -> None:
     rows = {
         (r["kind"], r["measure"]): r
-        for r in _rows(
+        for r in query_rows(
             warehouse, "select * from marts.dq_month_movement where period = '2020-02-01'"
         )
     }
@@ -296,7 +290,9 @@ def test_month_movement(warehouse: Path) -> None:
     }
     assert rows[("tax", "total_tax_yuan")]["change_share"] == pytest.approx(991 / 160)
     assert rows[("tax", "total_tax_yuan")]["threshold"] == 0.3
-    january = _rows(warehouse, "select * from marts.dq_month_movement where period = '2020-01-01'")
+    january = query_rows(
+        warehouse, "select * from marts.dq_month_movement where period = '2020-01-01'"
+    )
     assert {r["is_flagged"] for r in january} == {False}
     assert {r["previous_value"] for r in january} == {None}
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import query_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -274,16 +275,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _rows(path: Path, sql: str) -> list[dict]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
-
-
 def _by_key(rows: list[dict], *key: str) -> dict:
     return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in rows}
 
@@ -356,7 +347,7 @@ YEAR_COLUMNS = (
 
 
 def test_enterprise_year_rows(warehouse: Path) -> None:
-    rows = _by_key(_rows(warehouse, "select * from marts.fct_enterprise_year"), "uscc", "year")
+    rows = _by_key(query_rows(warehouse, "select * from marts.fct_enterprise_year"), "uscc", "year")
     assert set(rows) == set(EXPECTED_YEAR)
     for key, expected in EXPECTED_YEAR.items():
         actual = tuple(rows[key][c] for c in YEAR_COLUMNS)
@@ -364,7 +355,7 @@ def test_enterprise_year_rows(warehouse: Path) -> None:
 
 
 def test_enterprise_year_labels_and_coverage(warehouse: Path) -> None:
-    rows = _by_key(_rows(warehouse, "select * from marts.fct_enterprise_year"), "uscc", "year")
+    rows = _by_key(query_rows(warehouse, "select * from marts.fct_enterprise_year"), "uscc", "year")
     assert rows[(A, 2019)]["output_tier_label"] == "龙头企业"
     assert rows[(B, 2019)]["output_tier_label"] == "骨干企业"
     assert rows[(A, 2020)]["output_tier_label"] == "重点企业"
@@ -431,7 +422,9 @@ def _park_tuple(r: dict) -> tuple:
 
 
 def test_park_year_summary(warehouse: Path) -> None:
-    rows = _by_key(_rows(warehouse, "select * from marts.park_year_summary"), "park_code", "year")
+    rows = _by_key(
+        query_rows(warehouse, "select * from marts.park_year_summary"), "park_code", "year"
+    )
     # Every park of the plan (12) for every year (2), zero-filled.
     assert len(rows) == 24
     for key, expected in EXPECTED_PARK.items():
@@ -451,7 +444,7 @@ def test_park_year_summary(warehouse: Path) -> None:
 
 
 def test_dim_enterprise_versions(warehouse: Path) -> None:
-    rows = _rows(
+    rows = query_rows(
         warehouse,
         "select uscc, version_number, valid_from, valid_to, park_code, status, is_current,"
         " is_last_version from marts.dim_enterprise order by uscc, valid_from",
@@ -487,7 +480,9 @@ def test_dim_enterprise_versions(warehouse: Path) -> None:
 
 
 def test_enterprise_month(warehouse: Path) -> None:
-    rows = _by_key(_rows(warehouse, "select * from marts.fct_enterprise_month"), "uscc", "period")
+    rows = _by_key(
+        query_rows(warehouse, "select * from marts.fct_enterprise_month"), "uscc", "period"
+    )
     assert len(rows) == 30  # A 5, B 5, C 5, D 4, E 3, F 4, G 4
     assert rows[(B, NOV19)]["park_code"] == "DL"
     assert rows[(B, DEC19)]["park_code"] == "QS"
