@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import polars as pl
@@ -514,7 +513,6 @@ def test_same_revision_as_csv_and_xlsx_is_ambiguous(tmp_path: Path) -> None:
         scan(tmp_path).latest("tax", dt.date(2018, 3, 1))
 
 
-@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
 def test_symlinks_and_hidden_files_ignored(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
