@@ -23,17 +23,16 @@ failure.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_helpers import query_rows
+from warehouse_helpers import insert_raw, query_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -50,7 +49,6 @@ F = "91540124MA6T1F0190"  # industrial, 经开区; tech SME; 迁出 in December 
 G = "91540102MA6T1G011J"  # business services, 城关区; high-tech; registered from 2020
 
 JUN19, DEC19, JUN20 = date(2019, 6, 1), date(2019, 12, 1), date(2020, 6, 1)
-LOADED_AT = datetime(2020, 7, 10, 9, 0, 0)
 
 # ---------------------------------------------------------------- raw rows, by kind and month
 # registration: (uscc, park, industry, status, tech_leader, high_tech, tech_sme, listing_board)
@@ -142,27 +140,10 @@ CARRIERS = {
 # fmt: on
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, period: date, rows: list[dict]) -> None:
-    """Insert rows by column name, with lineage as the loader would write it."""
-    kind = table.split(".")[1]
-    file_name = f"{kind}_{period:%Y%m}.csv"
-    lineage = {
-        "_source_file": file_name,
-        "_source_sha256": hashlib.sha256(file_name.encode()).hexdigest(),
-        "_revision": 1,
-        "_loaded_at": LOADED_AT,
-    }
-    for row_number, row in enumerate(rows, start=2):  # header = row 1
-        values = {"period": period, **row, **lineage, "_source_row": row_number}
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        con.execute(f"insert into {table} ({columns}) values ({marks})", list(values.values()))
-
-
 def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL.read_text(encoding="utf-8"))
     for period, rows in REGISTRATION.items():
-        _insert(
+        insert_raw(
             con,
             "raw.registration",
             period,
@@ -185,7 +166,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
             ],
         )
     for period, rows in TAX.items():
-        _insert(
+        insert_raw(
             con,
             "raw.tax",
             period,
@@ -201,7 +182,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
             ],
         )
     for period, rows in EMPLOYMENT.items():
-        _insert(
+        insert_raw(
             con,
             "raw.employment",
             period,
@@ -215,7 +196,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
         "revenue_ytd_10k",
     )
     for period, rows in OUTPUT.items():
-        _insert(
+        insert_raw(
             con,
             "raw.output",
             period,
@@ -231,7 +212,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
             ],
         )
     for period, rows in PROJECTS.items():
-        _insert(
+        insert_raw(
             con,
             "raw.projects",
             period,
@@ -251,7 +232,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
             ],
         )
     for period, rows in CARRIERS.items():
-        _insert(
+        insert_raw(
             con,
             "raw.carriers",
             period,

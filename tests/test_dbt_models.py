@@ -14,17 +14,16 @@ logs go to a temporary directory, so the test leaves nothing in the tree.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_helpers import query_rows
+from warehouse_helpers import insert_raw, query_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -42,7 +41,6 @@ G = "91540102MA6T1G011J"  # business services 7212, 城关区; absent in Decembe
 
 NOV19, DEC19 = date(2019, 11, 1), date(2019, 12, 1)
 JAN20, FEB20, MAR20 = date(2020, 1, 1), date(2020, 2, 1), date(2020, 3, 1)
-LOADED_AT = datetime(2020, 4, 10, 9, 0, 0)
 
 # ---------------------------------------------------------------- raw rows, by kind and month
 # registration: (uscc, name, park, industry, status)
@@ -136,37 +134,12 @@ OUTPUT = {
 }
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    kind: str,
-    period: date,
-    rows: list[dict],
-    revision: int = 1,
-) -> None:
-    """Insert rows by column name, with lineage as the loader would write it."""
-    suffix = f"_v{revision}" if revision > 1 else ""
-    file_name = f"{kind}_{period:%Y%m}{suffix}.csv"
-    lineage = {
-        "_source_file": file_name,
-        "_source_sha256": hashlib.sha256(file_name.encode()).hexdigest(),
-        "_revision": revision,
-        "_loaded_at": LOADED_AT,
-    }
-    for row_number, row in enumerate(rows, start=2):  # header = row 1
-        values = {"period": period, **row, **lineage, "_source_row": row_number}
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        con.execute(f"insert into {table} ({columns}) values ({marks})", list(values.values()))
-
-
 def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL.read_text(encoding="utf-8"))
     for period, rows in REGISTRATION.items():
-        _insert(
+        insert_raw(
             con,
             "raw.registration",
-            "registration",
             period,
             [
                 {
@@ -200,13 +173,12 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
         ]
 
     for period, rows in TAX.items():
-        _insert(con, "raw.tax", "tax", period, tax_rows(rows), revision=2 if period == DEC19 else 1)
-    _insert(con, "raw.tax", "tax", DEC19, tax_rows(TAX_201912_V1), revision=1)
+        insert_raw(con, "raw.tax", period, tax_rows(rows), revision=2 if period == DEC19 else 1)
+    insert_raw(con, "raw.tax", DEC19, tax_rows(TAX_201912_V1), revision=1)
     for period, rows in EMPLOYMENT.items():
-        _insert(
+        insert_raw(
             con,
             "raw.employment",
-            "employment",
             period,
             [{"uscc": uscc, "insured_headcount": headcount} for uscc, headcount in rows],
         )
@@ -218,10 +190,9 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
         "revenue_ytd_10k",
     )
     for period, rows in OUTPUT.items():
-        _insert(
+        insert_raw(
             con,
             "raw.output",
-            "output",
             period,
             [
                 {
