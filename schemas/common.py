@@ -354,12 +354,13 @@ def _rejects(
     if failures.height:
         key_text = schema.key[0] + TEXT
         joined = failures.join(frame, on="_index", how="left").sort([ROW, "rule_id"])
+        headers = {rule.id: schema.header_of(rule.column) for rule in rules.values()}
         for row in joined.iter_rows(named=True):
             rule = rules[row["rule_id"]]
             value = row.get(rule.column + TEXT) if rule.column else None
             out["row_number"].append(row[ROW])
             out["record_key"].append(row.get(key_text))
-            out["column_name"].append(schema.header_of(rule.column))
+            out["column_name"].append(headers[rule.id])
             out["rule_id"].append(rule.id)
             out["rule_zh"].append(rule.zh)
             out["rule_en"].append(rule.en)

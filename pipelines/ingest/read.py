@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from pipelines.reference import normalize_text
 from schemas.common import ROW, ExtractSchema
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -96,8 +97,6 @@ def read_table(data: bytes, file_name: str, ext: str) -> tuple[pl.DataFrame, str
 
 def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> pl.DataFrame:
     """Chinese headers (NFKC, trimmed) -> English names; any missing or unknown header rejects the file."""
-    from pipelines.reference import normalize_text
-
     expected = {normalize_text(zh): en for zh, en in schema.headers.items()}
     found = [normalize_text(c) for c in frame.columns]
     duplicated = sorted({c for c in found if found.count(c) > 1})
