@@ -10,7 +10,7 @@ MESS ?= 0.01
 
 export PARKS_HOME := $(abspath $(DATA))
 
-.PHONY: setup demo run test lint format dev clean browser report docs
+.PHONY: setup demo run test lint format dev clean browser report docs bench
 
 setup: $(SYNCED)
 
@@ -58,6 +58,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## bench: full build, one more month and a bare-DuckDB baseline, measured (SCALE enterprises)
+SCALE ?= 2000
+bench: setup
+	$(BIN)/parks bench --enterprises $(SCALE) --out $(DATA)/bench
 
 ## report: the officials' workbook and dashboard from the published warehouse
 report: setup

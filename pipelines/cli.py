@@ -257,6 +257,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines.bench.run import run_bench
+
+    command = f"parks bench --enterprises {args.enterprises} --seed {args.seed}"
+    return run_bench(args.enterprises, Path(args.out), args.seed, command)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="parks", description="Lhasa park-economy warehouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -297,6 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_summary)
 
     register_report_command(sub)
+
+    b = sub.add_parser(
+        "bench",
+        help="benchmark: full build, incremental month and a bare-DuckDB baseline (docs/performance.md)",
+    )
+    b.add_argument("--enterprises", type=int, default=2_000, help="scale (default 2000)")
+    b.add_argument("--out", default="data/bench", help="work folder (one subfolder per scale)")
+    b.add_argument("--seed", type=int, default=2018)
+    b.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -161,7 +161,7 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
     ).pl()
 
 
-def _with_context(
+def with_context(
     frame: pl.DataFrame, kind: str, con: duckdb.DuckDBPyConnection, period: dt.date
 ) -> pl.DataFrame:
     frame = frame.with_columns(pl.lit(period).alias("_file_period"))
@@ -225,7 +225,7 @@ def load_month(
     try:
         read = read_extract(data, f.path.name, f.ext, schema)
         del data  # big files: hold one copy at a time
-        frame = _with_context(parse(read.frame, schema), kind, con, period)
+        frame = with_context(parse(read.frame, schema), kind, con, period)
         _reject_wrong_month(frame, f)
     except FileRejected as e:
         outcome.status, outcome.message = "file_rejected", str(e)

@@ -1,0 +1,1 @@
+"""The benchmark of `make bench` (docs/performance.md)."""
