@@ -143,6 +143,8 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
 
 def cmd_run(args: argparse.Namespace) -> int:
     paths = _paths(args)
+    if args.full_refresh:
+        os.environ["PARKS_FULL_REFRESH"] = "1"
     started = time.monotonic()
     ok = run_warehouse(paths, log_level=args.log_level)
     elapsed = time.monotonic() - started
@@ -289,6 +291,12 @@ def main(argv: list[str] | None = None) -> int:
         "the build happens in build/ beside it",
     )
     r.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models whole (after changing seeds such as tier "
+        "thresholds); same as PARKS_FULL_REFRESH=1",
+    )
     r.set_defaults(func=cmd_run)
 
     q = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")

@@ -10,6 +10,15 @@ from pipelines.reference import REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 FIRST_MONTH = "2018-01"
+# DuckDB's memory cap for the loader and for dbt (profiles.yml reads the same variable and
+# default). Without it each process may cache up to 80% of RAM, two at a time; with it, big
+# sorts and joins spill to disk beside the build file instead.
+DUCKDB_MEMORY_LIMIT = os.environ.get("PARKS_DUCKDB_MEMORY_LIMIT", "3GB")
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings of every connection that writes the build file."""
+    return {"memory_limit": DUCKDB_MEMORY_LIMIT}
 
 
 @dataclass(frozen=True)

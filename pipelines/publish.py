@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.config import duckdb_config
+
 
 class PublicationError(RuntimeError):
     pass
@@ -23,7 +25,7 @@ class PublicationError(RuntimeError):
 
 def publish(build: Path, published: Path) -> dict[str, int]:
     """Publish the build file; returns row counts of the marts it published."""
-    with duckdb.connect(str(build)) as con:
+    with duckdb.connect(str(build), config=duckdb_config()) as con:
         con.execute("checkpoint")
     wal = build.with_name(build.name + ".wal")
     if wal.exists() and wal.stat().st_size > 0:

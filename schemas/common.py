@@ -5,9 +5,11 @@ A schema module per extract (registration.py, tax.py, ...) declares:
 - its rules, each with an id, the column it blames, a Chinese and an English description and a
   vectorized polars expression: True passes, False fails, null means "not applicable".
 
-`validate` runs every rule through one pandera `DataFrameSchema` (lazy, so all failures are
-collected), and turns pandera's failure cases into row-level rejects: file row, column, rule,
-offending value. Rows that break any rule are set aside; the others are returned typed.
+`validate` evaluates every rule in one polars pass per slice of the file, confronts the outcome
+with one pandera `DataFrameSchema` (lazy, so all failures are collected), and turns pandera's
+failure cases into row-level rejects: file row, column, rule, offending value. Rows that break
+any rule are set aside; the others are returned typed. The same pass counts, per rule, the rows
+that failed and the rows it did not apply to (meta.rule_results).
 """
 
 from __future__ import annotations
@@ -271,6 +273,9 @@ class ValidationResult:
         pl.DataFrame
     )  # row, record key, column (Chinese header), rule_id, rule_zh, rule_en, value
     rule_counts: dict[str, int]  # rule id -> failing rows
+    # One row per rule, in the schema's order: rule_id, items, fails, missing (null = the rule
+    # did not apply), the confrontation summary of meta.rule_results.
+    rule_table: pl.DataFrame
 
 
 def parse(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
@@ -288,25 +293,44 @@ def parse(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
 
 
 def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
-    checks = [
-        # pandera reports `error` as the failing check's name: the rule id is that name.
-        pa.Check(
-            lambda data, e=rule.expr: data.lazyframe.select(e.fill_null(True)),
-            name=rule.id,
-            error=rule.id,
+    """One boolean column per rule (its outcome on each row); a False is a failure case.
+
+    The rule expressions themselves run in one polars pass (`outcomes`); pandera confronts
+    their results, and reports each failing row and rule with its index.
+    """
+    columns = {
+        rule.id: pa.Column(
+            pl.Boolean,
+            nullable=True,  # null: the rule does not apply to the row
+            # pandera reports `error` as the failing check's name: the rule id is that name.
+            checks=pa.Check(
+                lambda data: data.lazyframe.select(pl.col(data.key).fill_null(True)),
+                name=rule.id,
+                error=rule.id,
+            ),
         )
         for rule in schema.rules
-    ]
-    return pa.DataFrameSchema(checks=checks, name=schema.kind)
+    }
+    return pa.DataFrameSchema(columns=columns, name=schema.kind)
 
 
 CHUNK_ROWS = 250_000  # rules run on slices of a file: memory stays bounded for big files
 
 
-def _failures(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """Every rule on every row of a slice, in one vectorized pass: True, False or null."""
+    outcome = chunk.select(rule.expr.alias(rule.id) for rule in schema.rules)
+    wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
+    if wrong:
+        # A rule must answer True, False or null; anything else is a bug in the schema.
+        raise RuntimeError(f"{schema.kind}: rules that are not boolean: {wrong}")
+    return outcome
+
+
+def _failures(outcome: pl.DataFrame, index: pl.Series, schema: ExtractSchema) -> pl.DataFrame:
     """(_index, rule_id) of every failing row and rule in one slice of the file."""
     try:
-        pandera_schema(schema).validate(chunk, lazy=True)
+        pandera_schema(schema).validate(outcome, lazy=True)
         return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
     except SchemaErrors as errors:
         cases = errors.failure_cases
@@ -317,7 +341,7 @@ def _failures(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
         positions = cases.select(pl.col("index").cast(pl.UInt32), pl.col("check").alias("rule_id"))
         # pandera's index is the position in the slice; map it back to the file's row index.
         return (
-            positions.join(chunk.select("_index").with_row_index("index"), on="index")
+            positions.join(index.to_frame().with_row_index("index"), on="index")
             .select("_index", "rule_id")
             .unique()
         )
@@ -329,14 +353,32 @@ def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
     `frame` must carry ROW and `_file_period`, and any context columns the rules name.
     """
     frame = frame.with_row_index("_index")
-    failures = pl.concat([_failures(chunk, schema) for chunk in frame.iter_slices(CHUNK_ROWS)])
+    ids = [rule.id for rule in schema.rules]
+    fails, missing, failures = [0] * len(ids), [0] * len(ids), []
+    for chunk in frame.iter_slices(CHUNK_ROWS):
+        outcome = outcomes(chunk, schema)
+        # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
+        fails = [
+            a + b for a, b in zip(fails, outcome.select(pl.all().not_().sum()).row(0), strict=True)
+        ]
+        missing = [a + b for a, b in zip(missing, outcome.null_count().row(0), strict=True)]
+        failures.append(_failures(outcome, chunk.get_column("_index"), schema))
+    failures = pl.concat(failures)
+    rule_table = pl.DataFrame(
+        {"rule_id": ids, "items": [frame.height] * len(ids), "fails": fails, "missing": missing},
+        schema={"rule_id": pl.String, "items": pl.Int64, "fails": pl.Int64, "missing": pl.Int64},
+    )
+    counts = dict(failures.group_by("rule_id").len().iter_rows())
+    if counts != {r: n for r, n in zip(ids, fails, strict=True) if n}:
+        raise RuntimeError(f"{schema.kind}: pandera's failures disagree with the rule counts")
     rules = {r.id: r for r in schema.rules}
     bad_index = failures.get_column("_index").unique()
     typed = [c for c in schema.fields if c in frame.columns]
     valid = frame.select("_index", ROW, *typed).filter(~pl.col("_index").is_in(bad_index.implode()))
     rejects = _rejects(frame, failures, schema, rules)
-    counts = dict(failures.group_by("rule_id").len().iter_rows())
-    return ValidationResult(valid=valid.select(ROW, *typed), rejects=rejects, rule_counts=counts)
+    return ValidationResult(
+        valid=valid.select(ROW, *typed), rejects=rejects, rule_counts=counts, rule_table=rule_table
+    )
 
 
 def _rejects(

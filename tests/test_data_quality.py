@@ -37,12 +37,10 @@ from warehouse_helpers import query_rows
 warnings.filterwarnings("ignore", module="dagster")
 
 from pipelines.defs import checks  # noqa: E402
-from pipelines.ingest import quality  # noqa: E402
 from pipelines.ingest.landing import scan  # noqa: E402
 from pipelines.ingest.load import ensure_tables, load_month  # noqa: E402
-from pipelines.ingest.quality import rule_counts  # noqa: E402
-from schemas import SCHEMAS  # noqa: E402
-from schemas.common import parse  # noqa: E402
+from schemas import SCHEMAS, common  # noqa: E402
+from schemas.common import ROW, parse, validate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -166,8 +164,10 @@ def test_rule_counts_of_a_frame_by_hand(monkeypatch: pytest.MonkeyPatch) -> None
         }
     )
     schema = SCHEMAS["tax"]
-    parsed = parse(frame, schema).with_columns(pl.lit(JAN).alias("_file_period"))
-    counts = {r["rule_id"]: r for r in rule_counts(parsed, schema).iter_rows(named=True)}
+    parsed = parse(frame, schema).with_columns(
+        pl.lit(JAN).alias("_file_period"), pl.int_range(2, 6, dtype=pl.Int32).alias(ROW)
+    )
+    counts = {r["rule_id"]: r for r in validate(parsed, schema).rule_table.iter_rows(named=True)}
     assert list(counts) == [r.id for r in schema.rules]  # every rule, in the schema's order
     assert counts["TAX-TOTAL-SUM"] == {
         "rule_id": "TAX-TOTAL-SUM",
@@ -179,8 +179,8 @@ def test_rule_counts_of_a_frame_by_hand(monkeypatch: pytest.MonkeyPatch) -> None
     # The check-character rule does not apply to a code of the wrong length.
     assert (counts["TAX-USCC-CHECK"]["fails"], counts["TAX-USCC-CHECK"]["missing"]) == (0, 1)
     # Slice by slice (as big files are), the counts are the same.
-    monkeypatch.setattr(quality, "CHUNK_ROWS", 1)
-    assert rule_counts(parsed, schema).to_dicts() == list(counts.values())
+    monkeypatch.setattr(common, "CHUNK_ROWS", 1)
+    assert validate(parsed, schema).rule_table.to_dicts() == list(counts.values())
 
 
 SUMMARY = "select * from marts.dq_rule_summary"

@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 import duckdb
 
-from pipelines.config import FIRST_MONTH, Paths
+from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
 from pipelines.publish import recover_build
@@ -61,7 +61,7 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         paths.build.parent.mkdir(parents=True, exist_ok=True)
         if recovered := recover_build(paths.build, paths.warehouse):
             context.log.warning(recovered)
-        with duckdb.connect(str(paths.build)) as con:
+        with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
             ensure_tables(con)
             if kind == "registration":  # files that are no extract: reported once per run, here
                 for path in landing.not_extracts:

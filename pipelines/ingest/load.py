@@ -264,7 +264,7 @@ def load_month(
         pl.lit(f.path.name).alias("file_name"),
         pl.lit(sha).alias("sha256"),
     )
-    results = rule_results(frame, schema, kind, period, f.path.name, sha)  # per-rule counts
+    results = rule_results(result.rule_table, schema, kind, period, f.path.name, sha)
     con.execute("begin transaction")
     try:
         if changes is not None:

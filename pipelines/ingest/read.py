@@ -119,9 +119,15 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
 
 def normalize(frame: pl.DataFrame, schema: ExtractSchema, from_xlsx: bool) -> pl.DataFrame:
     """NFKC, trim, empty -> null, codes upper-cased; XLSX numbers that lost leading zeros restored."""
+    # NFKC changes only non-ASCII text, and it is the costliest step of reading a file: columns
+    # without any non-ASCII character (codes, amounts, dates in most files) skip it.
+    has_non_ascii = frame.select(
+        (pl.col(c).str.len_bytes() != pl.col(c).str.len_chars()).any() for c in frame.columns
+    ).row(0, named=True)
     exprs = []
     for c in frame.columns:
-        e = pl.col(c).str.normalize("NFKC").str.strip_chars()
+        e = pl.col(c).str.normalize("NFKC") if has_non_ascii[c] else pl.col(c)
+        e = e.str.strip_chars()
         e = pl.when(e == "").then(None).otherwise(e)
         if c in schema.code_columns:
             e = e.str.to_uppercase()

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Validity periods of each enterprise's register attributes, derived from the monthly
 -- snapshots (gaps and islands), not from dbt snapshots: the result depends only on the loaded
 -- months, so a backfill or a reload reproduces the same history.
@@ -7,6 +8,8 @@
 -- enterprise is absent from the register), starts a new island.
 -- valid_from = first period of the island, valid_to = last period of the island (both are
 -- first-of-month dates; the version holds through the whole month of valid_to).
+-- A table, not a view: dim_enterprise and five data tests read it, and the windows over the
+-- whole register history are the costliest part of a build to repeat.
 with registration as (
     select * from {{ ref('int_registration_classified') }}
 ),

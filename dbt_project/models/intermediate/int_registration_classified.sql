@@ -1,7 +1,6 @@
-{{ config(materialized='table') }}
 -- The monthly register with the GB/T 4754 classification of each enterprise's industry:
 -- section, division and whether it is industrial (sections B-D, divisions 06-46).
--- A table because the enterprise dimension and the monthly fact both read it.
+-- A view: the monthly fact reads only the months it rebuilds through it.
 with registration as (
     select * from {{ ref('stg_raw__registration') }}
 ),
@@ -36,7 +35,8 @@ classified as (
         ---------- lineage
         registration._source_file,
         registration._source_row,
-        registration._revision
+        registration._revision,
+        registration._loaded_at
     from registration
     left join divisions
         on divisions.division_code = registration.industry_division_code

@@ -1,22 +1,46 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period',
+    on_schema_change='append_new_columns',
+) }}
 -- One row per enterprise and month in which the enterprise appears in any of the four
 -- enterprise extracts (registration, tax, employment, output). Register attributes (park,
 -- industry, status) are those of that month's registration snapshot; they are null when the
--- enterprise is not in the register that month. Keyed by month, so it can become an
--- incremental model (delete+insert per period) without changing its shape.
+-- enterprise is not in the register that month.
+-- Incremental by month (macros/incremental_periods.sql): a run rebuilds the months whose raw
+-- rows were loaded since the last build, and no other.
+{%- set periods = stale_periods(['registration', 'tax', 'employment', 'output']) %}
+
 with registration as (
-    select * from {{ ref('int_registration_classified') }}
+    select * from {{ ref('int_registration_classified') }} where {{ only_keys('period', periods) }}
 ),
 
 tax as (
-    select * from {{ ref('stg_raw__tax') }}
+    select * from {{ ref('stg_raw__tax') }} where {{ only_keys('period', periods) }}
 ),
 
 employment as (
-    select * from {{ ref('stg_raw__employment') }}
+    select * from {{ ref('stg_raw__employment') }} where {{ only_keys('period', periods) }}
 ),
 
 output as (
-    select * from {{ ref('stg_raw__output') }}
+    select * from {{ ref('stg_raw__output') }} where {{ only_keys('period', periods) }}
+),
+
+month_loads as (
+    -- when the month's newest file among the four was loaded: what the next run compares with
+    select period, max(_loaded_at) as source_loaded_at
+    from (
+        select period, _loaded_at from registration
+        union all
+        select period, _loaded_at from tax
+        union all
+        select period, _loaded_at from employment
+        union all
+        select period, _loaded_at from output
+    )
+    group by period
 ),
 
 spine as (
@@ -59,8 +83,12 @@ select
     output.gross_output_ytd_10k,
     output.value_added_month_10k,
     output.revenue_month_10k,
-    output.revenue_ytd_10k
+    output.revenue_ytd_10k,
+    ---------- lineage
+    month_loads.source_loaded_at          as _source_loaded_at
 from spine
+inner join month_loads
+    on month_loads.period = spine.period
 left join registration
     on registration.uscc = spine.uscc and registration.period = spine.period
 left join tax

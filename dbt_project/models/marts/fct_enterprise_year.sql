@@ -1,3 +1,9 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='year',
+    on_schema_change='append_new_columns',
+) }}
 -- One row per enterprise and year: annual (or, for the year in progress, year-to-date)
 -- output, revenue, value added, tax and headcount, and the plan's tiers (龙头/骨干/重点企业,
 -- tax and staff tiers, 规模以上工业). Thresholds come from the tier_thresholds seed and are
@@ -14,6 +20,9 @@
 --     revenue for the others; when the industry is unknown (not registered that year), the
 --     gross output if any was reported, else the revenue.
 --   * above scale (规模以上工业): industrial and annual revenue >= the above_scale threshold.
+-- Incremental by year (macros/incremental_periods.sql): a run rebuilds the years of the months
+-- fct_enterprise_month rebuilt, and no other.
+{%- set years = stale_years(ref('fct_enterprise_month')) %}
 {%- set tier_rules = [
     ('output', 'measures.tier_output_basis_10k >= thresholds.min_value'),
     ('tax', 'measures.annual_tax_yuan >= thresholds.min_value'),
@@ -27,6 +36,7 @@ with months as (
             cast(month(period) as integer) as month
         )
     from {{ ref('fct_enterprise_month') }}
+    where {{ only_keys('year', years, quoted=false) }}
 ),
 
 thresholds as (
@@ -48,7 +58,8 @@ year_status as (
         coalesce(max(month) filter (where is_registered) = 12, false)
             and coalesce(max(month) filter (where has_tax) = 12, false)
             and coalesce(max(month) filter (where has_employment) = 12, false)
-            and coalesce(max(month) filter (where has_output) = 12, false) as is_final
+            and coalesce(max(month) filter (where has_output) = 12, false) as is_final,
+        max(_source_loaded_at) as source_loaded_at
     from months
     group by year
 ),
@@ -199,7 +210,9 @@ select
     tier_tax.tier           as tax_tier,
     tier_tax.tier_label     as tax_tier_label,
     tier_staff.tier         as staff_tier,
-    tier_staff.tier_label   as staff_tier_label
+    tier_staff.tier_label   as staff_tier_label,
+    ---------- lineage
+    year_status.source_loaded_at as _source_loaded_at
 from with_basis_value as measures
 inner join year_status
     on year_status.year = measures.year

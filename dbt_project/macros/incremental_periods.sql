@@ -1,0 +1,83 @@
+{#
+  Incremental models keyed by month (or year) rebuild only what a load touched.
+
+  Every raw row carries _loaded_at, the moment its file was loaded (a month is replaced whole,
+  so all rows of a month share it). An incremental model stores, per row, _source_loaded_at:
+  the latest _loaded_at of the raw rows it was built from in that month. A month is stale
+  when a raw table has rows for it loaded later than the model's newest _source_loaded_at for
+  it, or when the model has no rows for it yet.
+
+  The stale keys are looked up when the model is compiled and written into its SQL as a
+  constant list: DuckDB pushes a constant filter down through the staging views (their
+  window over `period` included) to the raw tables, so only the stale months are read.
+
+  Rebuild everything (after a change of seeds or of a model's SQL):
+    dbt build --full-refresh   or   PARKS_FULL_REFRESH=1 parks run
+#}
+
+{% macro stale_periods(raw_tables) %}
+    {#- Months of the raw tables loaded after this model last took them in, as 'YYYY-MM-DD' texts. -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        with loaded as (
+            {%- for table in raw_tables %}
+            select period, max(_loaded_at) as loaded_at from {{ source('raw', table) }} group by period
+            {% if not loop.last %}union all{% endif %}
+            {%- endfor %}
+        ),
+        latest as (select period, max(loaded_at) as loaded_at from loaded group by period),
+        built as ({{ _built_at(this, 'period') }})
+        select strftime(latest.period, '%Y-%m-%d')
+        from latest
+        left join built on built.period = latest.period
+        where built.loaded_at is null or latest.loaded_at > built.loaded_at
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
+{% macro stale_years(upstream) %}
+    {#- Years of an upstream model keyed by month whose rows are newer than this model's. -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        with latest as (
+            select year(period) as year, max(_source_loaded_at) as loaded_at
+            from {{ upstream }} group by 1
+        ),
+        built as ({{ _built_at(this, 'year') }})
+        select latest.year
+        from latest
+        left join built on built.year = latest.year
+        where built.loaded_at is null or latest.loaded_at > built.loaded_at
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
+{% macro _built_at(relation, key) %}
+    {#- Per key, what the model was last built from; nothing for a table of an older release
+        without _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if '_source_loaded_at' in columns -%}
+        select {{ key }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by {{ key }}
+    {%- else -%}
+        select null::{{ 'date' if key == 'period' else 'integer' }} as {{ key }}, null::timestamp as loaded_at where false
+    {%- endif -%}
+{% endmacro %}
+
+{% macro only_keys(column, keys, quoted=true) %}
+    {#- The filter of an incremental run: the stale keys only (none: nothing to rebuild). -#}
+    {%- if not is_incremental() -%}
+        true
+    {%- elif keys | length == 0 -%}
+        false
+    {%- elif quoted -%}
+        {{ column }} in ({% for k in keys %}date '{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %})
+    {%- else -%}
+        {{ column }} in ({{ keys | join(', ') }})
+    {%- endif -%}
+{% endmacro %}
