@@ -1,0 +1,175 @@
+"""Incremental builds: a load recomputes the months (and years) it touched, and nothing else.
+
+Generated files (2019-01 .. 2020-03) go through the real loader into a DuckDB file, and the real
+dbt project builds the monthly and yearly facts and the park summary. Then:
+  * a revision of an old month (tax 2019-03 while 2020-03 is current) raises one enterprise's
+    VAT by 12,345,678.90 元: only March 2019 of fct_enterprise_month and only 2019 of
+    fct_enterprise_year are rebuilt (the other rows are untouched, byte for byte), and the
+    enterprise's annual tax grows by exactly that amount;
+  * one more month (2020-04) adds its rows and rebuilds 2020 only;
+  * a full refresh of the same raw data gives exactly the incremental result.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_helpers import query_rows
+
+from pipelines.generate import generate
+from pipelines.ingest.landing import scan
+from pipelines.ingest.load import ensure_tables, load_month
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).parent / "dbt"
+KINDS = ["registration", "tax", "employment", "output"]
+MONTH_FACT = "select * from marts.fct_enterprise_month order by uscc, period"
+YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
+RAISE = Decimal("12345678.90")
+
+
+def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
+        found = scan(landing)
+        for kind in KINDS:
+            for period in months:
+                outcome = load_month(con, found, kind, period, archive)
+                assert outcome.status in ("loaded", "unchanged"), outcome.summary()
+
+
+def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
+    """dbt build of the facts and the park summary; returns the month fact's compiled SELECT."""
+    target = tmp / "target"
+    result = subprocess.run(
+        [str(DBT), "build", "--select", "+park_year_summary", "--indirect-selection", "cautious", *extra,
+         "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
+         "--target-path", str(target), "--log-path", str(tmp / "logs")],
+        cwd=ROOT,
+        env={**os.environ, "PARKS_BUILD_WAREHOUSE": str(warehouse), "DBT_USE_COLORS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    compiled = target / "compiled" / "parks" / "models" / "marts" / "fct_enterprise_month.sql"
+    return compiled.read_text(encoding="utf-8")
+
+
+def months(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, d = [], first
+    while d <= last:
+        out.append(d)
+        d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("incremental")
+    source, landing = tmp / "source", tmp / "landing"
+    generate(source, enterprises=80, start="2019-01", end="2020-04", seed=11, mess=0)
+    landing.mkdir()
+    for f in source.iterdir():
+        if f.stem.split("_")[1] != "202004":
+            shutil.copy(f, landing / f.name)
+    warehouse = tmp / "warehouse.duckdb"
+    load(warehouse, landing, tmp / "archive", months(dt.date(2019, 1, 1), dt.date(2020, 3, 1)))
+    dbt_build(warehouse, tmp)
+    return tmp, source, landing, warehouse
+
+
+def revise_tax(landing: Path) -> str:
+    """tax_201903_v2.csv: the first enterprise's VAT and total raised by RAISE; returns its USCC."""
+    text = (landing / "tax_201903.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, first = rows[0], rows[1]
+    for column in ("增值税（元）", "税收合计（元）"):
+        i = header.index(column)
+        first[i] = str(Decimal(first[i]) + RAISE)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    (landing / "tax_201903_v2.csv").write_text(out.getvalue(), encoding="utf-8")
+    return first[0]
+
+
+def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> None:
+    tmp, _, landing, warehouse = built
+    months_before = query_rows(warehouse, MONTH_FACT)
+    years_before = query_rows(warehouse, YEAR_FACT)
+    uscc = revise_tax(landing)
+    load(warehouse, landing, tmp / "archive", [dt.date(2019, 3, 1)])
+    sql = dbt_build(warehouse, tmp)
+
+    # dbt read March 2019 only: the stale months are a constant filter in the SQL it ran.
+    assert "date '2019-03-01'" in sql
+    assert sql.count("date '") == 4  # one filter per source (register, tax, employment, output)
+
+    months_after = query_rows(warehouse, MONTH_FACT)
+    march = dt.date(2019, 3, 1)
+    unchanged = [r for r in months_before if r["period"] != march]
+    assert [r for r in months_after if r["period"] != march] == unchanged
+    revised = {r["uscc"]: r for r in months_after if r["period"] == march}
+    previous = {r["uscc"]: r for r in months_before if r["period"] == march}
+    assert revised[uscc]["total_tax_yuan"] == previous[uscc]["total_tax_yuan"] + RAISE
+    assert revised[uscc]["_source_loaded_at"] > previous[uscc]["_source_loaded_at"]
+
+    years_after = query_rows(warehouse, YEAR_FACT)
+    assert [r for r in years_after if r["year"] == 2020] == [
+        r for r in years_before if r["year"] == 2020
+    ]
+    new_2019 = {r["uscc"]: r for r in years_after if r["year"] == 2019}
+    old_2019 = {r["uscc"]: r for r in years_before if r["year"] == 2019}
+    assert new_2019[uscc]["annual_tax_yuan"] == old_2019[uscc]["annual_tax_yuan"] + RAISE
+    assert new_2019[uscc]["tax_tier"] in ("T1", "T2", "T3")  # 12 million 元 reaches a tier
+    others = [u for u in old_2019 if u != uscc]
+    assert [new_2019[u]["annual_tax_yuan"] for u in others] == [
+        old_2019[u]["annual_tax_yuan"] for u in others
+    ]
+
+
+def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
+    tmp, source, landing, warehouse = built
+    months_before = query_rows(warehouse, MONTH_FACT)
+    years_before = query_rows(warehouse, YEAR_FACT)
+    for f in source.glob("*_202004.csv"):
+        shutil.copy(f, landing / f.name)
+    april = dt.date(2020, 4, 1)
+    load(warehouse, landing, tmp / "archive", [april])
+    sql = dbt_build(warehouse, tmp)
+    assert sql.count("date '2020-04-01'") == 4 and sql.count("date '") == 4
+
+    months_after = query_rows(warehouse, MONTH_FACT)
+    assert [r for r in months_after if r["period"] != april] == months_before
+    assert {r["uscc"] for r in months_after if r["period"] == april}
+    years_after = query_rows(warehouse, YEAR_FACT)
+    assert [r for r in years_after if r["year"] == 2019] == [
+        r for r in years_before if r["year"] == 2019
+    ]
+    assert all(r["as_of_period"] == april for r in years_after if r["year"] == 2020)
+
+
+def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None:
+    tmp, _, _, warehouse = built
+    months_before = query_rows(warehouse, MONTH_FACT)
+    sql = dbt_build(warehouse, tmp)
+    assert "where false" in sql and "date '" not in sql
+    assert query_rows(warehouse, MONTH_FACT) == months_before
+
+    copy = tmp / "full_refresh.duckdb"
+    shutil.copy(warehouse, copy)
+    dbt_build(copy, tmp, "--full-refresh")
+    assert query_rows(copy, MONTH_FACT) == months_before
+    assert query_rows(copy, YEAR_FACT) == query_rows(warehouse, YEAR_FACT)
+    summary = "select * from marts.park_year_summary order by park_code, year"
+    assert query_rows(copy, summary) == query_rows(warehouse, summary)
