@@ -29,6 +29,7 @@ from warehouse_helpers import query_rows
 from pipelines.generate import generate
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import ensure_tables, load_month
+from schemas.uscc import complete_uscc
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
@@ -36,6 +37,8 @@ KINDS = ["registration", "tax", "employment", "output"]
 MONTH_FACT = "select * from marts.fct_enterprise_month order by uscc, period"
 YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
 RAISE = Decimal("12345678.90")
+UNREGISTERED = complete_uscc("91540100MA6XY812")
+FINDINGS = "select * from marts.dq_cross_extract order by all"
 
 
 def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
@@ -49,10 +52,11 @@ def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -
 
 
 def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
-    """dbt build of the facts and the park summary; returns the month fact's compiled SELECT."""
+    """dbt build of the facts, the park summary and the cross-extract findings; returns the
+    month fact's compiled SELECT."""
     target = tmp / "target"
     result = subprocess.run(
-        [str(DBT), "build", "--select", "+park_year_summary", "--indirect-selection", "cautious", *extra,
+        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "--indirect-selection", "cautious", *extra,
          "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
          "--target-path", str(target), "--log-path", str(tmp / "logs")],
         cwd=ROOT,
@@ -90,13 +94,15 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
 
 def revise_tax(landing: Path) -> str:
-    """tax_201903_v2.csv: the first enterprise's VAT and total raised by RAISE; returns its USCC."""
+    """tax_201903_v2.csv: the first enterprise's VAT and total raised by RAISE, and a row of an
+    enterprise that is in no register (UNREGISTERED); returns the first enterprise's USCC."""
     text = (landing / "tax_201903.csv").read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     header, first = rows[0], rows[1]
     for column in ("增值税（元）", "税收合计（元）"):
         i = header.index(column)
         first[i] = str(Decimal(first[i]) + RAISE)
+    rows.append([UNREGISTERED, rows[1][1], "100.00", "0.00", "0.00", "100.00"])
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     (landing / "tax_201903_v2.csv").write_text(out.getvalue(), encoding="utf-8")
@@ -132,7 +138,12 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     old_2019 = {r["uscc"]: r for r in years_before if r["year"] == 2019}
     assert new_2019[uscc]["annual_tax_yuan"] == old_2019[uscc]["annual_tax_yuan"] + RAISE
     assert new_2019[uscc]["tax_tier"] in ("T1", "T2", "T3")  # 12 million 元 reaches a tier
-    others = [u for u in old_2019 if u != uscc]
+
+    # The month's cross-extract checks ran again: the unregistered payer is found, worded.
+    found = [r for r in query_rows(warehouse, FINDINGS) if r["uscc"] == UNREGISTERED]
+    assert [(r["check_id"], r["period"]) for r in found] == [("XE-TAX-NOT-REGISTERED", march)]
+    assert "从未出现在已装载的企业登记中" in found[0]["detail"]
+    others = [u for u in old_2019 if u != uscc and u != UNREGISTERED]
     assert [new_2019[u]["annual_tax_yuan"] for u in others] == [
         old_2019[u]["annual_tax_yuan"] for u in others
     ]
@@ -173,3 +184,4 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     assert query_rows(copy, YEAR_FACT) == query_rows(warehouse, YEAR_FACT)
     summary = "select * from marts.park_year_summary order by park_code, year"
     assert query_rows(copy, summary) == query_rows(warehouse, summary)
+    assert query_rows(copy, FINDINGS) == query_rows(warehouse, FINDINGS)

@@ -9,7 +9,8 @@ with tax as (
         '税收合计 ' || coalesce(cast(total_tax_yuan as varchar), '（空）') || ' 元' as value_zh,
         'total tax ' || coalesce(cast(total_tax_yuan as varchar), '(empty)') || ' yuan' as value_en,
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from {{ ref('stg_raw__tax') }}
 ),
 
@@ -21,7 +22,8 @@ employment as (
         '参保人数 ' || coalesce(cast(insured_headcount as varchar), '（空）') || ' 人',
         'insured headcount ' || coalesce(cast(insured_headcount as varchar), '(empty)'),
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from {{ ref('stg_raw__employment') }}
 ),
 
@@ -34,7 +36,8 @@ output as (
         'revenue of the month ' || coalesce(cast(cast(revenue_month_10k as double) as varchar), '(empty)')
             || ' (10k yuan)',
         _source_file,
-        _source_row
+        _source_row,
+        _loaded_at
     from {{ ref('stg_raw__output') }}
 )
 

@@ -4,6 +4,8 @@
 -- extract. A check runs only for months in which every extract it compares is loaded; a month in
 -- which some enterprise extracts are loaded and others are not gets an XE-EXTRACT-MISSING
 -- finding per missing extract instead, so a skipped check is never silent.
+-- The checks run month by month, incrementally, in intermediate.int_dq_cross_findings; this
+-- table words them, with the enterprise's register history (which may change with any month).
 --   XE-TAX-NOT-REGISTERED, XE-EMP-NOT-REGISTERED, XE-OUT-NOT-REGISTERED: a tax, employment or
 --     output row of an enterprise absent from that month's register. The detail says whether
 --     the enterprise's register row was set aside that month (meta.rejects), when it was last
@@ -20,31 +22,23 @@
     'XE-EXTRACT-MISSING': ('其他企业类提取已装载而该提取当月未装载，依赖它的跨表检查未做', 'extract not loaded for a month in which other enterprise extracts are; the cross-extract checks that need it were skipped'),
 } %}
 
-with months as (
-    select kind, period, is_loaded
-    from {{ ref('int_dq_extract_months') }}
-    where kind in ('registration', 'tax', 'employment', 'output')
+with findings as (
+    select * from {{ ref('int_dq_cross_findings') }}
+    where check_id is not null  -- null: the row that marks a month as checked
 ),
 
-coverage as (
-    select
-        period,
-        coalesce(bool_or(kind = 'registration' and is_loaded), false) as registration_loaded,
-        coalesce(bool_or(kind = 'tax' and is_loaded), false)          as tax_loaded,
-        coalesce(bool_or(kind = 'employment' and is_loaded), false)   as employment_loaded,
-        coalesce(bool_or(kind = 'output' and is_loaded), false)       as output_loaded
-    from months
-    group by period
-    having bool_or(is_loaded)
+absent as (
+    select kind, period, uscc, value_zh, value_en,
+           source_file as _source_file, source_row as _source_row
+    from findings
+    where check_id in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
 ),
 
 registration as (
-    select uscc, period, enterprise_name, park_code, status, _source_file, _source_row
+    -- the register history of the enterprises found absent somewhere, to word their findings
+    select uscc, period, enterprise_name, park_code, status
     from {{ ref('stg_raw__registration') }}
-),
-
-reported as (
-    select * from {{ ref('int_dq_enterprise_rows') }}
+    where uscc in (select uscc from absent)
 ),
 
 register_rows_set_aside as (
@@ -55,16 +49,6 @@ register_rows_set_aside as (
     from {{ source('meta', 'rejects') }}
     where kind = 'registration' and record_key is not null
     group by record_key, period
-),
-
----------- tax, employment and output rows of enterprises absent from the month's register
-absent as (
-    select reported.*
-    from reported
-    inner join coverage
-        on coverage.period = reported.period and coverage.registration_loaded
-    anti join registration
-        on registration.uscc = reported.uscc and registration.period = reported.period
 ),
 
 absent_before as (
@@ -130,82 +114,16 @@ not_registered as (
         on set_aside.uscc = absent.uscc and set_aside.period = absent.period
 ),
 
----------- active in the register, but neither taxed nor insured
-active_silent as (
-    select
-        'XE-ACTIVE-NO-TAX-NO-EMP'                                  as check_id,
-        'registration'                                             as kind,
-        registration.period,
-        registration.uscc,
-        registration.enterprise_name,
-        registration.park_code,
-        '登记状态 ' || registration.status || '，园区 ' || registration.park_code
-            || '；当月无纳税、无参保记录'
-            || case when has_output.uscc is not null then '，有产值记录' else '' end
-            || ' / status ' || registration.status || ', park ' || registration.park_code
-            || '; no tax and no employment row this month'
-            || case when has_output.uscc is not null then ', an output row' else '' end
-                                                                   as detail,
-        registration._source_file                                  as source_file,
-        registration._source_row                                   as source_row
-    from registration
-    inner join coverage
-        on coverage.period = registration.period
-        and coverage.tax_loaded
-        and coverage.employment_loaded
-    left join reported as has_output
-        on has_output.kind = 'output'
-        and has_output.uscc = registration.uscc
-        and has_output.period = registration.period
-    where registration.status in ('存续', '在业')
-        and not exists (
-            select 1 from reported
-            where reported.kind in ('tax', 'employment')
-                and reported.uscc = registration.uscc
-                and reported.period = registration.period
-        )
+other_findings as (
+    select check_id, kind, period, uscc, enterprise_name, park_code, detail, source_file, source_row
+    from findings
+    where check_id not in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
 ),
 
----------- an enterprise extract missing in a month where the others are loaded
-missing_extract as (
-    select
-        'XE-EXTRACT-MISSING'                                       as check_id,
-        missing.kind,
-        missing.period,
-        cast(null as varchar)                                      as uscc,
-        cast(null as varchar)                                      as enterprise_name,
-        cast(null as varchar)                                      as park_code,
-        '当月未装载 ' || missing.kind || '；已装载：' || present.kinds
-            || ' / ' || missing.kind || ' not loaded this month; loaded: ' || present.kinds
-                                                                   as detail,
-        cast(null as varchar)                                      as source_file,
-        cast(null as integer)                                      as source_row
-    from (
-        select kinds.kind, coverage.period
-        from coverage
-        cross join (values ('registration'), ('tax'), ('employment'), ('output')) as kinds (kind)
-        where not case kinds.kind
-            when 'registration' then coverage.registration_loaded
-            when 'tax' then coverage.tax_loaded
-            when 'employment' then coverage.employment_loaded
-            else coverage.output_loaded
-        end
-    ) as missing
-    inner join (
-        select period, string_agg(kind, ', ' order by kind) as kinds
-        from months
-        where is_loaded
-        group by period
-    ) as present
-        on present.period = missing.period
-),
-
-findings as (
+worded as (
     select * from not_registered
     union all
-    select * from active_silent
-    union all
-    select * from missing_extract
+    select * from other_findings
 ),
 
 check_texts (check_id, check_zh, check_en) as (
@@ -233,6 +151,6 @@ select
     findings.detail,
     findings.source_file,
     cast(findings.source_row as integer)     as source_row
-from findings
+from worded as findings
 inner join check_texts
     on check_texts.check_id = findings.check_id
