@@ -133,16 +133,20 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
     return con.sql(
         """
         with earlier as (
-            select uscc, period, gross_output_ytd_10k, revenue_ytd_10k,
-                   row_number() over (partition by uscc order by period desc) as rn
+            -- each enterprise's latest earlier month of the year (an aggregate, not a window:
+            -- December reads eleven months of output; arg_max_null keeps a null of that month)
+            select uscc, max(period) as period,
+                   arg_max_null(gross_output_ytd_10k, period) as gross_output_ytd_10k,
+                   arg_max_null(revenue_ytd_10k, period) as revenue_ytd_10k
             from raw.output
-            where period < $p and year(period) = year($p)
+            where period >= date_trunc('year', $p) and period < $p
+            group by uscc
         ),
         reported as (
-            select uscc from raw.output where period < $p and year(period) = year($p)
+            select uscc from earlier
             union
             select record_key from meta.rejects
-            where kind = 'output' and period < $p and year(period) = year($p)
+            where kind = 'output' and period >= date_trunc('year', $p) and period < $p
         ),
         registered as (
             select uscc, left(industry_code, 2) as division from raw.registration where period = $p
@@ -153,7 +157,7 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
                e.revenue_ytd_10k::double as _prev_revenue_ytd_10k,
                r.uscc is not null as _reported_earlier,
                g.division as _division
-        from (select * from earlier where rn = 1) e
+        from earlier e
         full join reported r using (uscc)
         full join registered g using (uscc)
         """,
