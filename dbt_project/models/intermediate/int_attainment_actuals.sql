@@ -1,6 +1,8 @@
+{{ config(materialized='table') }}
 -- The actual of every plan metric for every park (and CITY) and every year a source covers
--- (int_attainment_coverage): one row per park_code, year and metric. Definitions follow
--- metric_catalog.actual_definition_*:
+-- (int_attainment_coverage): one row per park_code, year and metric. A table: target_attainment
+-- and five data tests read it, and it scans the monthly fact and the register history.
+-- Definitions follow metric_catalog.actual_definition_*:
 --
 --   projects_*        projects of the park signed in the year (signed_on), agreed investment in
 --                     the band (int_plan_metric_bands), status not 终止 — in the latest snapshot

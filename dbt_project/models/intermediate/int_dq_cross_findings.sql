@@ -6,7 +6,9 @@
 ) }}
 -- The cross-extract checks of each month (see marts.dq_cross_extract, which words them): every
 -- check compares extracts of the same month, so a month's findings change only when one of its
--- extracts is loaded again. Incremental by month (macros/incremental_periods.sql).
+-- extracts is loaded again. Incremental by month (macros/incremental_periods.sql). The checks
+-- read the monthly fact (which extracts reported each enterprise), not the extracts themselves;
+-- the file and row of a finding are looked up for the findings only.
 -- Besides the findings, one row per checked month with check_id null records that the month was
 -- checked and from which loads, so that a month without findings is not checked again.
 {%- set periods = stale_periods(['registration', 'tax', 'employment', 'output']) %}
@@ -30,87 +32,125 @@ coverage as (
     having bool_or(is_loaded)
 ),
 
-registration as (
-    select uscc, period, enterprise_name, park_code, status, _source_file, _source_row, _loaded_at
-    from {{ ref('stg_raw__registration') }}
-    where {{ only_keys('period', periods) }}
-),
-
-reported as (
-    select * from {{ ref('int_dq_enterprise_rows') }}
+enterprise_months as (
+    -- which extracts reported each enterprise that month: the monthly fact has it already
+    select *
+    from {{ ref('fct_enterprise_month') }}
     where {{ only_keys('period', periods) }}
 ),
 
 month_loads as (
-    select period, max(_loaded_at) as source_loaded_at
-    from (
-        select period, _loaded_at from registration
-        union all
-        select period, _loaded_at from reported
-    )
+    select period, max(_source_loaded_at) as source_loaded_at
+    from enterprise_months
     group by period
 ),
 
 ---------- tax, employment and output rows of enterprises absent from the month's register
+absent as (
+    select
+        extracts.kind,
+        months.period,
+        months.uscc,
+        case extracts.kind
+            when 'tax' then '税收合计 ' || coalesce(cast(months.total_tax_yuan as varchar), '（空）') || ' 元'
+            when 'employment' then '参保人数 ' || coalesce(cast(months.insured_headcount as varchar), '（空）') || ' 人'
+            else '营业收入_本月 ' || coalesce(cast(cast(months.revenue_month_10k as double) as varchar), '（空）') || ' 万元'
+        end as value_zh,
+        case extracts.kind
+            when 'tax' then 'total tax ' || coalesce(cast(months.total_tax_yuan as varchar), '(empty)') || ' yuan'
+            when 'employment' then 'insured headcount ' || coalesce(cast(months.insured_headcount as varchar), '(empty)')
+            else 'revenue of the month ' || coalesce(cast(cast(months.revenue_month_10k as double) as varchar), '(empty)') || ' (10k yuan)'
+        end as value_en
+    from enterprise_months as months
+    inner join coverage
+        on coverage.period = months.period and coverage.registration_loaded
+    cross join (values ('tax'), ('employment'), ('output')) as extracts (kind)
+    where not months.is_registered
+        and case extracts.kind
+            when 'tax' then months.has_tax
+            when 'employment' then months.has_employment
+            else months.has_output
+        end
+),
+
+absent_rows as (
+    -- the file and row of each absent enterprise's row (few): looked up in its extract
+    {%- for kind in ['tax', 'employment', 'output'] %}
+    select '{{ kind }}' as kind, uscc, period, _source_file, _source_row
+    from {{ ref('stg_raw__' ~ kind) }}
+    where {{ only_keys('period', periods) }}
+        and uscc in (select uscc from absent where kind = '{{ kind }}')
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 not_registered as (
     select
-        case reported.kind
+        case absent.kind
             when 'tax' then 'XE-TAX-NOT-REGISTERED'
             when 'employment' then 'XE-EMP-NOT-REGISTERED'
             else 'XE-OUT-NOT-REGISTERED'
         end                                                        as check_id,
-        reported.kind,
-        reported.period,
-        reported.uscc,
+        absent.kind,
+        absent.period,
+        absent.uscc,
         cast(null as varchar)                                      as enterprise_name,
         cast(null as varchar)                                      as park_code,
-        reported.value_zh,
-        reported.value_en,
+        absent.value_zh,
+        absent.value_en,
         cast(null as varchar)                                      as detail,
-        reported._source_file                                      as source_file,
-        reported._source_row                                       as source_row
-    from reported
-    inner join coverage
-        on coverage.period = reported.period and coverage.registration_loaded
-    anti join registration
-        on registration.uscc = reported.uscc and registration.period = reported.period
+        absent_rows._source_file                                   as source_file,
+        absent_rows._source_row                                    as source_row
+    from absent
+    inner join absent_rows
+        on absent_rows.kind = absent.kind
+        and absent_rows.uscc = absent.uscc
+        and absent_rows.period = absent.period
 ),
+
 ---------- active in the register, but neither taxed nor insured
+silent as (
+    select months.*
+    from enterprise_months as months
+    inner join coverage
+        on coverage.period = months.period
+        and coverage.tax_loaded
+        and coverage.employment_loaded
+    where months.is_registered
+        and months.status in ('存续', '在业')
+        and not months.has_tax
+        and not months.has_employment
+),
+
+silent_rows as (
+    select uscc, period, _source_file, _source_row
+    from {{ ref('stg_raw__registration') }}
+    where {{ only_keys('period', periods) }}
+        and uscc in (select uscc from silent)
+),
+
 active_silent as (
     select
         'XE-ACTIVE-NO-TAX-NO-EMP'                                  as check_id,
         'registration'                                             as kind,
-        registration.period,
-        registration.uscc,
-        registration.enterprise_name,
-        registration.park_code,
+        silent.period,
+        silent.uscc,
+        silent.enterprise_name,
+        silent.park_code,
         cast(null as varchar)                                      as value_zh,
         cast(null as varchar)                                      as value_en,
-        '登记状态 ' || registration.status || '，园区 ' || registration.park_code
+        '登记状态 ' || silent.status || '，园区 ' || silent.park_code
             || '；当月无纳税、无参保记录'
-            || case when has_output.uscc is not null then '，有产值记录' else '' end
-            || ' / status ' || registration.status || ', park ' || registration.park_code
+            || case when silent.has_output then '，有产值记录' else '' end
+            || ' / status ' || silent.status || ', park ' || silent.park_code
             || '; no tax and no employment row this month'
-            || case when has_output.uscc is not null then ', an output row' else '' end
+            || case when silent.has_output then ', an output row' else '' end
                                                                    as detail,
-        registration._source_file                                  as source_file,
-        registration._source_row                                   as source_row
-    from registration
-    inner join coverage
-        on coverage.period = registration.period
-        and coverage.tax_loaded
-        and coverage.employment_loaded
-    left join reported as has_output
-        on has_output.kind = 'output'
-        and has_output.uscc = registration.uscc
-        and has_output.period = registration.period
-    where registration.status in ('存续', '在业')
-        and not exists (
-            select 1 from reported
-            where reported.kind in ('tax', 'employment')
-                and reported.uscc = registration.uscc
-                and reported.period = registration.period
-        )
+        silent_rows._source_file                                   as source_file,
+        silent_rows._source_row                                    as source_row
+    from silent
+    inner join silent_rows
+        on silent_rows.uscc = silent.uscc and silent_rows.period = silent.period
 ),
 
 ---------- an enterprise extract missing in a month where the others are loaded
