@@ -57,8 +57,9 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     paths = Paths.from_env()
     if recovered := recover_build(paths.build, paths.warehouse):
         context.log.warning(recovered)
-    # The monthly and yearly facts are incremental; PARKS_FULL_REFRESH=1 rebuilds them whole
-    # (needed after a change of the seeds, e.g. tier thresholds, or of their SQL).
+    # The monthly and yearly facts and the cross-extract checks are incremental;
+    # PARKS_FULL_REFRESH=1 rebuilds them whole (after a change of the seeds, e.g. tier
+    # thresholds, or of their SQL).
     full_refresh = os.environ.get("PARKS_FULL_REFRESH", "") not in ("", "0")
     yield from dbt.cli(
         ["build", *(["--full-refresh"] if full_refresh else [])], context=context
