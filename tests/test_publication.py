@@ -118,7 +118,9 @@ def state(published: Path) -> dict[str, list]:
                 c
                 for (c,) in con.execute(
                     "select column_name from duckdb_columns() where schema_name || '.' || table_name = ? "
-                    "and column_name not in ('_loaded_at') order by column_index",
+                    # when rows were loaded (and, in the incremental facts, when their sources
+                    # were): clock times that differ between any two runs
+                    "and column_name not in ('_loaded_at', '_source_loaded_at') order by column_index",
                     [t],
                 ).fetchall()
             ]
