@@ -28,7 +28,7 @@ with findings as (
 ),
 
 absent as (
-    select kind, period, uscc, value_zh, value_en,
+    select check_id, kind, period, uscc, value_zh, value_en,
            source_file as _source_file, source_row as _source_row
     from findings
     where check_id in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
@@ -70,11 +70,7 @@ absent_after as (
 
 not_registered as (
     select
-        case absent.kind
-            when 'tax' then 'XE-TAX-NOT-REGISTERED'
-            when 'employment' then 'XE-EMP-NOT-REGISTERED'
-            else 'XE-OUT-NOT-REGISTERED'
-        end                                                        as check_id,
+        absent.check_id,
         absent.kind,
         absent.period,
         absent.uscc,
