@@ -6,7 +6,11 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     VAT by 12,345,678.90 元: only March 2019 of fct_enterprise_month and only 2019 of
     fct_enterprise_year are rebuilt (the other rows are untouched, byte for byte), and the
     enterprise's annual tax grows by exactly that amount;
-  * one more month (2020-04) adds its rows and rebuilds 2020 only;
+  * a revision of an old register month (2019-06) that moves one enterprise to another park
+    and drops another splits their validity periods, and recomputes the periods of the
+    enterprises in that month only;
+  * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
+    only; the periods of its enterprises extend or follow their last version;
   * a full refresh of the same raw data gives exactly the incremental result.
 """
 
@@ -39,6 +43,8 @@ YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
 RAISE = Decimal("12345678.90")
 UNREGISTERED = complete_uscc("91540100MA6XY812")
 FINDINGS = "select * from marts.dq_cross_extract order by all"
+PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
+VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
 
 
 def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
@@ -52,11 +58,12 @@ def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -
 
 
 def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
-    """dbt build of the facts, the park summary and the cross-extract findings; returns the
+    """dbt build of the facts, the park summary, the cross-extract findings and the enterprise
+    dimension; returns the
     month fact's compiled SELECT."""
     target = tmp / "target"
     result = subprocess.run(
-        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "--indirect-selection", "cautious", *extra,
+        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "--indirect-selection", "cautious", *extra,
          "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
          "--target-path", str(target), "--log-path", str(tmp / "logs")],
         cwd=ROOT,
@@ -68,6 +75,12 @@ def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     compiled = target / "compiled" / "parks" / "models" / "marts" / "fct_enterprise_month.sql"
     return compiled.read_text(encoding="utf-8")
+
+
+def compiled_periods(tmp: Path) -> str:
+    """The enterprise periods model's SQL as the last dbt build ran it."""
+    model = "models/intermediate/int_enterprise_periods_derived.sql"
+    return (tmp / "target" / "compiled" / "parks" / model).read_text(encoding="utf-8")
 
 
 def months(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -149,12 +162,86 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     ]
 
 
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def steady_enterprises(warehouse: Path) -> list[dict]:
+    """Enterprises with one version over every loaded month (2019-01 .. 2020-03)."""
+    return query_rows(
+        warehouse,
+        "select uscc, park_code from intermediate.int_enterprise_periods_derived "
+        "where valid_from = date '2019-01-01' and valid_to = date '2020-03-01' order by uscc",
+    )
+
+
+def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built) -> None:
+    tmp, _, landing, warehouse = built
+    steady = steady_enterprises(warehouse)
+    mover, dropped = steady[0], steady[1]
+    rows = read_csv(landing / "registration_201906.csv")
+    header = rows[0]
+    uscc_at, park_at = header.index("统一社会信用代码"), header.index("所属园区")
+    parks = {r[park_at] for r in rows[1:]}
+    mover_row = next(r for r in rows[1:] if r[0] == mover["uscc"])
+    other_park = sorted(p for p in parks if p != mover_row[park_at])[0]
+    mover_row[park_at] = other_park
+    write_csv(
+        landing / "registration_201906_v2.csv",
+        [r for r in rows if r[uscc_at] != dropped["uscc"]],
+    )
+    june = [r[uscc_at] for r in rows[1:]]
+    periods_before = query_rows(warehouse, PERIODS)
+
+    load(warehouse, landing, tmp / "archive", [dt.date(2019, 6, 1)])
+    dbt_build(warehouse, tmp)
+    # A month before the latest: the enterprises of June 2019 (old or revised) are recomputed.
+    sql = compiled_periods(tmp)
+    assert "date '2019-06-01' between valid_from and valid_to" in sql
+
+    periods_after = query_rows(warehouse, PERIODS)
+    d = dt.date
+    spans = lambda uscc: [  # noqa: E731
+        (r["version_number"], r["valid_from"], r["valid_to"], r["months_in_version"])
+        for r in periods_after
+        if r["uscc"] == uscc
+    ]
+    assert spans(mover["uscc"]) == [
+        (1, d(2019, 1, 1), d(2019, 5, 1), 5),
+        (2, d(2019, 6, 1), d(2019, 6, 1), 1),
+        (3, d(2019, 7, 1), d(2020, 3, 1), 9),
+    ]
+    moved = [r["park_code"] for r in periods_after if r["uscc"] == mover["uscc"]]
+    assert moved[0] == moved[2] == mover["park_code"] and moved[1] != mover["park_code"]
+    assert spans(dropped["uscc"]) == [
+        (1, d(2019, 1, 1), d(2019, 5, 1), 5),
+        (2, d(2019, 7, 1), d(2020, 3, 1), 9),
+    ]
+    # Enterprises not in the June register, before or after: their rows are not rewritten.
+    untouched = lambda periods: [r for r in periods if r["uscc"] not in june]  # noqa: E731
+    assert untouched(periods_after) == untouched(periods_before)
+    assert untouched(periods_before), "the fixture should have enterprises absent in June 2019"
+
+
 def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     tmp, source, landing, warehouse = built
     months_before = query_rows(warehouse, MONTH_FACT)
     years_before = query_rows(warehouse, YEAR_FACT)
+    periods_before = query_rows(warehouse, PERIODS)
     for f in source.glob("*_202004.csv"):
         shutil.copy(f, landing / f.name)
+    # In April one steady enterprise is renamed (a new version) and another leaves the register.
+    renamed, gone = (r["uscc"] for r in steady_enterprises(warehouse)[-2:])
+    rows = read_csv(landing / "registration_202004.csv")
+    name_at = rows[0].index("企业名称")
+    next(r for r in rows if r[0] == renamed)[name_at] += "(更名)"
+    write_csv(landing / "registration_202004.csv", [r for r in rows if r[0] != gone])
     april = dt.date(2020, 4, 1)
     load(warehouse, landing, tmp / "archive", [april])
     sql = dbt_build(warehouse, tmp)
@@ -168,6 +255,24 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
         r for r in years_before if r["year"] == 2019
     ]
     assert all(r["as_of_period"] == april for r in years_after if r["year"] == 2020)
+
+    # A month after the latest: April's register rows extend the last built versions.
+    sql = compiled_periods(tmp)
+    assert "period in (date '2020-04-01')" in sql and "between valid_from" not in sql
+    periods_after = query_rows(warehouse, PERIODS)
+    key = lambda r: (r["uscc"], r["valid_from"])  # noqa: E731
+    before, after = {key(r): r for r in periods_before}, {key(r): r for r in periods_after}
+    d = dt.date
+    assert after[(renamed, d(2019, 1, 1))]["valid_to"] == d(2020, 3, 1)
+    assert after[(renamed, april)]["enterprise_name"].endswith("(更名)")
+    assert after[(renamed, april)]["version_number"] == 2
+    assert after[(gone, d(2019, 1, 1))] == before[(gone, d(2019, 1, 1))]  # not rewritten
+    extended = [k for k in after if k in before and after[k]["valid_to"] == april]
+    assert extended and all(
+        after[k]["months_in_version"] == before[k]["months_in_version"] + 1 for k in extended
+    )
+    current = query_rows(warehouse, "select uscc from marts.dim_enterprise where is_current")
+    assert gone not in {r["uscc"] for r in current} and renamed in {r["uscc"] for r in current}
 
 
 def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None:
@@ -185,3 +290,5 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     summary = "select * from marts.park_year_summary order by park_code, year"
     assert query_rows(copy, summary) == query_rows(warehouse, summary)
     assert query_rows(copy, FINDINGS) == query_rows(warehouse, FINDINGS)
+    assert query_rows(copy, PERIODS) == query_rows(warehouse, PERIODS)
+    assert query_rows(copy, VERSIONS) == query_rows(warehouse, VERSIONS)

@@ -1,11 +1,12 @@
 {#
-  Incremental models keyed by month (or year) rebuild only what a load touched.
+  Incremental models keyed by month (or year, or enterprise) rebuild only what a load touched.
 
   Every raw row carries _loaded_at, the moment its file was loaded (a month is replaced whole,
   so all rows of a month share it). An incremental model stores, per row, _source_loaded_at:
   the latest _loaded_at of the raw rows it was built from in that month. A month is stale
   when a raw table has rows for it loaded later than the model's newest _source_loaded_at for
-  it, or when the model has no rows for it yet.
+  it, or when the model has no rows for it yet. A model keyed by enterprise compares every
+  month with the newest _source_loaded_at it holds (it takes in every stale month each run).
 
   The stale keys are looked up when the model is compiled and written into its SQL as a
   constant list: DuckDB pushes a constant filter down through the staging views (their
@@ -59,14 +60,29 @@
 {% endmacro %}
 
 {% macro _built_at(relation, key) %}
-    {#- Per key, what the model was last built from; nothing for a table of an older release
-        without _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+    {#- Per key, what the model was last built from. A model without the key column (one keyed
+        by enterprise) has taken in every load up to its newest _source_loaded_at: that
+        watermark stands for every key. Nothing for a table of an older release without
+        _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-    {%- if '_source_loaded_at' in columns -%}
+    {%- if '_source_loaded_at' not in columns -%}
+        select null::{{ 'date' if key == 'period' else 'integer' }} as {{ key }}, null::timestamp as loaded_at where false
+    {%- elif key in columns -%}
         select {{ key }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by {{ key }}
     {%- else -%}
-        select null::{{ 'date' if key == 'period' else 'integer' }} as {{ key }}, null::timestamp as loaded_at where false
+        select {{ key }}, (select max(_source_loaded_at) from {{ relation }}) as loaded_at from latest
     {%- endif -%}
+{% endmacro %}
+
+{% macro last_built_period(column) %}
+    {#- The latest month the model holds ('YYYY-MM-DD'; '' when it holds none or is not built). -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set query -%}
+        select coalesce(strftime(max({{ column }}), '%Y-%m-%d'), '') from {{ this }}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
 
 {% macro only_keys(column, keys, quoted=true) %}

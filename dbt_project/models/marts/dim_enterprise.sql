@@ -1,6 +1,7 @@
 -- Enterprise dimension, one row per enterprise (uscc) and validity period of its register
 -- attributes. Periods come from int_enterprise_periods_derived (gaps and islands over the
--- monthly snapshots), so they are reproducible from the loaded months alone.
+-- monthly snapshots), so they are reproducible from the loaded months alone. Current = the
+-- version includes the latest register month loaded; last = the enterprise's latest version.
 with periods as (
     select * from {{ ref('int_enterprise_periods_derived') }}
 ),
@@ -22,8 +23,9 @@ select
     periods.valid_from,
     periods.valid_to,
     periods.months_in_version,
-    periods.is_current,
-    periods.is_last_version,
+    periods.valid_to = (select max(valid_to) from periods) as is_current,
+    periods.version_number = max(periods.version_number) over (partition by periods.uscc)
+                                 as is_last_version,
     ---------- attributes
     periods.enterprise_name,
     periods.park_code,
