@@ -45,6 +45,7 @@ UNREGISTERED = complete_uscc("91540100MA6XY812")
 FINDINGS = "select * from marts.dq_cross_extract order by all"
 PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
 VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
+TIERS = "select * from marts.park_tier_months order by park_code, year, month, metric"
 
 
 def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
@@ -58,12 +59,12 @@ def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -
 
 
 def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
-    """dbt build of the facts, the park summary, the cross-extract findings and the enterprise
-    dimension; returns the
+    """dbt build of the facts, the park summary, the cross-extract findings, the enterprise
+    dimension and the monthly tier counts; returns the
     month fact's compiled SELECT."""
     target = tmp / "target"
     result = subprocess.run(
-        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "--indirect-selection", "cautious", *extra,
+        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "+park_tier_months", "--indirect-selection", "cautious", *extra,
          "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
          "--target-path", str(target), "--log-path", str(tmp / "logs")],
         cwd=ROOT,
@@ -126,6 +127,7 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     tmp, _, landing, warehouse = built
     months_before = query_rows(warehouse, MONTH_FACT)
     years_before = query_rows(warehouse, YEAR_FACT)
+    tiers_before = query_rows(warehouse, TIERS)
     uscc = revise_tax(landing)
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 3, 1)])
     sql = dbt_build(warehouse, tmp)
@@ -147,6 +149,8 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     assert [r for r in years_after if r["year"] == 2020] == [
         r for r in years_before if r["year"] == 2020
     ]
+    in_2020 = lambda rows: [r for r in rows if r["year"] == 2020]  # noqa: E731
+    assert in_2020(query_rows(warehouse, TIERS)) == in_2020(tiers_before)
     new_2019 = {r["uscc"]: r for r in years_after if r["year"] == 2019}
     old_2019 = {r["uscc"]: r for r in years_before if r["year"] == 2019}
     assert new_2019[uscc]["annual_tax_yuan"] == old_2019[uscc]["annual_tax_yuan"] + RAISE
@@ -292,3 +296,4 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     assert query_rows(copy, FINDINGS) == query_rows(warehouse, FINDINGS)
     assert query_rows(copy, PERIODS) == query_rows(warehouse, PERIODS)
     assert query_rows(copy, VERSIONS) == query_rows(warehouse, VERSIONS)
+    assert query_rows(copy, TIERS) == query_rows(warehouse, TIERS)

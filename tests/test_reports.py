@@ -160,6 +160,31 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
             from monthly
             """
         )
+        # Tier counts per month, as dbt's park_tier_months counts them (its rules are pinned by
+        # the dbt unit test park_tier_months_on_the_year_so_far): C2's tax reaches 10,000,000
+        # in March; C1, C2 and B1 have more than 100 staff. 2019 has its twelve months.
+        con.execute(
+            """
+            create table marts.park_tier_months as
+            with metrics(metric, dimension, tier) as (values
+                ('output_1b', 'output', 'T1'), ('output_500m', 'output', 'T2'),
+                ('output_100m', 'output', 'T3'), ('tax_100m', 'tax', 'T1'),
+                ('tax_50m', 'tax', 'T2'), ('tax_10m', 'tax', 'T3'),
+                ('staff_1000', 'staff', 'T1'), ('staff_500', 'staff', 'T2'),
+                ('staff_100', 'staff', 'T3')
+            )
+            select park_code, year, cast(month as integer) as month, metric, dimension, tier,
+                   case
+                       when park_code = 'DZ' and metric = 'tax_10m' and month >= 3 then 1
+                       when park_code = 'DZ' and metric = 'staff_100' then 2
+                       when park_code = 'LWXQ' and metric = 'staff_100' then 1
+                       else 0
+                   end as enterprises
+            from marts.dim_park, (values (2019, 12), (2020, 6)) y(year, last_month),
+                 range(1, 13) m(month), metrics
+            where month <= last_month
+            """
+        )
         con.execute(
             """
             create table marts.target_attainment (
@@ -322,7 +347,7 @@ def test_report_data_as_of_years_and_tier_months(warehouse):
     assert data.as_of == AS_OF
     assert data.years == [2019, 2020] and data.year == 2020  # the year of the latest data
     tiers = data.tier_months.filter(pl.col("park_code") == "DZ")
-    # C2 pays 4,000,000 a month: year-to-date ≥ 10,000,000 from March on
+    # the dashboard's year only (2019 has twelve months): C2's tax from March on
     tax_10m = tiers.filter(pl.col("metric") == "tax_10m").sort("month")["enterprises"]
     assert tax_10m.to_list() == [0, 0, 1, 1, 1, 1]
     staff_100 = tiers.filter(pl.col("metric") == "staff_100").sort("month")["enterprises"]

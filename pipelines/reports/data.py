@@ -84,19 +84,6 @@ SHORT_LABELS = {
     "above_scale": "规上企业",
 }
 
-# The tier metrics and the (dimension, tier) of reference.tier_thresholds they count.
-TIER_METRICS = {
-    ("output", "T1"): "output_1b",
-    ("output", "T2"): "output_500m",
-    ("output", "T3"): "output_100m",
-    ("tax", "T1"): "tax_100m",
-    ("tax", "T2"): "tax_50m",
-    ("tax", "T3"): "tax_10m",
-    ("staff", "T1"): "staff_1000",
-    ("staff", "T2"): "staff_500",
-    ("staff", "T3"): "staff_100",
-}
-
 # Park totals: the magnitude measures of fct_enterprise_year, with their label and the factor
 # that turns the column's unit into the displayed one (万元).
 MEASURES = {
@@ -240,7 +227,7 @@ def load_report_data(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         missing = [
             t
-            for t in ("target_attainment", "dim_park", "fct_enterprise_year")
+            for t in ("target_attainment", "dim_park", "fct_enterprise_year", "park_tier_months")
             if not _has_table(con, "marts", t)
         ]
         if missing:
@@ -300,7 +287,7 @@ def load_report_data(
             for measure in MEASURES
         }
         city_months = _city_months(con, focus, park_totals, internal)
-        tier_months = _tier_months(con, focus, band_counting)
+        tier_months = _tier_months(con, focus)
         attainment = _protect_attainment(con, attainment, park_totals, internal).sort(
             ["year", _metric_rank(), "metric"]
         )
@@ -477,93 +464,14 @@ def _city_months(
     return frame.drop("output_n", "output_top", "tax_n", "tax_top")
 
 
-def _tier_months(con: duckdb.DuckDBPyConnection, year: int, band_counting: str) -> pl.DataFrame:
-    """Per park and month of the year, the enterprises in each tier on year-to-date values.
-
-    For each month M, an enterprise's values are those of fct_enterprise_year computed on the
-    months up to M: output (or revenue) = M's year-to-date figure, else the sum of the month
-    values so far; tax = the sum so far; headcount = the average of the months so far; park =
-    that of its last registered month up to M. Counted at or above a tier, or in its band when
-    the warehouse counts bands exclusively (band_counting)."""
-    exclusive = band_counting == "exclusive"
-    upper = (
-        "and (next_min is null or measure_value < next_min)"
-        if exclusive
-        else ""  # nested bands: at or above
-    )
+def _tier_months(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+    """Per park and month of the year, the enterprises in each tier on the year's figures up to
+    that month, as dbt counted them (marts.park_tier_months, with the warehouse's band_counting)."""
     return _frame(
         con,
-        f"""
-        with m as (
-            select * from marts.fct_enterprise_month where year = ?
-        ),
-        months as (select distinct month as as_of_month from m),
-        cum as (
-            select m.uscc, months.as_of_month,
-                   max(m.gross_output_ytd_10k) filter (where m.month = months.as_of_month) as ytd_go,
-                   sum(m.gross_output_month_10k) as sum_go,
-                   max(m.revenue_ytd_10k) filter (where m.month = months.as_of_month) as ytd_rev,
-                   sum(m.revenue_month_10k) as sum_rev,
-                   sum(m.total_tax_yuan) as tax,
-                   sum(m.insured_headcount) as hc_sum,
-                   count(m.insured_headcount) as hc_n,
-                   arg_max(m.park_code, m.month) filter (where m.is_registered) as park_code,
-                   arg_max(m.is_industrial, m.month) filter (where m.is_registered) as is_industrial
-            from m join months on m.month <= months.as_of_month
-            group by m.uscc, months.as_of_month
-        ),
-        measures as (
-            select uscc, as_of_month, park_code,
-                   case
-                       when is_industrial then coalesce(ytd_go, sum_go)
-                       when not is_industrial then coalesce(ytd_rev, sum_rev)
-                       when coalesce(ytd_go, sum_go) is not null then coalesce(ytd_go, sum_go)
-                       else coalesce(ytd_rev, sum_rev)
-                   end as output_basis,
-                   tax,
-                   case when hc_n > 0 then cast(hc_sum as double) / hc_n end as headcount
-            from cum
-            where park_code is not null
-        ),
-        long as (
-            select uscc, as_of_month, park_code, 'output' as dimension,
-                   cast(output_basis as double) as measure_value from measures
-            union all
-            select uscc, as_of_month, park_code, 'tax', cast(tax as double) from measures
-            union all
-            select uscc, as_of_month, park_code, 'staff', headcount from measures
-        ),
-        thresholds as (
-            select dimension, tier, cast(min_value as double) as min_value,
-                   lead(cast(min_value as double)) over (
-                       partition by dimension order by min_value) as next_min
-            from reference.tier_thresholds
-            where tier is not null
-        ),
-        counted as (
-            select long.park_code, long.as_of_month, thresholds.dimension, thresholds.tier,
-                   count(*) as enterprises
-            from long
-            join thresholds
-              on thresholds.dimension = long.dimension
-             and long.measure_value >= thresholds.min_value {upper}
-            group by all
-        ),
-        grid as (
-            select parks.park_code, months.as_of_month, thresholds.dimension, thresholds.tier
-            from marts.dim_park as parks, months, thresholds
-        )
-        select grid.park_code, grid.as_of_month as month, grid.dimension, grid.tier,
-               coalesce(counted.enterprises, 0) as enterprises
-        from grid
-        left join counted using (park_code, as_of_month, dimension, tier)
-        order by 1, 2, 3, 4
-        """,
+        "select park_code, month, dimension, tier, metric, enterprises "
+        "from marts.park_tier_months where year = ? order by park_code, month, dimension, tier",
         [year],
-    ).with_columns(
-        metric=pl.struct("dimension", "tier").map_elements(
-            lambda s: TIER_METRICS.get((s["dimension"], s["tier"])), return_dtype=pl.String
-        )
     )
 
 
