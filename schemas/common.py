@@ -5,11 +5,12 @@ A schema module per extract (registration.py, tax.py, ...) declares:
 - its rules, each with an id, the column it blames, a Chinese and an English description and a
   vectorized polars expression: True passes, False fails, null means "not applicable".
 
-`validate` evaluates every rule in one polars pass per slice of the file, confronts the outcome
-with one pandera `DataFrameSchema` (lazy, so all failures are collected), and turns pandera's
-failure cases into row-level rejects: file row, column, rule, offending value. Rows that break
-any rule are set aside; the others are returned typed. The same pass counts, per rule, the rows
-that failed and the rows it did not apply to (meta.rule_results).
+A `Confrontation` evaluates every rule in one polars pass per batch of the file, confronts the
+outcome with one pandera `DataFrameSchema` (lazy, so all failures are collected), and turns
+pandera's failure cases into row-level rejects: file row, column, rule, offending value. Rows
+that break any rule are set aside; the others are returned typed. The same pass counts, per rule,
+the rows that failed and the rows it did not apply to (meta.rule_results), summed over batches.
+`validate` does the same for a whole frame.
 """
 
 from __future__ import annotations
@@ -210,7 +211,8 @@ KEY_CONSISTENT = "_key_consistent"  # every row with this key has the same conte
 def unique_key(p: str, key: Sequence[str], label: str) -> list[Rule]:
     """Exact duplicate rows load once; rows sharing a key with different content are all set aside.
 
-    They read two flags `parse` computes over the whole file (rules run in slices, these cannot).
+    They read two flags of the whole file (rules run in batches, these cannot): see
+    `duplicate_flags`.
     """
     return [
         Rule(
@@ -278,18 +280,38 @@ class ValidationResult:
     rule_table: pl.DataFrame
 
 
-def parse(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """Normalized text columns -> the same columns suffixed TEXT, plus typed columns and the
-    whole-file duplicate flags the uniqueness rules read."""
+def duplicate_flags(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """FIRST_DISTINCT and KEY_CONSISTENT of each row of `frame` (normalized text, English names,
+    rows in file order), one row each: exact, on the rows' content.
+
+    A file read in batches gets them from `pipelines/ingest/survey.py`, which passes here only the
+    rows whose key repeats; every other row has both flags True.
+    """
     present = [c for c in schema.fields if c in frame.columns]
-    renamed = frame.rename({c: c + TEXT for c in present})
-    first = pl.struct([pl.col(c + TEXT) for c in present]).is_first_distinct()
-    distinct_per_key = (
-        pl.col(FIRST_DISTINCT).cast(pl.UInt32).sum().over([text(k) for k in schema.key])
+    first = frame.select(pl.struct(present).is_first_distinct().alias(FIRST_DISTINCT), *schema.key)
+    distinct_per_key = pl.col(FIRST_DISTINCT).cast(pl.UInt32).sum().over(schema.key)
+    return first.select(FIRST_DISTINCT, (distinct_per_key == 1).alias(KEY_CONSISTENT))
+
+
+def parse(
+    frame: pl.DataFrame, schema: ExtractSchema, flags: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Normalized text columns -> the same columns suffixed TEXT, plus typed columns and the
+    duplicate flags the uniqueness rules read.
+
+    `flags`: for a batch of a file, the flags of the file's rows whose key repeats (ROW and both
+    flags, see `duplicate_flags`); every other row of the batch gets True. Without it, `frame` is
+    a whole file and the flags are computed on it.
+    """
+    present = [c for c in schema.fields if c in frame.columns]
+    typed = frame.rename({c: c + TEXT for c in present}).with_columns(
+        schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present
     )
-    return renamed.with_columns(
-        *(schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present), first.alias(FIRST_DISTINCT)
-    ).with_columns((distinct_per_key == 1).alias(KEY_CONSISTENT))
+    if flags is None:
+        return typed.hstack(duplicate_flags(frame, schema))
+    return typed.join(flags, on=ROW, how="left", maintain_order="left").with_columns(
+        pl.col(FIRST_DISTINCT, KEY_CONSISTENT).fill_null(True)
+    )
 
 
 def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
@@ -314,11 +336,13 @@ def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns=columns, name=schema.kind)
 
 
-CHUNK_ROWS = 250_000  # rules run on slices of a file: memory stays bounded for big files
+# Rows read, validated and staged at a time: a file's memory stays bounded, whatever its size.
+# The loader reads this at run time (tests make it small to put batch boundaries in tiny files).
+CHUNK_ROWS = 250_000
 
 
 def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """Every rule on every row of a slice, in one vectorized pass: True, False or null."""
+    """Every rule on every row of a batch, in one vectorized pass: True, False or null."""
     outcome = chunk.select(rule.expr.alias(rule.id) for rule in schema.rules)
     wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
     if wrong:
@@ -327,8 +351,8 @@ def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     return outcome
 
 
-def _failures(outcome: pl.DataFrame, index: pl.Series, schema: ExtractSchema) -> pl.DataFrame:
-    """(_index, rule_id) of every failing row and rule in one slice of the file."""
+def _failures(outcome: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """(_index, rule_id) of every failing row and rule of a batch (_index: position in it)."""
     try:
         pandera_schema(schema).validate(outcome, lazy=True)
         return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
@@ -338,52 +362,92 @@ def _failures(outcome: pl.DataFrame, index: pl.Series, schema: ExtractSchema) ->
         if unexpected.height:
             # A rule that could not run is a bug in the schema, never a reason to drop data.
             raise RuntimeError(f"{schema.kind}: rules failed to run:\n{unexpected}") from errors
-        positions = cases.select(pl.col("index").cast(pl.UInt32), pl.col("check").alias("rule_id"))
-        # pandera's index is the position in the slice; map it back to the file's row index.
-        return (
-            positions.join(index.to_frame().with_row_index("index"), on="index")
-            .select("_index", "rule_id")
-            .unique()
+        return cases.select(
+            pl.col("index").cast(pl.UInt32).alias("_index"), pl.col("check").alias("rule_id")
+        ).unique()
+
+
+class Confrontation:
+    """A file confronted with its schema's rules batch by batch: each batch's valid rows and
+    rejects come back at once; the per-rule counts add up over the file."""
+
+    def __init__(self, schema: ExtractSchema) -> None:
+        self.schema = schema
+        self.items = 0  # rows confronted
+        self.passed = 0  # rows that passed every rule
+        self.fails = [0] * len(schema.rules)
+        self.missing = [0] * len(schema.rules)
+
+    def add(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(valid rows: ROW and typed columns, rejects) of one batch.
+
+        `frame` (see `parse`) must carry ROW and `_file_period`, and any context columns the
+        rules name.
+        """
+        schema = self.schema
+        frame = frame.with_row_index("_index")
+        outcome = outcomes(frame, schema)
+        # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
+        fails = outcome.select(pl.all().not_().sum()).row(0)
+        failures = _failures(outcome, schema)
+        counts = dict(failures.group_by("rule_id").len().iter_rows())
+        ids = [rule.id for rule in schema.rules]
+        if counts != {r: n for r, n in zip(ids, fails, strict=True) if n}:
+            raise RuntimeError(f"{schema.kind}: pandera's failures disagree with the rule counts")
+        self.items += frame.height
+        self.fails = [a + b for a, b in zip(self.fails, fails, strict=True)]
+        self.missing = [
+            a + b for a, b in zip(self.missing, outcome.null_count().row(0), strict=True)
+        ]
+        typed = [c for c in schema.fields if c in frame.columns]
+        bad = failures.get_column("_index").unique()
+        valid = frame.filter(~pl.col("_index").is_in(bad.implode())).select(ROW, *typed)
+        self.passed += valid.height
+        return valid, _rejects(frame, failures, schema)
+
+    @property
+    def rule_counts(self) -> dict[str, int]:
+        """Rule id -> failing rows, for the rules that failed."""
+        return {r.id: n for r, n in zip(self.schema.rules, self.fails, strict=True) if n}
+
+    @property
+    def rule_table(self) -> pl.DataFrame:
+        n = len(self.schema.rules)
+        return pl.DataFrame(
+            {
+                "rule_id": [rule.id for rule in self.schema.rules],
+                "items": [self.items] * n,
+                "fails": self.fails,
+                "missing": self.missing,
+            },
+            schema={
+                "rule_id": pl.String,
+                "items": pl.Int64,
+                "fails": pl.Int64,
+                "missing": pl.Int64,
+            },
         )
 
 
 def validate(frame: pl.DataFrame, schema: ExtractSchema) -> ValidationResult:
-    """Confront a parsed frame (see `parse`) with the schema's rules.
-
-    `frame` must carry ROW and `_file_period`, and any context columns the rules name.
-    """
-    frame = frame.with_row_index("_index")
-    ids = [rule.id for rule in schema.rules]
-    fails, missing, failures = [0] * len(ids), [0] * len(ids), []
+    """Confront a parsed whole frame (see `parse`) with the schema's rules, CHUNK_ROWS at a time."""
+    confrontation = Confrontation(schema)
+    valid, rejects = [], []
     for chunk in frame.iter_slices(CHUNK_ROWS):
-        outcome = outcomes(chunk, schema)
-        # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
-        fails = [
-            a + b for a, b in zip(fails, outcome.select(pl.all().not_().sum()).row(0), strict=True)
-        ]
-        missing = [a + b for a, b in zip(missing, outcome.null_count().row(0), strict=True)]
-        failures.append(_failures(outcome, chunk.get_column("_index"), schema))
-    failures = pl.concat(failures)
-    rule_table = pl.DataFrame(
-        {"rule_id": ids, "items": [frame.height] * len(ids), "fails": fails, "missing": missing},
-        schema={"rule_id": pl.String, "items": pl.Int64, "fails": pl.Int64, "missing": pl.Int64},
-    )
-    counts = dict(failures.group_by("rule_id").len().iter_rows())
-    if counts != {r: n for r, n in zip(ids, fails, strict=True) if n}:
-        raise RuntimeError(f"{schema.kind}: pandera's failures disagree with the rule counts")
-    rules = {r.id: r for r in schema.rules}
-    bad_index = failures.get_column("_index").unique()
-    typed = [c for c in schema.fields if c in frame.columns]
-    valid = frame.select("_index", ROW, *typed).filter(~pl.col("_index").is_in(bad_index.implode()))
-    rejects = _rejects(frame, failures, schema, rules)
+        chunk_valid, chunk_rejects = confrontation.add(chunk)
+        valid.append(chunk_valid)
+        rejects.append(chunk_rejects)
     return ValidationResult(
-        valid=valid.select(ROW, *typed), rejects=rejects, rule_counts=counts, rule_table=rule_table
+        valid=pl.concat(valid),
+        rejects=pl.concat(rejects),
+        rule_counts=confrontation.rule_counts,
+        rule_table=confrontation.rule_table,
     )
 
 
-def _rejects(
-    frame: pl.DataFrame, failures: pl.DataFrame, schema: ExtractSchema, rules: dict[str, Rule]
-) -> pl.DataFrame:
+def _rejects(frame: pl.DataFrame, failures: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
+    """One line per failing row and rule, in file order (ROW, then rule id)."""
+    rules = {r.id: r for r in schema.rules}
     out = {
         "row_number": [],
         "record_key": [],
