@@ -10,10 +10,18 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from pipelines.ingest import read
 from pipelines.ingest.landing import AmbiguousRevision, parse_name, scan
-from pipelines.ingest.read import FileRejected, decode, map_headers, normalize, read_extract
+from pipelines.ingest.read import (
+    UTF8_BOM,
+    FileRejected,
+    decode,
+    map_headers,
+    normalize,
+    read_extract,
+)
 from pipelines.reference import normalize_text, park_aliases
-from schemas import SCHEMAS
+from schemas import SCHEMAS, common
 from schemas.common import ROW, parse, validate
 
 TAX_HEADER = "统一社会信用代码,所属期,增值税（元）,企业所得税（元）,其他税费（元）,税收合计（元）"
@@ -123,6 +131,51 @@ def test_read_extract_rejects_undecodable() -> None:
         read_csv("tax", b"\xff" + CHINESE_CSV.encode("utf-8"))
 
 
+# Files are decoded CHUNK_BYTES at a time: with chunks of 1 to 7 bytes, multi-byte characters
+# straddle every boundary, and the offsets in the messages are still the file's.
+SMALL_CHUNKS = pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7])
+LONG_TEXT = "统一社会信用代码,企业名称\n" + "".join(
+    f"9154010000000{n:04d}X,拉萨𠀀䶮第{n}号公司\n" for n in range(40)
+)
+
+
+@SMALL_CHUNKS
+@pytest.mark.parametrize(
+    ("prefix", "encoding"), [(b"", "utf-8"), (UTF8_BOM, "utf-8-sig"), (b"", "gb18030")]
+)
+def test_decoded_in_small_chunks(monkeypatch, chunk: int, prefix: bytes, encoding: str) -> None:
+    monkeypatch.setattr(read, "CHUNK_BYTES", chunk)
+    codec = "utf-8" if encoding.startswith("utf-8") else encoding
+    assert decode(prefix + LONG_TEXT.encode(codec), "x.csv") == (LONG_TEXT, encoding)
+
+
+@SMALL_CHUNKS
+def test_bad_byte_offsets_in_small_chunks(monkeypatch, chunk: int) -> None:
+    monkeypatch.setattr(read, "CHUNK_BYTES", chunk)
+    body = LONG_TEXT.encode("utf-8")
+    cases = {
+        # GB18030 reads further: its bad byte is the one named.
+        LONG_TEXT.encode("gb18030") + b"\xff\n": len(LONG_TEXT.encode("gb18030")),
+        # UTF-8 reads further (GB18030 fails in the first Chinese characters).
+        body + b"\xe9" + "拉萨\n".encode(): len(body),
+        # A character cut short at the end of the file.
+        body + "萨".encode()[:2]: len(body),
+    }
+    for data, offset in cases.items():
+        with pytest.raises(FileRejected) as e:
+            decode(data, "tax_201803.csv")
+        assert str(e.value) == (
+            f"tax_201803.csv: byte {offset} cannot be decoded as UTF-8 nor as GB18030; "
+            "re-export the file as UTF-8 or GB18030"
+        )
+    with pytest.raises(FileRejected) as e:
+        decode(UTF8_BOM + body + b"\xff", "tax_201803.csv")
+    assert str(e.value) == (
+        f"tax_201803.csv: starts with a UTF-8 byte-order mark but byte {3 + len(body)} is not "
+        "UTF-8; re-export the file as UTF-8 or GB18030"
+    )
+
+
 # ---------------------------------------------------------------- CSV shape
 
 
@@ -168,6 +221,33 @@ def test_blank_file(data: bytes) -> None:
 def test_header_only(newline: str) -> None:
     with pytest.raises(FileRejected, match=r"tax_201803\.csv.*no data rows"):
         read_csv("tax", csv_bytes(TAX_HEADER, newline=newline))
+
+
+def test_batches_read_like_one_whole_csv(monkeypatch) -> None:
+    """Read 2 rows at a time, polars reading 16 bytes at a time, a CSV of quoted fields with
+    commas, quotes and line breaks, CRLF lines and a short row reads as pl.read_csv reads it
+    whole (then normalized, and numbered by record: header = 1)."""
+    monkeypatch.setattr(common, "CHUNK_ROWS", 2)
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", "16")
+    rows = [
+        '91350100M000100Y43,"雪域,\r\n饮品",柳梧新区,1512,存续,2015-06-18,500,是,否,否,主板',
+        '91110000100011743X,"说 ""好"" 的\n公司",经开区,0610,在业,2016/01/02,,否,否,否,',
+        "91440300708461136T,第三公司,堆龙工业园,3011,存续,2016-01-02,0,否,否,否",
+        '91350100M000100Y43,"",慈觉林,1512,存续,2015-06-18," 1 ",是,否,否,""',
+        '91110000100011743X,"a\n\nb",经开区,0610,在业,2016/01/02,2,否,否,否,新三板',
+    ]
+    data = csv_bytes(REG_HEADER, *rows, newline="\r\n")
+    whole = pl.read_csv(io.BytesIO(data), infer_schema=False, has_header=True, quote_char='"')
+    whole = normalize(
+        map_headers(whole, SCHEMAS["registration"], "x"), SCHEMAS["registration"], False
+    )
+    frame = read_csv("registration", data).frame
+    assert frame.drop(ROW).equals(whole)
+    assert frame.get_column(ROW).to_list() == [2, 3, 4, 5, 6]
+    assert frame.get_column("enterprise_name").to_list()[:2] == [
+        "雪域,\r\n饮品",
+        '说 "好" 的\n公司',
+    ]
 
 
 # ---------------------------------------------------------------- header mapping

@@ -1,20 +1,39 @@
-"""Turn a landing file's bytes into a frame of normalized text with English column names.
+"""Turn a landing file into batches of normalized text with English column names.
 
 Whole-file problems (encoding, header, empty) raise `FileRejected` with one message that says
 what is wrong and what to do; row-level problems are left to the schemas.
+
+A CSV file is never held whole: its encoding is checked chunk by chunk (a GB18030 file is
+transcoded to a temporary UTF-8 copy on the way, polars reads UTF-8 only) and polars reads it
+`schemas.common.CHUNK_ROWS` rows at a time, as often as the loader needs. An XLSX workbook is
+read whole: calamine reads whole workbooks, and Excel caps a sheet at 1,048,576 rows. Both then
+go through the same batches.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
 from pipelines.reference import normalize_text
+from schemas import common
 from schemas.common import ROW, ExtractSchema
 
 UTF8_BOM = b"\xef\xbb\xbf"
+CHUNK_BYTES = 1 << 20  # files are hashed, copied, decoded and parsed this many bytes at a time
+
+# polars 2.1's streaming CSV reader reads a local file whole before its first batch unless given
+# a chunk size in bytes (an undocumented setting: measured, 200 MB more for a 200 MB file).
+os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CHUNK_BYTES))
 
 
 class FileRejected(Exception):
@@ -28,77 +47,70 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)  # things worth telling that are not errors
 
 
-def decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """Strict detection: UTF-8 (BOM or not) first, then GB18030; never lossy."""
-    if data.startswith(UTF8_BOM):
+# ---------------------------------------------------------------- encoding
+
+
+def _first_bad_byte(
+    stream: BinaryIO, codec: str, start: int, utf8_copy: BinaryIO | None = None
+) -> int | None:
+    """Decode `stream` strictly from byte `start` on, chunk by chunk (writing the text as UTF-8 to
+    `utf8_copy` if given): None if it all decodes, else the offset in the file of the first byte
+    that does not."""
+    stream.seek(start)
+    decoder = codecs.getincrementaldecoder(codec)()
+    offset = start  # of the chunk being decoded
+    while True:
+        chunk = stream.read(CHUNK_BYTES)
+        held = len(decoder.getstate()[0])  # an unfinished character kept from the chunk before
         try:
-            return data[len(UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
+            text = decoder.decode(chunk, final=not chunk)
         except UnicodeDecodeError as e:
-            raise FileRejected(
-                f"{file_name}: starts with a UTF-8 byte-order mark but byte {e.start + 3} is not UTF-8; "
-                "re-export the file as UTF-8 or GB18030"
-            ) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as e:
-        utf8_failure = e.start
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as e:
-        # The encoding that read further is the one the sender meant; its failure is the bad byte.
+            return offset - held + e.start
+        if utf8_copy is not None:
+            utf8_copy.write(text.encode("utf-8"))
+        if not chunk:
+            return None
+        offset += len(chunk)
+
+
+def text_encoding(stream: BinaryIO, file_name: str, gb18030_copy: BinaryIO | None = None) -> str:
+    """Strict detection: UTF-8 (BOM or not) first, then GB18030; never lossy.
+
+    Returns "utf-8-sig", "utf-8" or "gb18030"; a GB18030 text is written to `gb18030_copy` as
+    UTF-8 on the way.
+    """
+    bom = stream.read(len(UTF8_BOM)) == UTF8_BOM
+    utf8_failure = _first_bad_byte(stream, "utf-8", len(UTF8_BOM) if bom else 0)
+    if utf8_failure is None:
+        return "utf-8-sig" if bom else "utf-8"
+    if bom:
         raise FileRejected(
-            f"{file_name}: byte {max(utf8_failure, e.start)} cannot be decoded as UTF-8 nor as GB18030; "
+            f"{file_name}: starts with a UTF-8 byte-order mark but byte {utf8_failure} is not UTF-8; "
             "re-export the file as UTF-8 or GB18030"
-        ) from None
-
-
-def utf8_payload(data: bytes, file_name: str) -> tuple[bytes, str]:
-    """The file's bytes as UTF-8 for the CSV reader: UTF-8 as received (no copy), GB18030 transcoded."""
-    content, encoding = decode(data, file_name)
-    if encoding == "gb18030":
-        return content.encode("utf-8"), encoding
-    return (data[len(UTF8_BOM) :] if encoding == "utf-8-sig" else data), encoding
-
-
-def read_table(data: bytes, file_name: str, ext: str) -> tuple[pl.DataFrame, str, list[str]]:
-    """Every cell as text, header from the first row."""
-    if not data:
-        raise FileRejected(
-            f"{file_name}: the file is empty (0 bytes); ask the sender for the extract"
         )
-    notes: list[str] = []
-    if ext == "xlsx":
-        import fastexcel
-
-        try:
-            reader = fastexcel.read_excel(data)
-            if len(reader.sheet_names) > 1:
-                ignored = ", ".join(reader.sheet_names[1:])
-                notes.append(
-                    f"read the first sheet '{reader.sheet_names[0]}' only; ignored: {ignored}"
-                )
-            frame = reader.load_sheet(0, dtypes="string").to_polars()
-        except Exception as e:  # calamine's errors are many and untyped
-            raise FileRejected(
-                f"{file_name}: not a readable XLSX workbook ({e}); re-export it"
-            ) from None
-        return frame.cast(pl.String), "xlsx", notes
-    payload, encoding = utf8_payload(data, file_name)
-    if not payload.strip():
-        raise FileRejected(f"{file_name}: the file holds no text; ask the sender for the extract")
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(payload), infer_schema=False, has_header=True, quote_char='"'
-        )
-    except pl.exceptions.PolarsError as e:
-        raise FileRejected(f"{file_name}: not a readable CSV file ({e})") from None
-    return frame, encoding, notes
+    gb18030_failure = _first_bad_byte(stream, "gb18030", 0, gb18030_copy)
+    if gb18030_failure is None:
+        return "gb18030"
+    # The encoding that read further is the one the sender meant; its failure is the bad byte.
+    raise FileRejected(
+        f"{file_name}: byte {max(utf8_failure, gb18030_failure)} cannot be decoded as UTF-8 nor "
+        "as GB18030; re-export the file as UTF-8 or GB18030"
+    )
 
 
-def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> pl.DataFrame:
+def decode(data: bytes, file_name: str) -> tuple[str, str]:
+    """The text of a file held in memory, and its encoding (see `text_encoding`)."""
+    encoding = text_encoding(io.BytesIO(data), file_name)
+    return data.decode(encoding), encoding  # "utf-8-sig" drops the byte-order mark
+
+
+# ---------------------------------------------------------------- header and cells
+
+
+def header_names(columns: Sequence[str], schema: ExtractSchema, file_name: str) -> dict[str, str]:
     """Chinese headers (NFKC, trimmed) -> English names; any missing or unknown header rejects the file."""
     expected = {normalize_text(zh): en for zh, en in schema.headers.items()}
-    found = [normalize_text(c) for c in frame.columns]
+    found = [normalize_text(c) for c in columns]
     duplicated = sorted({c for c in found if found.count(c) > 1})
     missing = [zh for zh in schema.headers if normalize_text(zh) not in found]
     unknown = [c for c in found if c not in expected]
@@ -114,7 +126,11 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
             f"{file_name}: wrong header: {'; '.join(problems)}. The {schema.kind} extract must have "
             f"exactly these columns: {', '.join(schema.headers)}"
         )
-    return frame.rename(dict(zip(frame.columns, [expected[c] for c in found], strict=True)))
+    return dict(zip(columns, [expected[c] for c in found], strict=True))
+
+
+def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> pl.DataFrame:
+    return frame.rename(header_names(frame.columns, schema, file_name))
 
 
 def normalize(frame: pl.DataFrame, schema: ExtractSchema, from_xlsx: bool) -> pl.DataFrame:
@@ -142,14 +158,151 @@ def normalize(frame: pl.DataFrame, schema: ExtractSchema, from_xlsx: bool) -> pl
     return frame.select(exprs)
 
 
-def read_extract(data: bytes, file_name: str, ext: str, schema: ExtractSchema) -> ReadResult:
-    frame, encoding, notes = read_table(data, file_name, ext)
-    frame = map_headers(frame, schema, file_name)
-    if frame.height == 0:
+# ---------------------------------------------------------------- a file read in batches
+
+
+@dataclass
+class Extract:
+    """A landing file, opened: its cells can be read in batches as many times as needed."""
+
+    file_name: str
+    schema: ExtractSchema
+    encoding: str  # utf-8, utf-8-sig, gb18030 or xlsx
+    notes: list[str]  # things worth telling that are not errors
+    names: dict[str, str]  # the file's header -> English column
+    raw_batches: Callable[[], Iterable[pl.DataFrame]]  # every cell as text, under the file's header
+
+    def batches(
+        self, columns: Sequence[str] | None = None, rows: pl.Series | None = None
+    ) -> Iterator[pl.DataFrame]:
+        """Normalized text under English names, plus ROW (file row, header = 1), in file order.
+
+        columns: only these (English names); rows: only these file rows (ROW values). A file
+        without data rows is rejected once it has been read through.
+        """
+        next_row = 2
+        for raw in self.raw_batches():
+            frame = raw.rename(self.names).with_columns(
+                pl.int_range(next_row, next_row + raw.height, dtype=pl.Int32).alias(ROW)
+            )
+            next_row += raw.height
+            if rows is not None:
+                frame = frame.filter(pl.col(ROW).is_in(rows.implode()))
+            text = frame.select(columns) if columns is not None else frame.drop(ROW)
+            text = normalize(text, self.schema, from_xlsx=self.encoding == "xlsx")
+            yield text.with_columns(frame.get_column(ROW))
+        if next_row == 2:
+            raise FileRejected(
+                f"{self.file_name}: header only, no data rows; a month is never empty — ask the "
+                "sender to re-issue it (as a revision _v2 if a version was already loaded)"
+            )
+
+
+def _opened(
+    file_name: str,
+    schema: ExtractSchema,
+    encoding: str,
+    notes: list[str],
+    columns: Sequence[str],
+    raw_batches: Callable[[], Iterable[pl.DataFrame]],
+) -> Extract:
+    try:
+        names = header_names(columns, schema, file_name)
+    except FileRejected:
+        # Read at once, a CSV with a malformed row was reported as such before its wrong header:
+        # the file is read through first, so that the message stays the one users know.
+        for _ in raw_batches():
+            pass
+        raise
+    return Extract(file_name, schema, encoding, notes, names, raw_batches)
+
+
+@contextmanager
+def _csv_errors(file_name: str) -> Iterator[None]:
+    try:
+        yield
+    except pl.exceptions.PolarsError as e:
+        raise FileRejected(f"{file_name}: not a readable CSV file ({e})") from None
+
+
+def _utf8_text(source: Path | bytes, file_name: str, copy: Path) -> tuple[str, Path | bytes]:
+    """The encoding of a CSV file and what polars reads: the file itself, or for GB18030 its
+    UTF-8 copy written to `copy`."""
+    with _binary(source) as stream, copy.open("wb") as gb18030_copy:
+        encoding = text_encoding(stream, file_name, gb18030_copy)
+        stream.seek(len(UTF8_BOM) if encoding == "utf-8-sig" else 0)
+        # Whitespace is ASCII: the same bytes in UTF-8 and GB18030.
+        has_text = any(chunk.strip() for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""))
+    if not has_text:
+        raise FileRejected(f"{file_name}: the file holds no text; ask the sender for the extract")
+    # polars skips a UTF-8 byte-order mark itself.
+    return encoding, copy if encoding == "gb18030" else source
+
+
+def _read_xlsx(data: bytes, file_name: str) -> tuple[pl.DataFrame, list[str]]:
+    """The first sheet, every cell as text (read whole: see the module's docstring)."""
+    import fastexcel
+
+    notes = []
+    try:
+        reader = fastexcel.read_excel(data)
+        if len(reader.sheet_names) > 1:
+            ignored = ", ".join(reader.sheet_names[1:])
+            notes.append(f"read the first sheet '{reader.sheet_names[0]}' only; ignored: {ignored}")
+        frame = reader.load_sheet(0, dtypes="string").to_polars()
+    except Exception as e:  # calamine's errors are many and untyped
         raise FileRejected(
-            f"{file_name}: header only, no data rows; a month is never empty — ask the sender to "
-            "re-issue it (as a revision _v2 if a version was already loaded)"
+            f"{file_name}: not a readable XLSX workbook ({e}); re-export it"
+        ) from None
+    return frame.cast(pl.String), notes
+
+
+def _binary(source: Path | bytes) -> BinaryIO:
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+@contextmanager
+def open_extract(
+    source: Path | bytes, file_name: str, ext: str, schema: ExtractSchema
+) -> Iterator[Extract]:
+    """A landing file (its path, or its bytes) opened for reading in batches.
+
+    Rejects the file if it is empty, not UTF-8 nor GB18030, not a CSV (or XLSX) or of the wrong
+    header. A malformed CSV row or a file without data rows is found when the batches are read.
+    """
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size == 0:
+        raise FileRejected(
+            f"{file_name}: the file is empty (0 bytes); ask the sender for the extract"
         )
-    frame = normalize(frame, schema, from_xlsx=ext == "xlsx")
-    frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int32).alias(ROW))
-    return ReadResult(frame=frame, encoding=encoding, notes=notes)
+    if ext == "xlsx":
+        frame, notes = _read_xlsx(
+            source if isinstance(source, bytes) else source.read_bytes(), file_name
+        )
+        yield _opened(
+            file_name,
+            schema,
+            "xlsx",
+            notes,
+            frame.columns,
+            lambda: frame.iter_slices(common.CHUNK_ROWS),
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="parks-read-") as scratch:
+        encoding, text = _utf8_text(source, file_name, Path(scratch) / "utf8.csv")
+        scan = pl.scan_csv(text, infer_schema=False, has_header=True, quote_char='"')
+        with _csv_errors(file_name):
+            columns = scan.collect_schema().names()
+
+        def raw_batches() -> Iterator[pl.DataFrame]:
+            with _csv_errors(file_name):
+                yield from scan.collect_batches(chunk_size=common.CHUNK_ROWS)
+
+        yield _opened(file_name, schema, encoding, [], columns, raw_batches)
+
+
+def read_extract(data: bytes, file_name: str, ext: str, schema: ExtractSchema) -> ReadResult:
+    """A whole file held in memory, read at once (small files, tests, the benchmark)."""
+    with open_extract(data, file_name, ext, schema) as extract:
+        frame = pl.concat(extract.batches())
+        return ReadResult(frame=frame, encoding=extract.encoding, notes=extract.notes)
