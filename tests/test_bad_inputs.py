@@ -17,6 +17,7 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -25,8 +26,10 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from pipelines.ingest import read, survey
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from schemas import common
 from schemas.headers import HEADERS
 from schemas.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS, complete_uscc
 
@@ -614,6 +617,194 @@ def test_crlf_and_a_quoted_comma_in_a_name(env):
     assert con.execute(
         "select uscc, enterprise_name, listing_board from raw.registration order by uscc"
     ).fetchall() == [(A, "西藏雪域藏药,有限公司", None), (B, '拉萨"高原"饮品有限公司', None)]
+
+
+# ---------------------------------------------------------------- a file read in batches
+# A file is surveyed, validated and staged `schemas.common.CHUNK_ROWS` rows at a time; these
+# tests make a batch 3 rows, so that tiny files have batch boundaries (rows 2-4, 5-7, 8-10, ...).
+
+
+@pytest.fixture
+def tiny_batches(monkeypatch):
+    monkeypatch.setattr(common, "CHUNK_ROWS", 3)
+
+
+def full_width(text: str) -> str:
+    """ASCII letters and digits as their full-width forms, lower case: NFKC and upper-casing
+    make them the plain code again."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in text.lower())
+
+
+E, F, G, H = (uscc(n) for n in range(5, 9))
+ACROSS_BATCHES = [
+    [A, "2018-03", "10"],  # row 2, batch 1
+    [B, "2018-03", "20"],  # row 3
+    [D, "2018-03", "7"],  # row 4: its key comes back with other content in row 10
+    [C, "2018-03", "0"],  # row 5, batch 2
+    [E, "2018-03", "-1"],  # row 6: negative headcount
+    [F, "2018-03", "5"],  # row 7
+    [B, "2018-03", "20"],  # row 8, batch 3: exact duplicate of row 3
+    [G, "2018-03", "9"],  # row 9
+    [D, "2018-03", "70"],  # row 10: same key as row 4, other content
+    [f" {full_width(B)} ", "２０１８-０３", "２０"],  # row 11, batch 4: row 3 once normalized
+    [H, "2018-03", "1"],  # row 12
+]
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_duplicates_across_batch_boundaries(env, tiny_batches, ext):
+    landing, _, con = env
+    rows = [list(HEADERS["employment"]), *ACROSS_BATCHES]
+    if ext == "csv":
+        write(landing, "employment_201803.csv", [",".join(r) for r in rows])
+    else:
+        (landing / "employment_201803.xlsx").write_bytes(workbook({"Sheet1": rows}))
+    outcome = load(env, "employment")
+    assert (outcome.status, outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (
+        "loaded",
+        11,
+        6,
+        5,
+    )
+    assert outcome.rule_failures == {
+        "EMP-UNIQUE-USCC": 2,
+        "EMP-DUPLICATE-ROW": 2,
+        "EMP-RANGE-INSURED_HEADCOUNT": 1,
+    }
+    name = f"employment_201803.{ext}"
+    assert rejects(con, "employment") == [
+        (name, 4, "统一社会信用代码", "EMP-UNIQUE-USCC", D),
+        (name, 6, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT", "-1"),
+        (name, 8, None, "EMP-DUPLICATE-ROW", None),
+        (name, 10, "统一社会信用代码", "EMP-UNIQUE-USCC", D),
+        (name, 11, None, "EMP-DUPLICATE-ROW", None),
+    ]
+    # The first of the exact duplicates loads, with its own row number.
+    assert con.execute(
+        "select _source_row, uscc, insured_headcount from raw.employment order by _source_row"
+    ).fetchall() == [(2, A, 10), (3, B, 20), (5, C, 0), (7, F, 5), (9, G, 9), (12, H, 1)]
+    assert con.execute(
+        "select distinct items from meta.rule_results where kind = 'employment'"
+    ).fetchall() == [(11,)]
+
+
+def test_hash_collisions_never_set_a_row_aside(env, tiny_batches, monkeypatch):
+    """Rows whose key hashes collide are compared on their content: with a hash that collides
+    all the time, the same rows load and the same are set aside."""
+    monkeypatch.setattr(survey, "_key_hash", lambda key: pl.struct(key).hash() % 2)
+    landing, _, con = env
+    write(
+        landing,
+        "employment_201803.csv",
+        [header("employment"), *(",".join(r) for r in ACROSS_BATCHES)],
+    )
+    outcome = load(env, "employment")
+    assert (outcome.rows_loaded, outcome.rows_rejected) == (6, 5)
+    assert [r[1:4] for r in rejects(con, "employment")] == [
+        (4, "统一社会信用代码", "EMP-UNIQUE-USCC"),
+        (6, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT"),
+        (8, None, "EMP-DUPLICATE-ROW"),
+        (10, "统一社会信用代码", "EMP-UNIQUE-USCC"),
+        (11, None, "EMP-DUPLICATE-ROW"),
+    ]
+    assert con.execute("select _source_row from raw.employment order by 1").fetchall() == [
+        (2,),
+        (3,),
+        (5,),
+        (7,),
+        (9,),
+        (12,),
+    ]
+
+
+def test_wrong_month_counted_over_every_batch(env, tiny_batches):
+    """Batch 1 is all of the file's month, the rest of the file another month: rejected."""
+    landing = env[0]
+    march = [f"{uscc(n)},2018-03,1,1,0,2" for n in range(1, 4)]
+    april = [f"{uscc(n)},2018-04,1,1,0,2" for n in range(4, 8)]
+    bad = write(landing, "tax_201803.csv", [header("tax"), *march, *april])
+    assert_file_rejected(
+        env,
+        bad,
+        "tax",
+        "tax_201803.csv: wrong month: the file name says 2018-03 but its 所属期 is mostly "
+        "2018-04; rename the file to the month it holds or ask for the right extract",
+    )
+
+
+def test_quoted_newline_and_comma_across_batches(env, tiny_batches, monkeypatch):
+    """Quoted names holding a line break and a comma, CRLF lines, polars reading the file in
+    64-byte pieces: the names load whole, row numbers count records (header = 1)."""
+    monkeypatch.setenv("POLARS_CSV_CHUNK_SIZE", "64")
+    landing, _, con = env
+    names = {
+        2: "西藏雪域藏药有限公司",
+        3: "拉萨高原\n饮品,有限公司",
+        4: "拉萨净土\r\n农业有限公司",
+        5: '达孜"好"运,\n物流有限公司',
+        6: "堆龙工业有限公司",
+        7: "曲水,\n\n聂当建材有限公司",
+    }
+    quoted = {row: '"' + name.replace('"', '""') + '"' for row, name in names.items()}
+    lines = [header("registration")]
+    lines += [reg_row(uscc(row), name=quoted[row]) for row in names]
+    lines += [reg_row(uscc(8), name='"尼木,\n县某公司"', park="拉萨新区")]  # row 8: unknown park
+    write(landing, "registration_201803.csv", lines, newline="\r\n")
+    outcome = load(env, "registration")
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (7, 6, 1)
+    assert con.execute(
+        "select _source_row, uscc, enterprise_name, listing_board from raw.registration "
+        "order by _source_row"
+    ).fetchall() == [(row, uscc(row), name, None) for row, name in names.items()]
+    assert rejects(con, "registration") == [
+        ("registration_201803.csv", 8, "所属园区", "REG-PARK-KNOWN", "拉萨新区")
+    ]
+
+
+def test_gb18030_file_bigger_than_a_chunk(env, tmp_path, monkeypatch):
+    """A GB18030 file of 1.3 MB (over CHUNK_BYTES, four-byte characters included) is decoded
+    and transcoded chunk by chunk; its temporary UTF-8 copy is deleted after the load."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    landing, archive, con = env
+    n = 12_000
+    names = {row: f"拉萨第{row}号𠀀䶮科技有限公司" for row in range(2, n + 2)}
+    path = landing / "registration_201803.csv"
+    lines = [header("registration")] + [reg_row(uscc(row), name=names[row]) for row in names]
+    path.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    assert path.stat().st_size > read.CHUNK_BYTES
+    outcome = load(env, "registration")
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_rejected) == ("loaded", n, 0)
+    assert con.execute("select encoding from meta.loads").fetchall() == [("gb18030",)]
+    assert (
+        dict(con.execute("select _source_row, enterprise_name from raw.registration").fetchall())
+        == names
+    )
+    assert list(scratch.iterdir()) == []
+
+
+def test_bad_byte_past_the_first_chunk_of_a_gb18030_file(env, tmp_path, monkeypatch):
+    """The byte offset of the message is the file's, and the partial UTF-8 copy is deleted."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    landing = env[0]
+    head = "\n".join(
+        [header("registration")]
+        + [reg_row(uscc(row), name=f"拉萨第{row}号𠀀科技有限公司") for row in range(2, 12_000)]
+    ).encode("gb18030")
+    assert len(head) > read.CHUNK_BYTES
+    bad = landing / "registration_201803.csv"
+    bad.write_bytes(head + b"\n\xff\n")
+    assert_file_rejected(
+        env,
+        bad,
+        "registration",
+        f"registration_201803.csv: byte {len(head) + 1} cannot be decoded as UTF-8 nor as "
+        "GB18030; re-export the file as UTF-8 or GB18030",
+    )
+    assert list(scratch.iterdir()) == []
 
 
 # ---------------------------------------------------------------- a 200 MB file (slow)

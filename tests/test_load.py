@@ -189,3 +189,60 @@ def test_rejected_rows_are_traced_and_good_rows_load(env):
     assert con.execute("select uscc, _source_file, _source_row from raw.tax").fetchall() == [
         (A, "tax_201803.csv", 2)
     ]
+
+
+def test_revision_changes_removed_added_and_every_kind_of_cell(env):
+    """What a revision changed, cell by cell: texts, codes (a number too), dates, flags,
+    decimals, and values that appear or disappear (null)."""
+    landing, archive, con = env
+    D = "91540100000000019P"
+    v1 = {
+        A: f"{A},西藏雪域藏药有限公司,经开区,2740,存续,2015-01-01,100,否,否,否,",
+        B: f"{B},拉萨高原饮品有限公司,经开区,1512,存续,2016-05-05,200,是,否,否,新三板",
+        C: f"{C},拉萨某某有限公司,经开区,2740,存续,2015-01-01,1,否,否,否,",
+    }
+    v2 = {
+        A: f"{A},西藏雪域藏药股份有限公司,柳梧新区,2740,存续,2015-01-01,100.5,是,否,否,主板",
+        B: f"{B},拉萨高原饮品有限公司,经开区,1520,存续,2016-05-06,200,是,否,否,",
+        D: f"{D},拉萨新设有限公司,经开区,2740,存续,2018-03-01,1,否,否,否,",
+    }
+    write(landing, "registration_201803.csv", [REG_HEADER, *v1.values()])
+    assert load(con, landing, archive, "registration").rows_loaded == 3
+    write(landing, "registration_201803_v2.csv", [REG_HEADER, *v2.values()])
+    outcome = load(con, landing, archive, "registration")
+    assert (outcome.status, outcome.rows_loaded) == ("loaded", 3)
+    changes = con.execute(
+        "select kind, period, file_name, superseded_file_name, record_key, change, column_name, "
+        "old_value, new_value, delta from meta.revision_changes "
+        "order by record_key, change, column_name"
+    ).fetchall()
+    v = ("registration", MARCH, "registration_201803_v2.csv", "registration_201803.csv")
+    assert changes == sorted(
+        [
+            (
+                *v,
+                A,
+                "changed",
+                "enterprise_name",
+                "西藏雪域藏药有限公司",
+                "西藏雪域藏药股份有限公司",
+                None,
+            ),
+            (*v, A, "changed", "is_high_tech", "false", "true", None),
+            (*v, A, "changed", "listing_board", None, "主板", None),
+            (*v, A, "changed", "park_code", "JKQ", "LWXQ", None),
+            (*v, A, "changed", "park_name_reported", "经开区", "柳梧新区", None),
+            (*v, A, "changed", "registered_capital_10k", "100.000000", "100.500000", 0.5),
+            (*v, B, "changed", "established_on", "2016-05-05", "2016-05-06", None),
+            (*v, B, "changed", "industry_code", "1512", "1520", 8.0),
+            (*v, B, "changed", "listing_board", "新三板", None, None),
+            (*v, C, "removed", None, None, None, None),
+            (*v, D, "added", None, None, None, None),
+        ],
+        key=lambda r: (r[4], r[5], r[6] or ""),
+    )
+    replaced_at = con.execute("select distinct replaced_at from meta.revision_changes").fetchall()
+    loaded_at = con.execute(
+        "select loaded_at from meta.loads where file_name = 'registration_201803_v2.csv'"
+    ).fetchall()
+    assert replaced_at == loaded_at

@@ -1,59 +1,81 @@
-"""What a revision changed: enterprise by enterprise (or project, carrier), column by column."""
+"""What a revision changed: enterprise by enterprise (or project, carrier), column by column.
+
+Computed by DuckDB between the month's rows in raw.<kind> and the revision's valid rows, staged as
+Parquet files by the loader: no frame of a whole month is built, and DuckDB spills to disk what
+does not fit its memory limit.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import duckdb
-import polars as pl
 
 from schemas import SCHEMAS
 
-SKIP = {"period", "_source_file", "_source_sha256", "_source_row", "_revision", "_loaded_at"}
-CHANGE_SCHEMA = {
-    "record_key": pl.String,
-    "change": pl.String,
-    "column_name": pl.String,
-    "old_value": pl.String,
-    "new_value": pl.String,
-    "delta": pl.Float64,
-}
+# `delta` is new - old for values that read as numbers, as polars reads them (DuckDB's own cast
+# also takes '1_000' or '+-5'; a text such as an industry code is a number too).
+NUMBER = r"(?i)[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)"
+
+# The month and the lineage columns are not compared. Only the kind and its key are put into the
+# text of the query, both from the fixed SCHEMAS.
+CHANGES_SQL = """
+insert into meta.revision_changes by name
+with old as (
+    select * exclude (period, _source_file, _source_sha256, _source_row, _revision, _loaded_at)
+    from raw.{kind} where period = $period
+),
+new as (select * exclude (period, _source_row) from read_parquet($staged)),
+old_cells as (
+    from (select {key}, cast(columns(* exclude ({key})) as varchar) from old)
+    unpivot include nulls (old_value for column_name in (columns(* exclude ({key}))))
+),
+new_cells as (
+    from (select {key}, cast(columns(* exclude ({key})) as varchar) from new)
+    unpivot include nulls (new_value for column_name in (columns(* exclude ({key}))))
+),
+changes as (
+    select {key} as record_key, 'removed' as change from old
+    where {key} not in (select {key} from new)
+    union all by name
+    select {key} as record_key, 'added' as change from new
+    where {key} not in (select {key} from old)
+    union all by name
+    select {key} as record_key, 'changed' as change, column_name, old_value, new_value,
+           case when regexp_full_match(old_value, $number) and regexp_full_match(new_value, $number)
+                then try_cast(new_value as double) - try_cast(old_value as double) end as delta
+    from old_cells join new_cells using ({key}, column_name)
+    where old_value is distinct from new_value
+)
+select $kind as kind, $period as period, $file_name as file_name,
+       $superseded_file_name as superseded_file_name, $replaced_at as replaced_at, *
+from changes
+"""
 
 
-def revision_changes(
-    con: duckdb.DuckDBPyConnection, kind: str, period, incoming: pl.DataFrame
-) -> pl.DataFrame:
-    """Rows added or removed, and every changed cell, between the loaded month and `incoming`."""
-    key = SCHEMAS[kind].key[0]
-    old = con.sql(f"select * from raw.{kind} where period = $p", params={"p": period}).pl()
-    columns = [c for c in incoming.columns if c not in SKIP and c != key and c in old.columns]
-    old = old.select(key, *columns).with_columns(pl.all().exclude(key).cast(pl.String))
-    new = incoming.select(key, *columns).with_columns(pl.all().exclude(key).cast(pl.String))
-    joined = old.join(new, on=key, how="full", suffix="__new", coalesce=True)
-    parts = [
-        joined.filter(pl.col(key).is_in(new[key].implode()).not_()).select(
-            pl.col(key).alias("record_key"), pl.lit("removed").alias("change")
-        ),
-        joined.filter(pl.col(key).is_in(old[key].implode()).not_()).select(
-            pl.col(key).alias("record_key"), pl.lit("added").alias("change")
-        ),
-    ]
-    both = joined.filter(
-        pl.col(key).is_in(old[key].implode()) & pl.col(key).is_in(new[key].implode())
-    )
-    for c in columns:
-        before, after = pl.col(c), pl.col(c + "__new")
-        differs = before.ne_missing(after)
-        delta = after.cast(pl.Float64, strict=False) - before.cast(pl.Float64, strict=False)
-        parts.append(
-            both.filter(differs).select(
-                pl.col(key).alias("record_key"),
-                pl.lit("changed").alias("change"),
-                pl.lit(c).alias("column_name"),
-                before.alias("old_value"),
-                after.alias("new_value"),
-                delta.alias("delta"),
-            )
-        )
-    # Every kind has value columns, so the "changed" parts carry all columns of CHANGE_SCHEMA.
-    return pl.concat(parts, how="diagonal").select(
-        pl.col(c).cast(t) for c, t in CHANGE_SCHEMA.items()
+def insert_revision_changes(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    period: dt.date,
+    staged: list[Path],
+    *,
+    file_name: str,
+    superseded_file_name: str,
+    replaced_at: dt.datetime,
+) -> None:
+    """Into meta.revision_changes: rows added or removed, and every changed cell (old and new
+    value as text, and the difference of numbers), between the loaded month and the `staged`
+    Parquet files of the revision."""
+    con.execute(
+        CHANGES_SQL.format(kind=kind, key=SCHEMAS[kind].key[0]),
+        {
+            "period": period,
+            "staged": [str(p) for p in staged],
+            "number": NUMBER,
+            "kind": kind,
+            "file_name": file_name,
+            "superseded_file_name": superseded_file_name,
+            "replaced_at": replaced_at,
+        },
     )
