@@ -85,6 +85,29 @@
     {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
 
+{% macro month_batches(raw_tables) %}
+    {#- The filters a model keyed by month runs one after another (joined by union all): on a
+        full build one per month loaded, so that each month's joins stay small; on an
+        incremental run one for the stale months. A unit test overrides it with ['true']. -#}
+    {%- if not execute -%}
+        {{ return(['true']) }}
+    {%- elif is_incremental() -%}
+        {{ return([only_keys('period', stale_periods(raw_tables))]) }}
+    {%- endif -%}
+    {%- set query -%}
+        {%- for table in raw_tables %}
+        select distinct strftime(period, '%Y-%m-%d') from {{ source('raw', table) }}
+        {% if not loop.last %}union{% endif %}
+        {%- endfor %}
+        order by 1
+    {%- endset -%}
+    {%- set batches = [] -%}
+    {%- for month in run_query(query).columns[0].values() -%}
+        {%- do batches.append("period = date '" ~ month ~ "'") -%}
+    {%- endfor -%}
+    {{ return(batches or ['false']) }}
+{% endmacro %}
+
 {% macro only_keys(column, keys, quoted=true) %}
     {#- The filter of an incremental run: the stale keys only (none: nothing to rebuild). -#}
     {%- if not is_incremental() -%}

@@ -1,0 +1,92 @@
+{#
+  The SELECT of marts.fct_enterprise_month for the months a filter on `period` keeps (see the
+  model for what the rows are). A macro because the model runs it more than once on a full
+  build: once per month, as separate statements (month_batches).
+#}
+{% macro enterprise_month_select(batch) %}
+    with registration as (
+        select * from {{ ref('int_registration_classified') }} where {{ batch }}
+    ),
+
+    tax as (
+        select * from {{ ref('stg_raw__tax') }} where {{ batch }}
+    ),
+
+    employment as (
+        select * from {{ ref('stg_raw__employment') }} where {{ batch }}
+    ),
+
+    output as (
+        select * from {{ ref('stg_raw__output') }} where {{ batch }}
+    ),
+
+    month_loads as (
+        -- when the month's newest file among the four was loaded: what the next run compares with
+        select period, max(_loaded_at) as source_loaded_at
+        from (
+            select period, _loaded_at from registration
+            union all
+            select period, _loaded_at from tax
+            union all
+            select period, _loaded_at from employment
+            union all
+            select period, _loaded_at from output
+        )
+        group by period
+    ),
+
+    spine as (
+        select uscc, period from registration
+        union
+        select uscc, period from tax
+        union
+        select uscc, period from employment
+        union
+        select uscc, period from output
+    )
+
+    select
+        ---------- keys
+        spine.uscc,
+        spine.period,
+        cast(year(spine.period) as integer)   as year,
+        cast(month(spine.period) as integer)  as month,
+        ---------- which extracts reported the enterprise this month
+        registration.uscc is not null         as is_registered,
+        tax.uscc is not null                  as has_tax,
+        employment.uscc is not null           as has_employment,
+        output.uscc is not null               as has_output,
+        ---------- register attributes of the month
+        registration.enterprise_name,
+        registration.park_code,
+        registration.industry_code,
+        registration.industry_division_code,
+        registration.is_industrial,
+        registration.status,
+        ---------- tax (元)
+        tax.vat_yuan,
+        tax.corporate_income_tax_yuan,
+        tax.other_taxes_yuan,
+        tax.total_tax_yuan,
+        ---------- employment
+        employment.insured_headcount,
+        ---------- output and revenue (万元)
+        output.gross_output_month_10k,
+        output.gross_output_ytd_10k,
+        output.value_added_month_10k,
+        output.revenue_month_10k,
+        output.revenue_ytd_10k,
+        ---------- lineage
+        month_loads.source_loaded_at          as _source_loaded_at
+    from spine
+    inner join month_loads
+        on month_loads.period = spine.period
+    left join registration
+        on registration.uscc = spine.uscc and registration.period = spine.period
+    left join tax
+        on tax.uscc = spine.uscc and tax.period = spine.period
+    left join employment
+        on employment.uscc = spine.uscc and employment.period = spine.period
+    left join output
+        on output.uscc = spine.uscc and output.period = spine.period
+{% endmacro %}
