@@ -5,8 +5,8 @@ message of a rejected file (in the outcome and in `meta.loads.message`), or the 
 and value of a row set aside (`meta.rejects`); and that the rest still loads: a good
 `employment_201803.csv` beside a bad file, or the good rows of a file with bad rows.
 
-The last test loads a ~200 MB file in a subprocess and measures its peak memory; it is slow
-(deselect it with `-k "not slow"`).
+The last test loads a ~200 MB file, and one a quarter of its size, each in a fresh subprocess, and
+measures their peak memory; it is slow (deselect it with `-k "not slow"`).
 """
 
 from __future__ import annotations
@@ -811,10 +811,13 @@ def test_bad_byte_past_the_first_chunk_of_a_gb18030_file(env, tmp_path, monkeypa
 
 BIG_ROWS = 6_250_000  # 32 bytes a line: 200,000,048 bytes with the header
 BIG_HEAD = "91540100"
-# The loader holds one file at a time, about 10x its size at peak (rules run in 250k-row slices;
-# reading and the whole-file duplicate flags are not streamed yet). This bound catches regressions
-# from the measured 1.9 GiB; true streaming (memory independent of file size) is still to do.
-MAX_PEAK_BYTES = 2560 * 2**20
+# Peak resident memory of the loading process (about 96 MiB before the load), measured on the
+# 2-core test machine: 369-374 MiB for the 200 MB file, 362-370 MiB for the 50 MB file. (Read
+# whole, the 200 MB file took 2,195 MiB, 11x its size.)
+MAX_PEAK_BYTES = 512 * 2**20
+# What grows with the file: its key hashes (8 bytes a row) and DuckDB's cache of the rows it
+# writes; the peaks of the two files differed by 1-10 MiB (read whole: by 1.6 GiB).
+GROWTH_ALLOWANCE_BYTES = 64 * 2**20
 
 
 def _halves(offset: int) -> pl.DataFrame:
@@ -909,17 +912,16 @@ LOAD_IN_SUBPROCESS = textwrap.dedent(
 )
 
 
-def test_slow_200mb_file_loads_in_bounded_memory(tmp_path):
-    """SLOW: a ~200 MB valid employment CSV (6.25 million rows) loads completely; the loading
-    process's peak resident memory (VmHWM, measured in a fresh subprocess) stays bounded."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
+def load_big_file_in_subprocess(folder: Path, rows: int) -> tuple[dict, str]:
+    """Write a valid employment file of `rows` rows in `folder`, load it in a fresh process,
+    check that every row loaded; the load's measurements and a line that says them."""
+    landing = folder / "landing"
+    landing.mkdir(parents=True)
     big = landing / "employment_201803.csv"
-    expected_total = write_big_employment(big, BIG_ROWS)
+    expected_total = write_big_employment(big, rows)
     size = big.stat().st_size
-    assert size >= 200_000_000
     run = subprocess.run(
-        [sys.executable, "-c", LOAD_IN_SUBPROCESS, str(landing), str(tmp_path)],
+        [sys.executable, "-c", LOAD_IN_SUBPROCESS, str(landing), str(folder)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -934,14 +936,19 @@ def test_slow_200mb_file_loads_in_bounded_memory(tmp_path):
     )
     print(measured)
     assert (result["status"], result["message"]) == ("loaded", None)
-    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (
-        BIG_ROWS,
-        BIG_ROWS,
-        0,
+    assert (result["rows_read"], result["rows_loaded"], result["rows_rejected"]) == (rows, rows, 0)
+    assert (result["rows"], result["distinct"], result["total"]) == (rows, rows, expected_total)
+    return result, measured
+
+
+def test_slow_200mb_file_loads_in_bounded_memory(tmp_path):
+    """SLOW: a ~200 MB valid employment CSV (6.25 million rows) loads completely, and so does one
+    a quarter of its size; the loading process's peak resident memory (VmHWM, measured in a fresh
+    subprocess) stays bounded, and the big file needs hardly more than the small one."""
+    quarter, quarter_measured = load_big_file_in_subprocess(tmp_path / "quarter", BIG_ROWS // 4)
+    big, measured = load_big_file_in_subprocess(tmp_path / "big", BIG_ROWS)
+    assert (tmp_path / "big" / "landing" / "employment_201803.csv").stat().st_size >= 200_000_000
+    assert big["peak"] < MAX_PEAK_BYTES, f"memory not bounded: {measured}"
+    assert big["peak"] <= quarter["peak"] + GROWTH_ALLOWANCE_BYTES, (
+        f"memory grows with the file: {measured}; {quarter_measured}"
     )
-    assert (result["rows"], result["distinct"], result["total"]) == (
-        BIG_ROWS,
-        BIG_ROWS,
-        expected_total,
-    )
-    assert result["peak"] < MAX_PEAK_BYTES, f"memory not bounded: {measured}"

@@ -8,7 +8,7 @@ key hash occurs more than once are then read in full, and their flags computed e
 content (`schemas.common.duplicate_flags`): a hash collision only makes a row a candidate, it
 never sets one aside. Every other row's key is unique in the file: both its flags are True.
 
-Memory: the key hashes (8 bytes a row, sorted once) and the candidate rows.
+Memory: the key hashes (8 bytes a row) and the candidate rows.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def survey(extract: Extract, f: LandingFile) -> Survey:
             for month, n in parsed.iter_rows():
                 months[month] += n
     _reject_wrong_month(months, f)
-    hashes = pl.concat(hashes)
-    candidates = hashes.is_in(_repeated(hashes).implode())
+    repeated = _repeated(hashes).implode()
+    candidates = pl.concat([h.is_in(repeated) for h in hashes])
     del hashes
     flags = pl.DataFrame(
         schema={ROW: pl.Int32, FIRST_DISTINCT: pl.Boolean, KEY_CONSISTENT: pl.Boolean}
@@ -64,12 +64,15 @@ def _key_hash(key: Sequence[str]) -> pl.Expr:
     return pl.struct(key).hash()
 
 
-def _repeated(hashes: pl.Series) -> pl.Series:
-    """The values that occur more than once. Sorted, equal values are neighbours: a sort takes far
-    less memory than a hash table of every row."""
-    ordered = hashes.sort()
-    later = ordered.slice(1)
-    return later.filter(later == ordered.slice(0, later.len())).unique()
+def _repeated(hashes: list[pl.Series]) -> pl.Series:
+    """The values that occur more than once. Sorted, equal values are neighbours; one sixteenth
+    of them is sorted at a time, so that sorting takes little memory beside them."""
+    repeated = []
+    for sixteenth in range(16):
+        part = pl.concat([h.filter(h % 16 == sixteenth) for h in hashes]).sort()
+        later = part.slice(1)
+        repeated.append(later.filter(later == part.slice(0, later.len())).unique())
+    return pl.concat(repeated)
 
 
 def _reject_wrong_month(months: Counter[dt.date], f: LandingFile) -> None:
