@@ -7,9 +7,9 @@ applicable (`missing`); passes = items - fails - missing. This is the summary of
 in the R package `validate` (items, passes, fails, nNA). `load_month` writes these counts to
 `meta.rule_results` in the same transaction as the month's rejects, replacing the month's lines.
 
-The counts come from the same single vectorized pass over the parsed frame in which
-`schemas.common.validate` evaluates the rules (slice by slice) for pandera, which counts a null
-as a pass; `fails` therefore equals the rejects of that rule (validate checks it).
+The counts come from the same single vectorized pass over each batch of the parsed file in which
+`schemas.common.Confrontation` evaluates the rules for pandera, which counts a null as a pass;
+`fails` therefore equals the rejects of that rule (the confrontation checks it, batch by batch).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def rule_results(
     file_name: str,
     sha256: str,
 ) -> pl.DataFrame:
-    """The lines of `meta.rule_results` for one file: the rule counts of `validate`
-    (ValidationResult.rule_table) with the file and the rule text."""
+    """The lines of `meta.rule_results` for one file: the rule counts of its confrontation
+    (Confrontation.rule_table) with the file and the rule text."""
     rules = pl.DataFrame(
         {
             "rule_id": [r.id for r in schema.rules],
