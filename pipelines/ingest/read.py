@@ -206,6 +206,7 @@ def _opened(
     columns: Sequence[str],
     raw_batches: Callable[[], Iterable[pl.DataFrame]],
 ) -> Extract:
+    """The opened file, once its header (`columns`) is known to be the schema's."""
     try:
         names = header_names(columns, schema, file_name)
     except FileRejected:
