@@ -302,14 +302,16 @@ def _finish(process: subprocess.Popen) -> None:
 def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two warehouses with the same raw rows, built side by side (dbt is mostly start-up and
     parsing, one core each): the whole project with the default band_counting (at_or_above),
-    and, under `--vars '{band_counting: exclusive}'`, target_attainment with its ancestors and
-    the data tests of the models the var changes (int_plan_metric_bands and downstream)."""
+    and, under `--vars '{band_counting: exclusive}'`, target_attainment and park_tier_months with
+    their ancestors and the data tests of the models the var changes (int_plan_metric_bands and
+    downstream)."""
     default, default_path = _start_dbt(tmp_path_factory.mktemp("dbt_attainment"), "build")
     exclusive, exclusive_path = _start_dbt(
         tmp_path_factory.mktemp("dbt_attainment_exclusive"),
         "build",
         "--select",
         "+target_attainment",
+        "+park_tier_months",
         "test_type:data,int_plan_metric_bands+",
         "--indirect-selection",
         "empty",

@@ -86,9 +86,9 @@
 {% endmacro %}
 
 {% macro month_batches(raw_tables) %}
-    {#- The filters a model keyed by month runs one after another (joined by union all): on a
-        full build one per month loaded, so that each month's joins stay small; on an
-        incremental run one for the stale months. A unit test overrides it with ['true']. -#}
+    {#- The filters a model keyed by month runs one after another: on a full build one per month
+        loaded, so that each statement's joins stay small; on an incremental run one filter for
+        the stale months. A unit test overrides it with ['true']. -#}
     {%- if not execute -%}
         {{ return(['true']) }}
     {%- elif is_incremental() -%}
@@ -101,9 +101,24 @@
         {%- endfor %}
         order by 1
     {%- endset -%}
+    {{ return(_one_batch_per_key('period', run_query(query).columns[0].values(), quoted=true)) }}
+{% endmacro %}
+
+{% macro year_batches(upstream) %}
+    {#- The same by year, for a model keyed by year built from an upstream model keyed by month. -#}
+    {%- if not execute -%}
+        {{ return(['true']) }}
+    {%- elif is_incremental() -%}
+        {{ return([only_keys('year', stale_years(upstream), quoted=false)]) }}
+    {%- endif -%}
+    {%- set query = 'select distinct year(period) from ' ~ upstream ~ ' order by 1' -%}
+    {{ return(_one_batch_per_key('year', run_query(query).columns[0].values(), quoted=false)) }}
+{% endmacro %}
+
+{% macro _one_batch_per_key(column, keys, quoted) %}
     {%- set batches = [] -%}
-    {%- for month in run_query(query).columns[0].values() -%}
-        {%- do batches.append("period = date '" ~ month ~ "'") -%}
+    {%- for key in keys -%}
+        {%- do batches.append(column ~ ' = ' ~ ("date '" ~ key ~ "'" if quoted else key)) -%}
     {%- endfor -%}
     {{ return(batches or ['false']) }}
 {% endmacro %}

@@ -1,0 +1,206 @@
+{#
+  The SELECT of marts.fct_enterprise_year for the years a filter on `year` keeps (see the model
+  for the rules). A macro because a full build runs it once per year (year_batches).
+#}
+{% macro enterprise_year_select(batch) %}
+    {%- set tier_rules = [
+        ('output', 'measures.tier_output_basis_10k >= thresholds.min_value'),
+        ('tax', 'measures.annual_tax_yuan >= thresholds.min_value'),
+        ('staff', 'measures.headcount_sum >= thresholds.min_value * measures.headcount_months'),
+    ] %}
+
+    with months as (
+        select
+            * replace (
+                cast(year(period) as integer) as year,
+                cast(month(period) as integer) as month
+            )
+        from {{ ref('fct_enterprise_month') }}
+        where {{ batch }}
+    ),
+
+    thresholds as (
+        -- DECIMAL whatever type the seed is loaded with, so that boundaries compare exactly
+        select
+            dimension,
+            tier,
+            tier_label,
+            cast(min_value as decimal(20, 2)) as min_value
+        from {{ ref('tier_thresholds') }}
+    ),
+
+    year_status as (
+        -- How far each year is loaded: the latest month present in any enterprise extract, and
+        -- whether December is present in all four of them.
+        select
+            year,
+            max(period) as as_of_period,
+            coalesce(max(month) filter (where is_registered) = 12, false)
+                and coalesce(max(month) filter (where has_tax) = 12, false)
+                and coalesce(max(month) filter (where has_employment) = 12, false)
+                and coalesce(max(month) filter (where has_output) = 12, false) as is_final,
+            max(_source_loaded_at) as source_loaded_at
+        from months
+        group by year
+    ),
+
+    last_registration as (
+        select
+            uscc,
+            year,
+            period as last_registered_period,
+            enterprise_name,
+            park_code,
+            industry_code,
+            industry_division_code,
+            is_industrial,
+            status
+        from months
+        where is_registered
+        qualify row_number() over (partition by uscc, year order by period desc) = 1
+    ),
+
+    aggregated as (
+        select
+            uscc,
+            year,
+            cast(count(*) filter (where is_registered) as integer)   as months_reported,
+            cast(count(*) filter (where has_tax) as integer)         as months_with_tax,
+            cast(count(*) filter (where has_employment) as integer)  as months_with_employment,
+            cast(count(*) filter (where has_output) as integer)      as months_with_output,
+            max(gross_output_ytd_10k) filter (where month = 12)      as december_gross_output_ytd_10k,
+            sum(gross_output_month_10k)                              as sum_gross_output_month_10k,
+            max(revenue_ytd_10k) filter (where month = 12)           as december_revenue_ytd_10k,
+            sum(revenue_month_10k)                                   as sum_revenue_month_10k,
+            sum(value_added_month_10k)                               as sum_value_added_month_10k,
+            sum(total_tax_yuan)                                      as sum_total_tax_yuan,
+            sum(insured_headcount)                                   as headcount_sum,
+            count(insured_headcount)                                 as headcount_months
+        from months
+        group by uscc, year
+    ),
+
+    measures as (
+        select
+            aggregated.uscc,
+            aggregated.year,
+            last_registration.last_registered_period,
+            last_registration.enterprise_name,
+            last_registration.park_code,
+            last_registration.industry_code,
+            last_registration.is_industrial,
+            last_registration.status,
+            aggregated.months_reported,
+            aggregated.months_with_tax,
+            aggregated.months_with_employment,
+            aggregated.months_with_output,
+            cast(coalesce(aggregated.december_gross_output_ytd_10k,
+                          aggregated.sum_gross_output_month_10k) as decimal(24, 6))
+                                                                     as annual_gross_output_10k,
+            cast(coalesce(aggregated.december_revenue_ytd_10k,
+                          aggregated.sum_revenue_month_10k) as decimal(24, 6))
+                                                                     as annual_revenue_10k,
+            cast(aggregated.sum_value_added_month_10k as decimal(24, 6)) as annual_value_added_10k,
+            cast(aggregated.sum_total_tax_yuan as decimal(22, 2))    as annual_tax_yuan,
+            aggregated.headcount_sum,
+            aggregated.headcount_months
+        from aggregated
+        left join last_registration
+            on last_registration.uscc = aggregated.uscc
+            and last_registration.year = aggregated.year
+    ),
+
+    with_basis as (
+        select
+            *,
+            case
+                when is_industrial then 'gross_output'
+                when not is_industrial then 'revenue'
+                when annual_gross_output_10k is not null then 'gross_output'
+                when annual_revenue_10k is not null then 'revenue'
+            end as tier_output_measure
+        from measures
+    ),
+
+    with_basis_value as (
+        select
+            *,
+            case tier_output_measure
+                when 'gross_output' then annual_gross_output_10k
+                when 'revenue' then annual_revenue_10k
+            end as tier_output_basis_10k
+        from with_basis
+    ),
+
+    {% for dimension, predicate in tier_rules %}
+    tier_{{ dimension }} as (
+        -- highest tier whose threshold the enterprise-year reaches
+        select
+            measures.uscc,
+            measures.year,
+            arg_max(thresholds.tier, thresholds.min_value)       as tier,
+            arg_max(thresholds.tier_label, thresholds.min_value) as tier_label
+        from with_basis_value as measures
+        inner join thresholds
+            on thresholds.dimension = '{{ dimension }}'
+            and thresholds.tier is not null
+            and {{ predicate }}
+        group by measures.uscc, measures.year
+    ),
+    {% endfor %}
+
+    above_scale_threshold as (
+        select min_value from thresholds where dimension = 'above_scale'
+    )
+
+    select
+        ---------- keys
+        measures.uscc,
+        measures.year,
+        ---------- assignment (last registered month of the year)
+        measures.enterprise_name,
+        measures.park_code,
+        measures.industry_code,
+        measures.is_industrial,
+        measures.status,
+        measures.last_registered_period,
+        ---------- coverage
+        measures.months_reported,
+        measures.months_with_tax,
+        measures.months_with_employment,
+        measures.months_with_output,
+        year_status.as_of_period,
+        year_status.is_final,
+        ---------- annual (year-to-date while the year is in progress) values
+        case when measures.is_industrial = false then null
+             else measures.annual_gross_output_10k end                    as annual_output_10k,
+        measures.annual_revenue_10k,
+        measures.annual_value_added_10k,
+        measures.annual_tax_yuan,
+        cast(round(cast(measures.headcount_sum as decimal(18, 2))
+                   / nullif(measures.headcount_months, 0), 2) as decimal(18, 2)) as avg_headcount,
+        measures.tier_output_measure,
+        measures.tier_output_basis_10k,
+        ---------- tiers
+        coalesce(measures.is_industrial, false)
+            and coalesce(measures.annual_revenue_10k >= above_scale_threshold.min_value, false)
+                                                                           as is_above_scale,
+        tier_output.tier        as output_tier,
+        tier_output.tier_label  as output_tier_label,
+        tier_tax.tier           as tax_tier,
+        tier_tax.tier_label     as tax_tier_label,
+        tier_staff.tier         as staff_tier,
+        tier_staff.tier_label   as staff_tier_label,
+        ---------- lineage
+        year_status.source_loaded_at as _source_loaded_at
+    from with_basis_value as measures
+    inner join year_status
+        on year_status.year = measures.year
+    left join above_scale_threshold
+        on true
+    {%- for dimension, predicate in tier_rules %}
+    left join tier_{{ dimension }}
+        on tier_{{ dimension }}.uscc = measures.uscc
+        and tier_{{ dimension }}.year = measures.year
+    {%- endfor %}
+{% endmacro %}
