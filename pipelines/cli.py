@@ -294,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the incremental dbt models whole (after changing seeds such as tier "
-        "thresholds); same as PARKS_FULL_REFRESH=1",
+        help="rebuild the incremental dbt models whole (done by itself once after a change of "
+        "the models or the seeds); same as PARKS_FULL_REFRESH=1",
     )
     r.set_defaults(func=cmd_run)
 

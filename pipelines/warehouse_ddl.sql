@@ -147,6 +147,17 @@ create table if not exists meta.revision_changes (
     delta double                        -- new - old, for numbers
 );
 
+-- Every dbt build the pipeline ran: which project (a digest of the models, macros, seeds and
+-- settings) built the tables, and whether it rebuilt them whole. A build whose digest differs
+-- from the last one's is a full refresh: incremental tables built by other SQL or other seeds
+-- would otherwise keep rows computed the old way.
+create table if not exists meta.dbt_builds (
+    fingerprint varchar not null,
+    full_refresh boolean not null,
+    reason varchar,                     -- why it was a full refresh (null: incremental)
+    finished_at timestamp not null
+);
+
 -- Descriptions analysts see in DBeaver and duckdb_tables() (the dbt layers carry their own).
 comment on table raw.registration is '企业登记(每月全量快照),已校验的行 / enterprise register, monthly snapshot, validated rows';
 comment on table raw.tax is '税收(元),已校验的行 / taxes paid per enterprise and month, validated rows';
@@ -157,4 +168,5 @@ comment on table raw.carriers is '两创载体(每月快照) / innovation carrie
 comment on table meta.loads is '收到的每个文件及其处理结果 / every file received and what became of it';
 comment on table meta.rejects is '被剔除的行:文件、行号、列、规则、值 / rows set aside: file, row, column, rule, value';
 comment on table meta.rule_results is '每个文件每条规则的检查数、失败数、不适用数 / per file and rule: items, fails, missing';
+comment on table meta.dbt_builds is '每次 dbt 构建：项目指纹、是否全量重建及原因 / every dbt build: project digest, whether it rebuilt everything, and why';
 comment on table meta.revision_changes is '修订版相对被替换版本的变化 / what each revision changed against the version it replaced';

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.config import DBT_PROJECT_DIR, Paths
+from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
 from pipelines.defs.raw import WAREHOUSE_POOL
 from pipelines.publish import recover_build
 
@@ -57,10 +58,11 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     paths = Paths.from_env()
     if recovered := recover_build(paths.build, paths.warehouse):
         context.log.warning(recovered)
-    # The monthly and yearly facts and the cross-extract checks are incremental;
-    # PARKS_FULL_REFRESH=1 rebuilds them whole (after a change of the seeds, e.g. tier
-    # thresholds, or of their SQL).
-    full_refresh = os.environ.get("PARKS_FULL_REFRESH", "") not in ("", "0")
-    yield from dbt.cli(
-        ["build", *(["--full-refresh"] if full_refresh else [])], context=context
-    ).stream()
+    # Most tables are incremental (they rebuild the months, years or enterprises a load
+    # touched); a change of the project or the seeds, or PARKS_FULL_REFRESH=1, rebuilds them whole.
+    fingerprint = project_fingerprint()
+    reason = full_refresh_reason(paths.build, fingerprint)
+    if reason:
+        context.log.info(f"dbt build --full-refresh: {reason}")
+    yield from dbt.cli(["build", *(["--full-refresh"] if reason else [])], context=context).stream()
+    record_build(paths.build, fingerprint, reason)

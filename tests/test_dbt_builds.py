@@ -1,0 +1,86 @@
+"""A build of another dbt project (models, macros, seeds or band counting) rebuilds every table.
+
+Incremental tables keep the rows they computed; after a change of a seed (a tier threshold, a
+plan target) or of a model's SQL those rows would stay computed the old way. The pipeline
+records the project's digest with every build (meta.dbt_builds) and runs `dbt build
+--full-refresh` when it differs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import DBT_PROJECT_DIR
+from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
+from pipelines.ingest.load import ensure_tables
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the dbt project and its seeds, to change."""
+    shutil.copytree(DBT_PROJECT_DIR, tmp_path / "dbt_project",
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))  # fmt: skip
+    shutil.copytree(DBT_PROJECT_DIR.parent / "seeds", tmp_path / "seeds")
+    return tmp_path / "dbt_project"
+
+
+def built_warehouse(path: Path) -> Path:
+    """A warehouse with raw and meta tables and one mart, as a previous build leaves it."""
+    with duckdb.connect(str(path)) as con:
+        ensure_tables(con)
+        con.execute("create schema marts; create table marts.park_year_summary (year integer)")
+    return path
+
+
+def test_the_digest_follows_models_seeds_and_band_counting(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARKS_BAND_COUNTING", raising=False)
+    first = project_fingerprint(project)
+    assert project_fingerprint(project) == first  # stable
+    assert project_fingerprint(project) == project_fingerprint(DBT_PROJECT_DIR)  # path-free
+
+    thresholds = project.parent / "seeds" / "tier_thresholds.csv"
+    thresholds.write_bytes(thresholds.read_bytes() + b"\n")
+    seeds_changed = project_fingerprint(project)
+    assert seeds_changed != first
+
+    model = project / "models" / "marts" / "park_year_summary.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- changed\n", encoding="utf-8")
+    model_changed = project_fingerprint(project)
+    assert model_changed != seeds_changed
+
+    monkeypatch.setenv("PARKS_BAND_COUNTING", "exclusive")
+    assert project_fingerprint(project) != model_changed
+
+
+def test_a_build_is_incremental_only_after_a_build_of_the_same_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARKS_FULL_REFRESH", raising=False)
+    build = tmp_path / "warehouse.duckdb"
+    assert full_refresh_reason(build, "a") is None  # nothing built yet
+    with duckdb.connect(str(build)) as con:
+        ensure_tables(con)
+    assert full_refresh_reason(build, "a") is None  # raw loaded, no mart yet: built whole anyway
+
+    built_warehouse(build)  # marts built by a release that kept no record
+    assert "no record" in full_refresh_reason(build, "a")
+
+    record_build(build, "a", "no record")
+    assert full_refresh_reason(build, "a") is None
+    assert "changed since the last build" in full_refresh_reason(build, "b")
+    record_build(build, "b", "changed")
+    assert full_refresh_reason(build, "b") is None
+    assert "changed since the last build" in full_refresh_reason(build, "a")
+
+    monkeypatch.setenv("PARKS_FULL_REFRESH", "1")
+    assert full_refresh_reason(build, "b") == "PARKS_FULL_REFRESH is set"
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert con.execute(
+            "select fingerprint, full_refresh, reason from meta.dbt_builds order by finished_at"
+        ).fetchall() == [("a", True, "no record"), ("b", True, "changed")]
