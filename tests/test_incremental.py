@@ -11,6 +11,9 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     enterprises in that month only;
   * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
     only; the periods of its enterprises extend or follow their last version;
+  * the tables built on the facts follow the same keys: the park summary and the attainment
+    actuals by year (per source), the month-on-month movement by kind and month (and the month
+    after), the rule summary by file, the enterprise dimension by enterprise;
   * a full refresh of the same raw data gives exactly the incremental result.
 """
 
@@ -46,6 +49,12 @@ FINDINGS = "select * from marts.dq_cross_extract order by all"
 PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
 VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
 TIERS = "select * from marts.park_tier_months order by park_code, year, month, metric"
+SUMMARY = "select * from marts.park_year_summary order by park_code, year"
+ACTUALS = "select * from intermediate.int_attainment_actuals order by park_code, year, metric"
+ATTAINMENT = "select * from marts.target_attainment order by park_code, year, metric"
+MOVEMENT = "select * from marts.dq_month_movement order by kind, period, measure"
+RULES = "select * from marts.dq_rule_summary order by kind, period, rule_id"
+MILESTONES = "select * from marts.milestones order by milestone_id"
 
 
 def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
@@ -59,12 +68,12 @@ def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -
 
 
 def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
-    """dbt build of the facts, the park summary, the cross-extract findings, the enterprise
-    dimension and the monthly tier counts; returns the
-    month fact's compiled SELECT."""
+    """dbt build of the facts, the park summary, the attainment, the data-quality marts, the
+    enterprise dimension and the monthly tier counts; returns the month fact's compiled SELECT."""
     target = tmp / "target"
     result = subprocess.run(
-        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "+park_tier_months", "--indirect-selection", "cautious", *extra,
+        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "+park_tier_months",
+         "+target_attainment", "+dq_month_movement", "+dq_rule_summary", "+milestones", "--indirect-selection", "cautious", *extra,
          "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
          "--target-path", str(target), "--log-path", str(tmp / "logs")],
         cwd=ROOT,
@@ -78,10 +87,13 @@ def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
     return compiled.read_text(encoding="utf-8")
 
 
+def compiled(tmp: Path, model: str) -> str:
+    """A model's SQL as the last dbt build ran it (model: its path under models/)."""
+    return (tmp / "target" / "compiled" / "parks" / "models" / model).read_text(encoding="utf-8")
+
+
 def compiled_periods(tmp: Path) -> str:
-    """The enterprise periods model's SQL as the last dbt build ran it."""
-    model = "models/intermediate/int_enterprise_periods_derived.sql"
-    return (tmp / "target" / "compiled" / "parks" / model).read_text(encoding="utf-8")
+    return compiled(tmp, "intermediate/int_enterprise_periods_derived.sql")
 
 
 def months(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -128,6 +140,11 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     months_before = query_rows(warehouse, MONTH_FACT)
     years_before = query_rows(warehouse, YEAR_FACT)
     tiers_before = query_rows(warehouse, TIERS)
+    summary_before = query_rows(warehouse, SUMMARY)
+    actuals_before = query_rows(warehouse, ACTUALS)
+    movement_before = query_rows(warehouse, MOVEMENT)
+    rules_before = query_rows(warehouse, RULES)
+    versions_before = query_rows(warehouse, VERSIONS)
     uscc = revise_tax(landing)
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 3, 1)])
     sql = dbt_build(warehouse, tmp)
@@ -164,6 +181,63 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     assert [new_2019[u]["annual_tax_yuan"] for u in others] == [
         old_2019[u]["annual_tax_yuan"] for u in others
     ]
+
+    # The park summary: 2019 only, where the enterprise's park gains exactly the raise.
+    assert "year in (2019)" in compiled(tmp, "marts/park_year_summary.sql")
+    summary_after = query_rows(warehouse, SUMMARY)
+    assert in_2020(summary_after) == in_2020(summary_before)
+    park = new_2019[uscc]["park_code"]
+    tax_2019 = lambda rows: next(  # noqa: E731
+        r["total_tax_yuan"] for r in rows if r["park_code"] == park and r["year"] == 2019
+    )
+    assert tax_2019(summary_after) == tax_2019(summary_before) + RAISE
+
+    # The attainment actuals: the enterprise years 2019 and 2020 (its growth rate compares
+    # with 2019); the register's year-end stocks are not recomputed.
+    sql = compiled(tmp, "intermediate/int_attainment_actuals.sql")
+    assert "(source = 'enterprise_year' and year in (2019, 2020))" in sql
+    assert "(source = 'registration' and false)" in sql
+    not_enterprise_year = lambda rows: [r for r in rows if r["source"] != "enterprise_year"]  # noqa: E731
+    actuals_after = query_rows(warehouse, ACTUALS)
+    assert not_enterprise_year(actuals_after) == not_enterprise_year(actuals_before)
+    assert not_enterprise_year(actuals_before), "the fixture should have register stocks"
+
+    # Month-on-month movement: tax of March 2019 and of April (compared with March), no other.
+    sql = compiled(tmp, "marts/dq_month_movement.sql")
+    assert "(kind = 'tax' and period in (date '2019-03-01', date '2019-04-01'))" in sql
+    assert "(kind = 'registration' and false)" in sql
+    april = dt.date(2019, 4, 1)
+    rebuilt = lambda r: r["kind"] == "tax" and r["period"] in (march, april)  # noqa: E731
+    movement_after = query_rows(warehouse, MOVEMENT)
+    assert [r for r in movement_after if not rebuilt(r)] == [
+        r for r in movement_before if not rebuilt(r)
+    ]
+    value = lambda rows, period, measure: next(  # noqa: E731
+        r["value"]
+        for r in rows
+        if r["kind"] == "tax" and r["period"] == period and r["measure"] == measure
+    )
+    # the unregistered payer's row: one more row and 100.00 元 more
+    assert (
+        value(movement_after, march, "row_count") == value(movement_before, march, "row_count") + 1
+    )
+    assert value(movement_after, march, "total_tax_yuan") == (
+        value(movement_before, march, "total_tax_yuan") + RAISE + 100
+    )
+    assert [
+        r["previous_value"]
+        for r in movement_after
+        if r["kind"] == "tax" and r["period"] == april and r["measure"] == "total_tax_yuan"
+    ] == [value(movement_after, march, "total_tax_yuan")]
+
+    # The rule summary: the revised file's month only; the register is untouched.
+    is_revised = lambda r: (r["kind"], r["period"]) == ("tax", march)  # noqa: E731
+    rules_after = query_rows(warehouse, RULES)
+    assert [r for r in rules_after if not is_revised(r)] == [
+        r for r in rules_before if not is_revised(r)
+    ]
+    assert {r["file_name"] for r in rules_after if is_revised(r)} == {"tax_201903_v2.csv"}
+    assert query_rows(warehouse, VERSIONS) == versions_before
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -202,6 +276,7 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     )
     june = [r[uscc_at] for r in rows[1:]]
     periods_before = query_rows(warehouse, PERIODS)
+    versions_before = query_rows(warehouse, VERSIONS)
 
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 6, 1)])
     dbt_build(warehouse, tmp)
@@ -231,6 +306,14 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     untouched = lambda periods: [r for r in periods if r["uscc"] not in june]  # noqa: E731
     assert untouched(periods_after) == untouched(periods_before)
     assert untouched(periods_before), "the fixture should have enterprises absent in June 2019"
+    # The enterprise dimension follows: the mover's three versions, the others as they were.
+    versions_after = query_rows(warehouse, VERSIONS)
+    assert untouched(versions_after) == untouched(versions_before)
+    assert [
+        (r["version_number"], r["is_current"], r["is_last_version"])
+        for r in versions_after
+        if r["uscc"] == mover["uscc"]
+    ] == [(1, False, False), (2, False, False), (3, True, True)]
 
 
 def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
@@ -238,6 +321,8 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     months_before = query_rows(warehouse, MONTH_FACT)
     years_before = query_rows(warehouse, YEAR_FACT)
     periods_before = query_rows(warehouse, PERIODS)
+    summary_before = query_rows(warehouse, SUMMARY)
+    movement_before = query_rows(warehouse, MOVEMENT)
     for f in source.glob("*_202004.csv"):
         shutil.copy(f, landing / f.name)
     # In April one steady enterprise is renamed (a new version) and another leaves the register.
@@ -259,6 +344,14 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
         r for r in years_before if r["year"] == 2019
     ]
     assert all(r["as_of_period"] == april for r in years_after if r["year"] == 2020)
+    in_2019 = lambda rows: [r for r in rows if r["year"] == 2019]  # noqa: E731
+    assert in_2019(query_rows(warehouse, SUMMARY)) == in_2019(summary_before)
+    # April's movement rows are added (each kind against its March); no other month is rebuilt.
+    sql = compiled(tmp, "marts/dq_month_movement.sql")
+    assert "(kind = 'tax' and period in (date '2020-04-01'))" in sql
+    movement_after = query_rows(warehouse, MOVEMENT)
+    assert [r for r in movement_after if r["period"] != april] == movement_before
+    assert {r["kind"] for r in movement_after if r["period"] == april} == set(KINDS)
 
     # A month after the latest: April's register rows extend the last built versions.
     sql = compiled_periods(tmp)
@@ -285,15 +378,28 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     sql = dbt_build(warehouse, tmp)
     assert "where false" in sql and "date '" not in sql
     assert query_rows(warehouse, MONTH_FACT) == months_before
+    assert "where false" in compiled(tmp, "marts/park_year_summary.sql")
+    for source in ("enterprise_year", "registration", "projects", "carriers"):
+        sql = compiled(tmp, "intermediate/int_attainment_actuals.sql")
+        assert f"(source = '{source}' and false)" in sql
+    for kind in KINDS:
+        assert f"(kind = '{kind}' and false)" in compiled(tmp, "marts/dq_month_movement.sql")
 
     copy = tmp / "full_refresh.duckdb"
     shutil.copy(warehouse, copy)
     dbt_build(copy, tmp, "--full-refresh")
     assert query_rows(copy, MONTH_FACT) == months_before
     assert query_rows(copy, YEAR_FACT) == query_rows(warehouse, YEAR_FACT)
-    summary = "select * from marts.park_year_summary order by park_code, year"
-    assert query_rows(copy, summary) == query_rows(warehouse, summary)
-    assert query_rows(copy, FINDINGS) == query_rows(warehouse, FINDINGS)
-    assert query_rows(copy, PERIODS) == query_rows(warehouse, PERIODS)
-    assert query_rows(copy, VERSIONS) == query_rows(warehouse, VERSIONS)
-    assert query_rows(copy, TIERS) == query_rows(warehouse, TIERS)
+    for table in (
+        SUMMARY,
+        FINDINGS,
+        PERIODS,
+        VERSIONS,
+        TIERS,
+        ACTUALS,
+        ATTAINMENT,
+        MOVEMENT,
+        RULES,
+        MILESTONES,
+    ):
+        assert query_rows(copy, table) == query_rows(warehouse, table), table

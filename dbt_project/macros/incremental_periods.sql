@@ -59,18 +59,39 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro _built_at(relation, key) %}
-    {#- Per key, what the model was last built from. A model without the key column (one keyed
-        by enterprise) has taken in every load up to its newest _source_loaded_at: that
-        watermark stands for every key. Nothing for a table of an older release without
-        _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+{% macro stale_keys(keys, latest) %}
+    {#- The keys (rows of the `keys` columns) whose inputs changed since this model last took them
+        in. `latest` is a query of the key columns and loaded_at: per key, the newest load the
+        model's rows for it are built from; the model stores that value as _source_loaded_at.
+        A key is stale when the model has no row for it or when its inputs were loaded later. -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        with latest as ({{ latest }}),
+        built as ({{ _built_at(this, keys) }})
+        select {% for k in keys %}latest.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from latest
+        left join built using ({{ keys | join(', ') }})
+        where built.loaded_at is null or latest.loaded_at > built.loaded_at
+        order by all
+    {%- endset -%}
+    {{ return(run_query(query).rows | map('list') | list) }}
+{% endmacro %}
+
+{% macro _built_at(relation, keys) %}
+    {#- Per key (one column, or a list of them), what the model was last built from. A model
+        without the key column (one keyed by enterprise) has taken in every load up to its newest
+        _source_loaded_at: that watermark stands for every key. Nothing for a table of an older
+        release without _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+    {%- set keys = [keys] if keys is string else keys -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
     {%- if '_source_loaded_at' not in columns -%}
-        select null::{{ 'date' if key == 'period' else 'integer' }} as {{ key }}, null::timestamp as loaded_at where false
-    {%- elif key in columns -%}
-        select {{ key }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by {{ key }}
+        select {% for k in keys %}null::{{ {'period': 'date', 'year': 'integer'}.get(k, 'varchar') }} as {{ k }}, {% endfor %}null::timestamp as loaded_at where false
+    {%- elif keys[0] in columns -%}
+        select {{ keys | join(', ') }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by all
     {%- else -%}
-        select {{ key }}, (select max(_source_loaded_at) from {{ relation }}) as loaded_at from latest
+        select {{ keys | join(', ') }}, (select max(_source_loaded_at) from {{ relation }}) as loaded_at from latest
     {%- endif -%}
 {% endmacro %}
 
@@ -133,5 +154,25 @@
         {{ column }} in ({% for k in keys %}date '{{ k }}'{% if not loop.last %}, {% endif %}{% endfor %})
     {%- else -%}
         {{ column }} in ({{ keys | join(', ') }})
+    {%- endif -%}
+{% endmacro %}
+
+{% macro insert_other_batches(batches, select) %}
+    {#- The post-hook of a model built in batches: the model's SELECT created the table with the
+        first batch; insert the others, one statement each. -#}
+    {%- for batch in batches[1:] %}
+    insert into {{ this }} by name select * from ({{ select(batch) }});
+    {%- endfor %}
+{% endmacro %}
+
+{% macro only_keys_by(group_column, keys_by_group, column, quoted=true, whole=false) %}
+    {#- only_keys per group, for a model keyed by a group and a key (a kind and a month, a source
+        and a year): `keys_by_group` maps each group to its stale keys. `whole`: no filter. -#}
+    {%- if whole or not is_incremental() -%}
+        true
+    {%- elif not keys_by_group -%}
+        false
+    {%- else -%}
+        ({% for group, keys in keys_by_group.items() %}({{ group_column }} = '{{ group }}' and {{ only_keys(column, keys | unique | list, quoted) }}){% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif -%}
 {% endmacro %}

@@ -1,7 +1,17 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['source', 'year'],
+    on_schema_change='append_new_columns',
+) }}
 -- The actual of every plan metric for every park (and CITY) and every year a source covers
 -- (int_attainment_coverage): one row per park_code, year and metric. A table: target_attainment
 -- and five data tests read it, and it scans the monthly fact and the register history.
+-- Incremental by source and year (macros/incremental_periods.sql): a run recomputes the years
+-- of a source whose data was loaded since (int_attainment_coverage.loaded_at): an enterprise
+-- year that fct_enterprise_year rebuilt, and the year after it (the growth rate compares with
+-- it); a register year with a new or revised snapshot; every year of the projects or carriers
+-- register when its latest snapshot is new (it is every year's current state).
 -- Definitions follow metric_catalog.actual_definition_*:
 --
 --   projects_*        projects of the park signed in the year (signed_on), agreed investment in
@@ -50,8 +60,44 @@
     ('innovation_bases', '创业创新基地'),
 ] %}
 
-with coverage as (
-    select * from {{ ref('int_attainment_coverage') }}
+{#- what a source-year's actuals are built from was last loaded at: for enterprise years the
+    year before counts too (the growth rate compares with it) #}
+{%- set inputs_loaded_at -%}
+    case when source = 'enterprise_year'
+        then max(loaded_at) over (partition by source order by year range between 1 preceding and current row)
+        else loaded_at
+    end
+{%- endset %}
+{%- set stale_years = {'enterprise_year': [], 'registration': [], 'projects': [], 'carriers': []} %}
+{%- set latest = 'select source, year, ' ~ inputs_loaded_at ~ ' as loaded_at from ' ~ ref('int_attainment_coverage') %}
+{#- a switch of band_counting recounts every year (each row records how its bands were counted) #}
+{%- set recount_all = false %}
+{%- if execute and is_incremental() and 'band_counting' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+    {%- set recount_all = true %}  {#- a table of an older release #}
+{%- elif execute and is_incremental() %}
+    {%- set recount_all = run_query(
+        "select count(*) > 0 from " ~ this ~ " where band_counting is distinct from "
+        ~ "(select any_value(band_counting) from " ~ ref('int_plan_metric_bands') ~ ")"
+    ).columns[0].values()[0] %}
+{%- endif %}
+{%- set stale = run_query(latest).rows if recount_all else stale_keys(['source', 'year'], latest) %}
+{%- for source, year in stale %}
+    {%- do stale_years[source].append(year) %}
+{%- endfor %}
+{#- the enterprise years to read: the stale ones and the years before them (growth) #}
+{%- set enterprise_years_read = [] %}
+{%- for year in stale_years['enterprise_year'] %}
+    {%- do enterprise_years_read.extend([year - 1, year]) %}
+{%- endfor %}
+
+with all_coverage as (
+    select *, {{ inputs_loaded_at }} as inputs_loaded_at
+    from {{ ref('int_attainment_coverage') }}
+),
+
+coverage as (
+    select * from all_coverage
+    where {{ only_keys_by('source', stale_years, 'year', quoted=false) }}
 ),
 
 bands as (
@@ -83,6 +129,7 @@ metrics as (
 enterprise_years as (
     select * from {{ ref('fct_enterprise_year') }}
     where park_code is not null
+        and {{ only_keys('year', enterprise_years_read | unique | list, quoted=false) }}
 ),
 
 ---------- enterprise-year metrics
@@ -146,6 +193,7 @@ year_end_register as (
         and coverage.year = registration.year
         and coverage.as_of_period = registration.period
     where registration.status in ('存续', '在业')
+        and {{ only_keys('registration.year', stale_years['registration'], quoted=false) }}
 ),
 
 stocks as (
@@ -271,6 +319,7 @@ value_added_months as (
     inner join enterprise_years
         on enterprise_years.uscc = months.uscc
         and enterprise_years.year = months.year
+    where {{ only_keys('months.year', enterprise_years_read | unique | list, quoted=false) }}
     group by months.year, months.month
 ),
 
@@ -280,6 +329,7 @@ output_loaded as (
         max(month) as last_month
     from {{ ref('fct_enterprise_month') }}
     where has_output
+        and {{ only_keys('year', enterprise_years_read | unique | list, quoted=false) }}
     group by year
 ),
 
@@ -316,7 +366,7 @@ city_growth as (
     from coverage
     left join growth
         on growth.year = coverage.year
-    left join coverage as previous_coverage
+    left join all_coverage as previous_coverage
         on previous_coverage.source = 'enterprise_year'
         and previous_coverage.year = coverage.year - 1
     where coverage.source = 'enterprise_year'
@@ -331,11 +381,16 @@ unioned as (
 )
 
 select
-    park_code,
-    year,
-    metric,
-    source,
-    cast(actual as decimal(28, 6))  as actual,
-    as_of_period,
-    is_final
+    unioned.park_code,
+    unioned.year,
+    unioned.metric,
+    unioned.source,
+    cast(unioned.actual as decimal(28, 6))  as actual,
+    unioned.as_of_period,
+    unioned.is_final,
+    (select any_value(band_counting) from bands) as band_counting,
+    all_coverage.inputs_loaded_at           as _source_loaded_at
 from unioned
+inner join all_coverage
+    on all_coverage.source = unioned.source
+    and all_coverage.year = unioned.year

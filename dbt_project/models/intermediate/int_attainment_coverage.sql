@@ -13,11 +13,14 @@
 --                    when the snapshot reaches the year's December.
 --
 -- Years: the plan's years and every year with data in a source.
+-- loaded_at: the newest load of the data behind the year (int_attainment_actuals is rebuilt
+-- per source and year when it moves).
 with enterprise_year as (
     select
         year,
         max(as_of_period)               as as_of_period,
-        bool_and(is_final)              as is_final
+        bool_and(is_final)              as is_final,
+        max(_source_loaded_at)          as loaded_at
     from {{ ref('fct_enterprise_year') }}
     group by year
 ),
@@ -26,16 +29,17 @@ registration as (
     select
         year,
         max(period)                     as as_of_period,
-        max(month) = 12                 as is_final
+        max(month) = 12                 as is_final,
+        max(_loaded_at)                 as loaded_at
     from {{ ref('stg_raw__registration') }}
     group by year
 ),
 
 registers_latest as (
-    select 'projects' as source, max(period) as latest_period
+    select 'projects' as source, max(period) as latest_period, max_by(_loaded_at, period) as loaded_at
     from {{ ref('stg_raw__projects') }}
     union all
-    select 'carriers' as source, max(period) as latest_period
+    select 'carriers' as source, max(period) as latest_period, max_by(_loaded_at, period) as loaded_at
     from {{ ref('stg_raw__carriers') }}
 ),
 
@@ -55,14 +59,15 @@ registers as (
         registers_latest.source,
         years.year,
         least(registers_latest.latest_period, make_date(years.year, 12, 1)) as as_of_period,
-        registers_latest.latest_period >= make_date(years.year, 12, 1)      as is_final
+        registers_latest.latest_period >= make_date(years.year, 12, 1)      as is_final,
+        registers_latest.loaded_at
     from registers_latest
     inner join years
         on registers_latest.latest_period >= make_date(years.year, 1, 1)
 )
 
-select 'enterprise_year' as source, year, as_of_period, is_final from enterprise_year
+select 'enterprise_year' as source, year, as_of_period, is_final, loaded_at from enterprise_year
 union all
-select 'registration' as source, year, as_of_period, is_final from registration
+select 'registration' as source, year, as_of_period, is_final, loaded_at from registration
 union all
-select source, year, as_of_period, is_final from registers
+select source, year, as_of_period, is_final, loaded_at from registers

@@ -3,6 +3,9 @@
 -- it had. A month counts as loaded when meta.loads has its current `loaded` line or the raw
 -- table has rows for it (rows inserted by other means than the loader count too).
 -- The data-quality marts use it to tell a missing extract from an enterprise missing in one.
+-- Counts come from the raw tables (the loader replaces a month whole, so raw holds its current
+-- revision only, as staging does; a grouped count of raw is a column scan). loaded_at: the
+-- month's latest load, from meta.loads or raw (dq_month_movement is rebuilt by it).
 with load_lines as (
     select
         kind,
@@ -11,7 +14,8 @@ with load_lines as (
         revision,
         rows_read,
         rows_loaded,
-        rows_rejected
+        rows_rejected,
+        loaded_at
     from {{ source('meta', 'loads') }}
     where status = 'loaded' and kind is not null and period is not null
     qualify row_number() over (partition by kind, period order by loaded_at desc, received_at desc) = 1
@@ -19,8 +23,8 @@ with load_lines as (
 
 raw_months as (
     {%- for kind in ['registration', 'tax', 'employment', 'output', 'projects', 'carriers'] %}
-    select '{{ kind }}' as kind, period, count(*) as rows_in_warehouse
-    from {{ ref('stg_raw__' ~ kind) }}
+    select '{{ kind }}' as kind, period, count(*) as rows_in_warehouse, max(_loaded_at) as loaded_at
+    from {{ source('raw', kind) }}
     group by period
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -60,7 +64,8 @@ select
     load_lines.rows_read,
     load_lines.rows_loaded,
     load_lines.rows_rejected,
-    coalesce(raw_months.rows_in_warehouse, 0)        as rows_in_warehouse
+    coalesce(raw_months.rows_in_warehouse, 0)        as rows_in_warehouse,
+    greatest(load_lines.loaded_at, raw_months.loaded_at) as loaded_at
 from spine
 left join loaded
     on loaded.kind = spine.kind and loaded.period = spine.period

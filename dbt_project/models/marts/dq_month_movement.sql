@@ -6,6 +6,15 @@
 -- A month between a kind's first and last loaded month without a loaded extract is kept with
 -- value 0 and is_loaded false: it is flagged against the month before. The month after such a
 -- gap has no previous value and is never flagged.
+-- Incremental by kind and month (macros/incremental_periods.sql): a run recomputes the months
+-- of a kind loaded since, and the month after each (it compares with them); a change of the
+-- threshold recomputes everything.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['kind', 'period'],
+    on_schema_change='append_new_columns',
+) }}
 {% set threshold = var('dq_movement_threshold', 0.3) %}
 {#- kind, measure, aggregate over the staging model, Chinese name, English name, unit #}
 {% set catalogue = [
@@ -22,8 +31,43 @@
     ('carriers', 'row_count', 'count(*)', '载体数', 'carriers in the register', '个'),
 ] %}
 
+{#- a month's row is built from its own load and the month before's #}
+{%- set latest -%}
+    select
+        kind,
+        period,
+        coalesce(
+            max(loaded_at) over (partition by kind order by period range between interval 1 month preceding and current row),
+            timestamp '1970-01-01'
+        ) as loaded_at
+    from {{ ref('int_dq_extract_months') }}
+{%- endset %}
+{%- set rethreshold = false %}
+{%- if execute and is_incremental() %}
+    {%- set rethreshold = run_query(
+        'select count(*) > 0 from ' ~ this ~ ' where threshold <> ' ~ threshold
+    ).columns[0].values()[0] %}
+{%- endif %}
+{%- set whole = not is_incremental() or rethreshold %}
+{#- per kind, the stale months (rebuilt) and the months they compare with (read) #}
+{%- set rebuilt, read = {}, {} %}
+{%- for kind in catalogue | map(attribute=0) | unique %}
+    {%- do rebuilt.update({kind: []}) %}
+    {%- do read.update({kind: []}) %}
+{%- endfor %}
+{%- for kind, period in ([] if whole else stale_keys(['kind', 'period'], latest)) %}
+    {%- set previous = '%04d-%02d-01' % (period.year - (1 if period.month == 1 else 0), 12 if period.month == 1 else period.month - 1) %}
+    {%- do rebuilt[kind].append((period | string)[:10]) %}
+    {%- do read[kind].extend([previous, (period | string)[:10]]) %}
+{%- endfor %}
+
 with months as (
     select * from {{ ref('int_dq_extract_months') }}
+    where {{ only_keys_by('kind', read, 'period', whole=whole) }}
+),
+
+inputs_loaded as (
+    {{ latest }}
 ),
 
 catalogue (kind, measure, measure_zh, measure_en, unit, measure_order) as (
@@ -42,6 +86,7 @@ measures as (
         '{{ measure }}' as measure,
         cast({{ aggregate }} as decimal(38, 6)) as value
     from {{ ref('stg_raw__' ~ kind) }}
+    where {{ 'true' if whole else only_keys('period', read[kind] | unique | list) }}
     group by period
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -111,5 +156,8 @@ select
     -- other value is.
     previous_is_loaded
         and abs(value - previous_value_any) > {{ threshold }} * abs(previous_value_any)
-                                                                         as is_flagged
+                                                                         as is_flagged,
+    inputs_loaded.loaded_at                                              as _source_loaded_at
 from compared
+inner join inputs_loaded using (kind, period)
+where {{ only_keys_by('kind', rebuilt, 'period', whole=whole) }}

@@ -6,13 +6,36 @@
 -- the same transaction as the file's rejects; rejected_lines counts those rejects again, from
 -- meta.rejects, and must equal fails (a data test). Each month holds the rules of the file
 -- whose rows are in raw: a later file rejected as a whole changes nothing here.
-with results as (
-    select * from {{ source('meta_dq', 'rule_results') }}
+-- Incremental by kind and month: a run rebuilds the months whose file changed (a new month, or
+-- a revision replacing its file), found by the file's sha256; the other months are untouched.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['kind', 'period'],
+    on_schema_change='append_new_columns',
+) }}
+
+with changed_months as (
+    select distinct kind, period
+    from (
+        select kind, period, sha256 from {{ source('meta_dq', 'rule_results') }}
+        {%- if is_incremental() %}
+        except
+        select kind, period, sha256 from {{ this }}
+        {%- endif %}
+    )
+),
+
+results as (
+    select *
+    from {{ source('meta_dq', 'rule_results') }}
+    semi join changed_months using (kind, period)
 ),
 
 rejects as (
     select kind, period, sha256, rule_id, count(*) as rejected_lines
     from {{ source('meta', 'rejects') }}
+    semi join changed_months using (kind, period)
     group by kind, period, sha256, rule_id
 )
 

@@ -3,11 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='period',
     on_schema_change='append_new_columns',
-    post_hook=[
-        "{% for batch in month_batches(['registration', 'tax', 'employment', 'output'])[1:] %}
-         insert into {{ this }} by name select * from ({{ enterprise_month_select(batch) }});
-         {% endfor %}",
-    ],
+    post_hook=["{{ insert_other_batches(month_batches(['registration', 'tax', 'employment', 'output']), enterprise_month_select) }}"],
 ) }}
 -- One row per enterprise and month in which the enterprise appears in any of the four
 -- enterprise extracts (registration, tax, employment, output). Register attributes (park,

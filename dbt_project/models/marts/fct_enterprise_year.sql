@@ -3,11 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='year',
     on_schema_change='append_new_columns',
-    post_hook=[
-        "{% for batch in year_batches(ref('fct_enterprise_month'))[1:] %}
-         insert into {{ this }} by name select * from ({{ enterprise_year_select(batch) }});
-         {% endfor %}",
-    ],
+    post_hook=["{{ insert_other_batches(year_batches(ref('fct_enterprise_month')), enterprise_year_select) }}"],
 ) }}
 -- One row per enterprise and year: annual (or, for the year in progress, year-to-date)
 -- output, revenue, value added, tax and headcount, and the plan's tiers (龙头/骨干/重点企业,

@@ -15,19 +15,16 @@ parks as (
 ),
 
 latest as (
+    -- the raw tables hold the current revision of each loaded month (as staging does); their
+    -- latest month is a cheap column scan, where staging would rank every row's revision
     select max(period) as latest_period
     from (
-        select period from {{ ref('stg_raw__registration') }}
+        {%- for kind in ['registration', 'tax', 'employment', 'output', 'projects', 'carriers'] %}
+        select max(period) as period from {{ source('raw', kind) }}
+        {%- if not loop.last %}
         union all
-        select period from {{ ref('stg_raw__tax') }}
-        union all
-        select period from {{ ref('stg_raw__employment') }}
-        union all
-        select period from {{ ref('stg_raw__output') }}
-        union all
-        select period from {{ ref('stg_raw__projects') }}
-        union all
-        select period from {{ ref('stg_raw__carriers') }}
+        {%- endif %}
+        {%- endfor %}
     )
 )
 

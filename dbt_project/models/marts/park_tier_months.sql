@@ -3,11 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='year',
     on_schema_change='append_new_columns',
-    post_hook=[
-        "{% for batch in year_batches(ref('fct_enterprise_month'))[1:] %}
-         insert into {{ this }} by name select * from ({{ park_tier_months_select(batch) }});
-         {% endfor %}",
-    ],
+    post_hook=["{{ insert_other_batches(year_batches(ref('fct_enterprise_month')), park_tier_months_select) }}"],
 ) }}
 -- Per park, year and month, the enterprises in each tier of output, tax and staff on the
 -- year's figures up to that month: how the plan's banded enterprise counts (产值/税收超N的企业,

@@ -3,11 +3,20 @@
 -- for every year in fct_enterprise_year, with zeros where it has no enterprise. Enterprise-
 -- years without a park (never registered that year) are not in any park's row; they stay
 -- visible in fct_enterprise_year with park_code null.
+-- Incremental by year: a run recomputes the years fct_enterprise_year rebuilt, and no other.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='year',
+    on_schema_change='append_new_columns',
+) }}
 {%- set dimensions = ['output', 'tax', 'staff'] %}
 {%- set tiers = ['T1', 'T2', 'T3'] %}
+{%- set latest = 'select year, max(_source_loaded_at) as loaded_at from ' ~ ref('fct_enterprise_year') ~ ' group by year' %}
 
 with enterprise_years as (
     select * from {{ ref('fct_enterprise_year') }}
+    where {{ only_keys('year', stale_keys(['year'], latest) | map('first') | list, quoted=false) }}
 ),
 
 parks as (
@@ -18,7 +27,8 @@ years as (
     select
         year,
         max(as_of_period)  as as_of_period,
-        bool_and(is_final) as is_final
+        bool_and(is_final) as is_final,
+        max(_source_loaded_at) as source_loaded_at
     from enterprise_years
     group by year
 ),
@@ -73,7 +83,9 @@ select
     cast(coalesce(by_park.total_revenue_10k, 0) as decimal(28, 6))     as total_revenue_10k,
     cast(coalesce(by_park.total_value_added_10k, 0) as decimal(28, 6)) as total_value_added_10k,
     cast(coalesce(by_park.total_tax_yuan, 0) as decimal(24, 2))        as total_tax_yuan,
-    cast(coalesce(by_park.total_avg_headcount, 0) as decimal(20, 2))   as total_avg_headcount
+    cast(coalesce(by_park.total_avg_headcount, 0) as decimal(20, 2))   as total_avg_headcount,
+    ---------- lineage
+    years.source_loaded_at                                             as _source_loaded_at
 from parks
 cross join years
 left join by_park

@@ -9,6 +9,15 @@
 --   * a year in progress (is_final false) compares year-to-date values with the full-year
 --     target; attainment_status is 进行中 until it is attained or the year is final.
 --   * band_counting: the dbt var the banded metrics were counted with (null for other metrics).
+-- Incremental by target: every target is compared again (a few hundred rows), and only the
+-- rows whose result changed are replaced, so a load leaves the other targets' rows untouched.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['park_code', 'year', 'metric'],
+    on_schema_change='append_new_columns',
+) }}
+
 with targets as (
     select
         park_code,
@@ -92,34 +101,47 @@ compared as (
         on bands.metric = targets.metric
     left join parks
         on parks.park_code = targets.park_code
+),
+
+attainment as (
+    select
+        ---------- keys
+        park_code,
+        park_name,
+        year,
+        metric,
+        metric_label,
+        metric_label_en,
+        ---------- target
+        unit,
+        target,
+        target_window,
+        clause_zh,
+        ---------- actual and comparison
+        actual,
+        gap,
+        attainment_ratio,
+        attained,
+        case
+            when actual is null then '无数据'
+            when attained then '已达成'
+            when is_final then '未达成'
+            else '进行中'
+        end                                                                as attainment_status,
+        ---------- coverage and counting
+        as_of_period,
+        is_final,
+        band_counting
+    from compared
 )
 
-select
-    ---------- keys
-    park_code,
-    park_name,
-    year,
-    metric,
-    metric_label,
-    metric_label_en,
-    ---------- target
-    unit,
-    target,
-    target_window,
-    clause_zh,
-    ---------- actual and comparison
-    actual,
-    gap,
-    attainment_ratio,
-    attained,
-    case
-        when actual is null then '无数据'
-        when attained then '已达成'
-        when is_final then '未达成'
-        else '进行中'
-    end                                                                as attainment_status,
-    ---------- coverage and counting
-    as_of_period,
-    is_final,
-    band_counting
-from compared
+select * from attainment
+{%- if is_incremental() %}
+where exists (
+    select 1
+    from (select * from attainment except select * from {{ this }}) as changed
+    where changed.park_code = attainment.park_code
+        and changed.year = attainment.year
+        and changed.metric = attainment.metric
+)
+{%- endif %}
