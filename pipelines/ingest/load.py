@@ -215,13 +215,6 @@ def add_context(frame: pl.DataFrame, period: dt.date, context: pl.DataFrame | No
     return frame.join(context, on="uscc" + TEXT, how="left", maintain_order="left")
 
 
-def with_context(
-    frame: pl.DataFrame, kind: str, con: duckdb.DuckDBPyConnection, period: dt.date
-) -> pl.DataFrame:
-    """A whole parsed frame with the columns its rules read (pipelines/bench)."""
-    return add_context(frame, period, rule_context(kind, con, period))
-
-
 def _raw_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
     """The raw table's columns, in its order, but the per-file lineage constants: DuckDB adds
     those on insert (see CONSTANT_LINEAGE) instead of every staged row carrying the checksum."""
