@@ -403,3 +403,14 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
         MILESTONES,
     ):
         assert query_rows(copy, table) == query_rows(warehouse, table), table
+
+    # Counting the bands the other way: an incremental build recounts every year, as a full
+    # refresh does (the tables record how they counted).
+    exclusive = ("--vars", "{band_counting: exclusive}")
+    dbt_build(copy, tmp, *exclusive)
+    recounted = tmp / "exclusive.duckdb"
+    shutil.copy(warehouse, recounted)
+    dbt_build(recounted, tmp, "--full-refresh", *exclusive)
+    for table in (ACTUALS, ATTAINMENT, TIERS):
+        assert query_rows(copy, table) == query_rows(recounted, table), table
+    assert query_rows(copy, ATTAINMENT) != query_rows(warehouse, ATTAINMENT)

@@ -81,8 +81,8 @@
     ).columns[0].values()[0] %}
 {%- endif %}
 {%- set stale = run_query(latest).rows if recount_all else stale_keys(['source', 'year'], latest) %}
-{%- for source, year in stale %}
-    {%- do stale_years[source].append(year) %}
+{%- for row in stale %}
+    {%- do stale_years[row[0]].append(row[1]) %}  {#- row: source, year (and loaded_at) #}
 {%- endfor %}
 {#- the enterprise years to read: the stale ones and the years before them (growth) #}
 {%- set enterprise_years_read = [] %}
