@@ -414,3 +414,12 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     for table in (ACTUALS, ATTAINMENT, TIERS):
         assert query_rows(copy, table) == query_rows(recounted, table), table
     assert query_rows(copy, ATTAINMENT) != query_rows(warehouse, ATTAINMENT)
+
+    # A lower movement threshold: every month is compared again, as a full refresh does.
+    lower = ("--vars", "{dq_movement_threshold: 0.001}")
+    dbt_build(copy, tmp, *lower)
+    shutil.copy(warehouse, recounted)
+    dbt_build(recounted, tmp, "--full-refresh", *lower)
+    assert query_rows(copy, MOVEMENT) == query_rows(recounted, MOVEMENT)
+    flagged = lambda rows: sum(r["is_flagged"] for r in rows)  # noqa: E731
+    assert flagged(query_rows(copy, MOVEMENT)) > flagged(query_rows(warehouse, MOVEMENT))
