@@ -176,3 +176,19 @@
         ({% for group, keys in keys_by_group.items() %}({{ group_column }} = '{{ group }}' and {{ only_keys(column, keys | unique | list, quoted) }}){% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif -%}
 {% endmacro %}
+
+{% macro bands_counted_otherwise() %}
+    {#- Whether this model's rows were counted with other bands than int_plan_metric_bands gives
+        now (band_counting switched), or do not say how (a table of an older release): the
+        model then recounts every year. -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(false) }}
+    {%- elif 'band_counting' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set query -%}
+        select count(*) > 0 from {{ this }}
+        where band_counting is distinct from (select any_value(band_counting) from {{ ref('int_plan_metric_bands') }})
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{% endmacro %}

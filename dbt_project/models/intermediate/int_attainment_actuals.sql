@@ -71,16 +71,7 @@
 {%- set stale_years = {'enterprise_year': [], 'registration': [], 'projects': [], 'carriers': []} %}
 {%- set latest = 'select source, year, ' ~ inputs_loaded_at ~ ' as loaded_at from ' ~ ref('int_attainment_coverage') %}
 {#- a switch of band_counting recounts every year (each row records how its bands were counted) #}
-{%- set recount_all = false %}
-{%- if execute and is_incremental() and 'band_counting' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
-    {%- set recount_all = true %}  {#- a table of an older release #}
-{%- elif execute and is_incremental() %}
-    {%- set recount_all = run_query(
-        "select count(*) > 0 from " ~ this ~ " where band_counting is distinct from "
-        ~ "(select any_value(band_counting) from " ~ ref('int_plan_metric_bands') ~ ")"
-    ).columns[0].values()[0] %}
-{%- endif %}
-{%- set stale = run_query(latest).rows if recount_all else stale_keys(['source', 'year'], latest) %}
+{%- set stale = run_query(latest).rows if bands_counted_otherwise() else stale_keys(['source', 'year'], latest) %}
 {%- for row in stale %}
     {%- do stale_years[row[0]].append(row[1]) %}  {#- row: source, year (and loaded_at) #}
 {%- endfor %}

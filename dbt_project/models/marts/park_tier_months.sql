@@ -19,13 +19,7 @@
 -- Incremental by year, like fct_enterprise_year (a full build: one statement per year); every
 -- year is recounted when the bands were counted the other way before. The SELECT itself is
 -- macros/park_tier_months_select.sql.
-{%- set recount_all = false %}
-{%- if execute and is_incremental() %}
-    {%- set recount_all = run_query(
-        "select count(*) > 0 from " ~ this ~ " where band_counting is distinct from "
-        ~ "(select any_value(band_counting) from " ~ ref('int_plan_metric_bands') ~ ")"
-    ).columns[0].values()[0] %}
-{%- endif %}
+{%- set recount_all = bands_counted_otherwise() %}
 
 {{ park_tier_months_select(
     'true' if recount_all else year_batches(ref('fct_enterprise_month'))[0]
