@@ -13,7 +13,8 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     only; the periods of its enterprises extend or follow their last version;
   * the tables built on the facts follow the same keys: the park summary and the attainment
     actuals by year (per source), the month-on-month movement by kind and month (and the month
-    after), the rule summary by file, the enterprise dimension by enterprise;
+    after), the rule summary by file, the enterprise dimension by enterprise, the cross-extract
+    findings by month and, for their wording, by the enterprises whose register history changed;
   * a full refresh of the same raw data gives exactly the incremental result.
 """
 
@@ -45,6 +46,7 @@ MONTH_FACT = "select * from marts.fct_enterprise_month order by uscc, period"
 YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
 RAISE = Decimal("12345678.90")
 UNREGISTERED = complete_uscc("91540100MA6XY812")
+FIXED = complete_uscc("91540100MA6XY813")  # a payer in no register, removed by the revision
 FINDINGS = "select * from marts.dq_cross_extract order by all"
 PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
 VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
@@ -113,6 +115,10 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     for f in source.iterdir():
         if f.stem.split("_")[1] != "202004":
             shutil.copy(f, landing / f.name)
+    rows = read_csv(landing / "tax_201903.csv")
+    write_csv(
+        landing / "tax_201903.csv", [*rows, [FIXED, rows[1][1], "7.00", "0.00", "0.00", "7.00"]]
+    )
     warehouse = tmp / "warehouse.duckdb"
     load(warehouse, landing, tmp / "archive", months(dt.date(2019, 1, 1), dt.date(2020, 3, 1)))
     dbt_build(warehouse, tmp)
@@ -120,18 +126,16 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
 
 def revise_tax(landing: Path) -> str:
-    """tax_201903_v2.csv: the first enterprise's VAT and total raised by RAISE, and a row of an
-    enterprise that is in no register (UNREGISTERED); returns the first enterprise's USCC."""
-    text = (landing / "tax_201903.csv").read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    """tax_201903_v2.csv: the first enterprise's VAT and total raised by RAISE, a row of an
+    enterprise that is in no register (UNREGISTERED), FIXED's row removed; returns the first
+    enterprise's USCC."""
+    rows = [r for r in read_csv(landing / "tax_201903.csv") if r[0] != FIXED]
     header, first = rows[0], rows[1]
     for column in ("增值税（元）", "税收合计（元）"):
         i = header.index(column)
         first[i] = str(Decimal(first[i]) + RAISE)
     rows.append([UNREGISTERED, rows[1][1], "100.00", "0.00", "0.00", "100.00"])
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    (landing / "tax_201903_v2.csv").write_text(out.getvalue(), encoding="utf-8")
+    write_csv(landing / "tax_201903_v2.csv", rows)
     return first[0]
 
 
@@ -145,6 +149,10 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     movement_before = query_rows(warehouse, MOVEMENT)
     rules_before = query_rows(warehouse, RULES)
     versions_before = query_rows(warehouse, VERSIONS)
+    findings_before = query_rows(warehouse, FINDINGS)
+    assert [r["check_id"] for r in findings_before if r["uscc"] == FIXED] == [
+        "XE-TAX-NOT-REGISTERED"
+    ]
     uscc = revise_tax(landing)
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 3, 1)])
     sql = dbt_build(warehouse, tmp)
@@ -173,11 +181,17 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     assert new_2019[uscc]["annual_tax_yuan"] == old_2019[uscc]["annual_tax_yuan"] + RAISE
     assert new_2019[uscc]["tax_tier"] in ("T1", "T2", "T3")  # 12 million 元 reaches a tier
 
-    # The month's cross-extract checks ran again: the unregistered payer is found, worded.
-    found = [r for r in query_rows(warehouse, FINDINGS) if r["uscc"] == UNREGISTERED]
+    # The month's cross-extract checks ran again: the unregistered payer is found, worded; the
+    # finding the revision fixed is gone; no other month's finding is rewritten.
+    findings_after = query_rows(warehouse, FINDINGS)
+    found = [r for r in findings_after if r["uscc"] == UNREGISTERED]
     assert [(r["check_id"], r["period"]) for r in found] == [("XE-TAX-NOT-REGISTERED", march)]
     assert "从未出现在已装载的企业登记中" in found[0]["detail"]
-    others = [u for u in old_2019 if u != uscc and u != UNREGISTERED]
+    assert not [r for r in findings_after if r["uscc"] == FIXED]
+    not_march = lambda rows: [r for r in rows if r["period"] != march]  # noqa: E731
+    assert not_march(findings_after) == not_march(findings_before)
+    assert "period in (date '2019-03-01')" in compiled(tmp, "marts/dq_cross_extract.sql")
+    others = [u for u in old_2019 if u not in (uscc, UNREGISTERED, FIXED)]
     assert [new_2019[u]["annual_tax_yuan"] for u in others] == [
         old_2019[u]["annual_tax_yuan"] for u in others
     ]
@@ -217,12 +231,10 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
         for r in rows
         if r["kind"] == "tax" and r["period"] == period and r["measure"] == measure
     )
-    # the unregistered payer's row: one more row and 100.00 元 more
-    assert (
-        value(movement_after, march, "row_count") == value(movement_before, march, "row_count") + 1
-    )
+    # the unregistered payer's row in, FIXED's out: as many rows, 100.00 - 7.00 元 more
+    assert value(movement_after, march, "row_count") == value(movement_before, march, "row_count")
     assert value(movement_after, march, "total_tax_yuan") == (
-        value(movement_before, march, "total_tax_yuan") + RAISE + 100
+        value(movement_before, march, "total_tax_yuan") + RAISE + 100 - 7
     )
     assert [
         r["previous_value"]
@@ -270,13 +282,17 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     mover_row = next(r for r in rows[1:] if r[0] == mover["uscc"])
     other_park = sorted(p for p in parks if p != mover_row[park_at])[0]
     mover_row[park_at] = other_park
+    # the payer of March 2019 that was in no register appears in June's
+    newcomer = [UNREGISTERED if i == uscc_at else v for i, v in enumerate(mover_row)]
+    newcomer[header.index("企业名称")] = "拉萨新登记测试有限公司"
     write_csv(
         landing / "registration_201906_v2.csv",
-        [r for r in rows if r[uscc_at] != dropped["uscc"]],
+        [r for r in rows if r[uscc_at] != dropped["uscc"]] + [newcomer],
     )
-    june = [r[uscc_at] for r in rows[1:]]
+    june = [r[uscc_at] for r in rows[1:]] + [UNREGISTERED]
     periods_before = query_rows(warehouse, PERIODS)
     versions_before = query_rows(warehouse, VERSIONS)
+    findings_before = query_rows(warehouse, FINDINGS)
 
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 6, 1)])
     dbt_build(warehouse, tmp)
@@ -314,6 +330,41 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
         for r in versions_after
         if r["uscc"] == mover["uscc"]
     ] == [(1, False, False), (2, False, False), (3, True, True)]
+
+    # Findings: June's checks ran again (the dropped enterprise's rows are now unregistered,
+    # worded with its last register month); March's finding of the newcomer is reworded, its
+    # month's other findings and every other month's are not rewritten.
+    findings_after = query_rows(warehouse, FINDINGS)
+    d_june = d(2019, 6, 1)
+    may = read_csv(landing / "registration_201905.csv")
+    may_status = next(r for r in may if r[0] == dropped["uscc"])[may[0].index("登记状态")]
+    expected = {
+        (check, f"最近一次登记于 2019-05（{may_status}）")
+        for kind, check in (
+            ("tax", "XE-TAX-NOT-REGISTERED"),
+            ("employment", "XE-EMP-NOT-REGISTERED"),
+            ("output", "XE-OUT-NOT-REGISTERED"),
+        )
+        if dropped["uscc"] in {r[0] for r in read_csv(landing / f"{kind}_201906.csv")}
+    }
+    assert expected, "the dropped enterprise should report in June 2019"
+    assert {
+        (r["check_id"], r["detail"].split("；")[1].split(" / ")[0])
+        for r in findings_after
+        if r["uscc"] == dropped["uscc"]
+    } == expected
+    reworded = next(
+        r for r in findings_after if r["uscc"] == UNREGISTERED and r["period"] != d_june
+    )
+    assert reworded["period"] == d(2019, 3, 1)
+    assert "此前未登记，首次登记于 2019-06" in reworded["detail"]
+    assert reworded["enterprise_name"] == "拉萨新登记测试有限公司"
+    kept = lambda rows: [  # noqa: E731
+        r for r in rows if r["period"] != d_june and r["uscc"] != UNREGISTERED
+    ]
+    assert kept(findings_after) == kept(findings_before)
+    sql = compiled(tmp, "marts/dq_cross_extract.sql")
+    assert "period in (date '2019-06-01')" in sql and "_loaded_at > timestamp" in sql
 
 
 def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:

@@ -1,7 +1,7 @@
 {#
   The SELECT of marts.park_tier_months for the years a filter on `year` keeps (see the model for
-  the rules). A macro because a full build runs it once per year (year_batches): one statement
-  over every year joins each month with every earlier month of all years at once and spills.
+  the rules). A macro because a full build runs it once per year (year_batches), which keeps
+  each year's sort by enterprise within the memory cap.
 #}
 {% macro park_tier_months_select(batch) %}
     with months as (
@@ -15,50 +15,85 @@
         group by year, month
     ),
 
-    so_far as (
+    running as (
+        -- each enterprise's year so far at each month it has a row: one sort per enterprise-year
+        -- (joining every month with the earlier months instead grew with the square of the months)
         select
-            months.uscc,
-            as_of.year,
-            as_of.as_of_month,
-            max(months.gross_output_ytd_10k) filter (where months.month = as_of.as_of_month) as output_ytd,
-            sum(months.gross_output_month_10k)                                                as output_sum,
-            max(months.revenue_ytd_10k) filter (where months.month = as_of.as_of_month)      as revenue_ytd,
-            sum(months.revenue_month_10k)                                                     as revenue_sum,
-            sum(months.total_tax_yuan)                                                        as tax,
-            sum(months.insured_headcount)                                                     as headcount_sum,
-            count(months.insured_headcount)                                                   as headcount_months,
-            arg_max(months.park_code, months.month) filter (where months.is_registered)       as park_code,
-            arg_max(months.is_industrial, months.month) filter (where months.is_registered)   as is_industrial
+            uscc,
+            year,
+            month,
+            gross_output_ytd_10k,
+            revenue_ytd_10k,
+            sum(gross_output_month_10k) over so_far                                             as output_sum,
+            sum(revenue_month_10k) over so_far                                                  as revenue_sum,
+            sum(total_tax_yuan) over so_far                                                     as tax,
+            sum(insured_headcount) over so_far                                                  as headcount_sum,
+            count(insured_headcount) over so_far                                                as headcount_months,
+            last_value(case when is_registered then park_code end ignore nulls) over so_far     as park_code,
+            last_value(case when is_registered then is_industrial end ignore nulls) over so_far as is_industrial,
+            lead(month) over (partition by uscc, year order by month)                           as next_month
         from months
-        join as_of_months as as_of
-            on as_of.year = months.year and months.month <= as_of.as_of_month
-        group by months.uscc, as_of.year, as_of.as_of_month
+        window so_far as (partition by uscc, year order by month rows between unbounded preceding and current row)
     ),
 
-    measures as (
-        -- one row per enterprise, month and dimension: value >= bound x weight counts
-        select uscc, year, as_of_month, park_code, 'output' as dimension,
-               cast(case
-                   when is_industrial then coalesce(output_ytd, output_sum)
-                   when not is_industrial then coalesce(revenue_ytd, revenue_sum)
-                   when coalesce(output_ytd, output_sum) is not null then coalesce(output_ytd, output_sum)
-                   else coalesce(revenue_ytd, revenue_sum)
-               end as decimal(38, 6)) as value,
-               1 as weight
-        from so_far where park_code is not null
-        union all
-        select uscc, year, as_of_month, park_code, 'tax', cast(tax as decimal(38, 6)), 1
-        from so_far where park_code is not null
-        union all
-        select uscc, year, as_of_month, park_code, 'staff', cast(headcount_sum as decimal(38, 6)),
-               headcount_months
-        from so_far where park_code is not null and headcount_months > 0
+    so_far as (
+        -- the figures as of every month from a row up to the enterprise's next row: a month
+        -- without a row of its own keeps the sums so far and has no year-to-date figure
+        select
+            running.uscc,
+            as_of.year,
+            as_of.as_of_month,
+            case when as_of.as_of_month = running.month then running.gross_output_ytd_10k end as output_ytd,
+            running.output_sum,
+            case when as_of.as_of_month = running.month then running.revenue_ytd_10k end      as revenue_ytd,
+            running.revenue_sum,
+            running.tax,
+            running.headcount_sum,
+            running.headcount_months,
+            running.park_code,
+            running.is_industrial
+        from (
+            select *, unnest(range(month, coalesce(next_month, 13))) as as_of_month
+            from running
+        ) as running
+        join as_of_months as as_of
+            on as_of.year = running.year and as_of.as_of_month = running.as_of_month
     ),
 
     bands as (
         select metric, metric_label_zh, series as dimension, tier, lower_bound, upper_bound, band_counting
         from {{ ref('int_plan_metric_bands') }}
         where tier is not null
+    ),
+
+    measures as (
+        -- one row per enterprise, month and dimension: value >= bound x weight counts. Most
+        -- enterprises reach no band: rows below the dimension's lowest bound are dropped here
+        -- rather than compared with every band.
+        select uscc, year, as_of_month, park_code, 'output' as dimension, value, 1 as weight
+        from (
+            select *,
+                   cast(case
+                       when is_industrial then coalesce(output_ytd, output_sum)
+                       when not is_industrial then coalesce(revenue_ytd, revenue_sum)
+                       when coalesce(output_ytd, output_sum) is not null then coalesce(output_ytd, output_sum)
+                       else coalesce(revenue_ytd, revenue_sum)
+                   end as decimal(38, 6)) as value
+            from so_far
+        )
+        where park_code is not null
+          and value >= (select min(lower_bound) from bands where dimension = 'output')
+        union all
+        select uscc, year, as_of_month, park_code, 'tax', cast(tax as decimal(38, 6)), 1
+        from so_far
+        where park_code is not null
+          and tax >= (select min(lower_bound) from bands where dimension = 'tax')
+        union all
+        select uscc, year, as_of_month, park_code, 'staff', cast(headcount_sum as decimal(38, 6)),
+               headcount_months
+        from so_far
+        where park_code is not null and headcount_months > 0
+          and headcount_sum >= (select min(lower_bound) from bands where dimension = 'staff') * headcount_months
     ),
 
     counted as (

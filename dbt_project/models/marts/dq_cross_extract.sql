@@ -1,3 +1,8 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_stale_findings',
+    on_schema_change='append_new_columns',
+) }}
 -- Cross-extract findings, one row per finding. The four enterprise extracts of a month should
 -- tell one story: whoever pays tax, insures staff or reports output is in that month's register,
 -- and an enterprise the register calls active (存续, 在业) shows up in the tax or the employment
@@ -6,6 +11,9 @@
 -- finding per missing extract instead, so a skipped check is never silent.
 -- The checks run month by month, incrementally, in intermediate.int_dq_cross_findings; this
 -- table words them, with the enterprise's register history (which may change with any month).
+-- Incremental: a run rewrites the findings of the months checked again and the wording of the
+-- enterprises whose register history changed (macros/dq_cross_extract_stale.sql, which also
+-- holds the incremental strategy that deletes those rows before inserting their new version).
 --   XE-TAX-NOT-REGISTERED, XE-EMP-NOT-REGISTERED, XE-OUT-NOT-REGISTERED: a tax, employment or
 --     output row of an enterprise absent from that month's register. The detail says whether
 --     the enterprise's register row was set aside that month (meta.rejects), when it was last
@@ -25,20 +33,35 @@
 with findings as (
     select * from {{ ref('int_dq_cross_findings') }}
     where check_id is not null  -- null: the row that marks a month as checked
+        and {{ dq_cross_extract_stale() }}
 ),
 
 absent as (
     select check_id, kind, period, uscc, value_zh, value_en,
-           source_file as _source_file, source_row as _source_row
+           source_file as _source_file, source_row as _source_row, _source_loaded_at
     from findings
     where check_id in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
 ),
 
 registration as (
     -- the register history of the enterprises found absent somewhere, to word their findings
-    select uscc, period, enterprise_name, park_code, status
+    select uscc, period, enterprise_name, park_code, status, _loaded_at
     from {{ ref('stg_raw__registration') }}
     where uscc in (select uscc from absent)
+),
+
+history_loaded as (
+    -- when each such history last changed (a register row loaded, or removed by a revision):
+    -- the wording's lineage, newer than the finding's own month when a later register names it
+    select uscc, max(loaded_at) as loaded_at
+    from (
+        select uscc, _loaded_at as loaded_at from registration
+        union all
+        select record_key, replaced_at from {{ source('meta', 'revision_changes') }}
+        where kind = 'registration' and change = 'removed'
+            and record_key in (select uscc from absent)
+    )
+    group by uscc
 ),
 
 register_rows_set_aside as (
@@ -96,7 +119,8 @@ not_registered as (
             else 'never in any loaded register'
         end                                                        as detail,
         absent._source_file                                        as source_file,
-        absent._source_row                                         as source_row
+        absent._source_row                                         as source_row,
+        greatest(absent._source_loaded_at, history_loaded.loaded_at) as _source_loaded_at
     from absent
     left join absent_before
         on absent_before.kind = absent.kind
@@ -108,10 +132,13 @@ not_registered as (
         and absent_after.period = absent.period
     left join register_rows_set_aside as set_aside
         on set_aside.uscc = absent.uscc and set_aside.period = absent.period
+    left join history_loaded
+        on history_loaded.uscc = absent.uscc
 ),
 
 other_findings as (
-    select check_id, kind, period, uscc, enterprise_name, park_code, detail, source_file, source_row
+    select check_id, kind, period, uscc, enterprise_name, park_code, detail, source_file, source_row,
+           _source_loaded_at
     from findings
     where check_id not in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
 ),
@@ -146,7 +173,9 @@ select
     ---------- what
     findings.detail,
     findings.source_file,
-    cast(findings.source_row as integer)     as source_row
+    cast(findings.source_row as integer)     as source_row,
+    ---------- lineage
+    findings._source_loaded_at
 from worded as findings
 inner join check_texts
     on check_texts.check_id = findings.check_id
