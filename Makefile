@@ -36,9 +36,14 @@ demo: setup
 run: setup
 	$(BIN)/parks run --landing $(LANDING)
 
-## test: lint, format check, then the test suite
+## test: lint, format check, then the test suite (TEST_WORKERS=1 for one process)
+# Two processes, a test file each at a time (module fixtures are built once): most of the
+# suite waits on single-threaded dbt and Dagster processes. The dbt manifest is prepared first
+# so that the workers do not both write it.
+TEST_WORKERS ?= 2
 test: setup lint browser
-	$(BIN)/pytest -q
+	$(BIN)/python -c "import pipelines.defs.dbt"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The dashboard test renders the HTML report in headless Chromium with CJK fonts (Debian packages).
 browser:
