@@ -155,7 +155,9 @@ def record_not_extract(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: 
 
 def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataFrame:
     """What the output rules need from earlier months and from this month's register."""
-    return con.sql(
+    # execute, not con.sql(..., params=): the relation with a parameter took 7.8 s against 2.2 s
+    # for December at a million enterprises (DuckDB 1.5.6), the same rows
+    return con.execute(
         """
         with earlier as (
             -- each enterprise's latest earlier month of the year (an aggregate, not a window:
@@ -186,7 +188,7 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
         full join reported r using (uscc)
         full join registered g using (uscc)
         """,
-        params={"p": period},
+        {"p": period},
     ).pl()
 
 
