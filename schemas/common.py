@@ -343,7 +343,8 @@ CHUNK_ROWS = 250_000
 
 def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     """Every rule on every row of a batch, in one vectorized pass: True, False or null."""
-    outcome = chunk.select(rule.expr.alias(rule.id) for rule in schema.rules)
+    # lazy: polars computes a sub-expression shared by several rules (the USCC's digits) once
+    outcome = chunk.lazy().select(rule.expr.alias(rule.id) for rule in schema.rules).collect()
     wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
     if wrong:
         # A rule must answer True, False or null; anything else is a bug in the schema.

@@ -58,10 +58,6 @@ def uscc_problem(code: str | None) -> str | None:
 # ---------- vectorized forms: each returns a boolean expression, null where the code is null
 
 
-def _char(code: pl.Expr, i: int) -> pl.Expr:
-    return code.str.slice(i, 1)
-
-
 def uscc_length_ok(code: pl.Expr) -> pl.Expr:
     return code.str.len_chars() == 18
 
@@ -74,31 +70,50 @@ def uscc_region_ok(code: pl.Expr) -> pl.Expr:
     return code.str.contains(r"^..[0-9]{6}")
 
 
-def _mapped(code: pl.Expr, i: int, table: dict[str, int]) -> pl.Expr:
-    return _char(code, i).replace_strict(table, default=None, return_dtype=pl.Int64)
+# The check characters: a weighted sum of the characters' values, modulo 11 or 31. Looking each
+# of 17 one-character slices up in a table took 0.6 s per 250,000 codes, most of the rules'
+# time. Both weight sequences are powers, so a weighted sum is a number written in some base and
+# polars' `str.to_integer(base=...)` computes it for a whole column in one pass, without taking
+# the characters apart (about ten times faster, same results: tests/test_uscc.py).
+#
+# GB 11714 values 0-9 and A=10 .. Z=35 (base 36), weights 3, 7, 9, .. of which each is 6 times
+# the one before, modulo 11: reading the 8-character body in base 35 (35 = 2 = 1/6 mod 11; a
+# valid code has no Z, so every character is a base-35 digit) gives sum(v * 2^(7-j)), and
+# ORG_WEIGHTS[j] = 2 * 2^(7-j) mod 11.
+# GB 32100 values a character by its index in USCC_CHARSET, written as a base-31 digit (J->I,
+# K->J, .. Y->U) and weighs position k by 3^k mod 31: reading the first 17 characters reversed in
+# base 34 (34 = 3 mod 31) gives sum(v_k * 34^k), in two parts that each fit an Int64.
+_ORG_BASE = 35
+_USCC_BASE = 34
+_FIRST_PART = 12  # 34^12 < 2^63
+if any(w != 2 * pow(_ORG_BASE, 7 - j, 11) % 11 for j, w in enumerate(ORG_WEIGHTS)) or any(
+    w != pow(_USCC_BASE, k, 31) for k, w in enumerate(USCC_WEIGHTS)
+):
+    raise AssertionError("the bases of the vectorized check characters do not fit the weights")
+_RENAMED = [
+    (c, d) for c, d in zip(USCC_CHARSET, "0123456789ABCDEFGHIJKLMNOPQRSTU", strict=True) if c != d
+]
 
 
-_ORG_TABLE = {c: _org_value(c) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+def _read(code: pl.Expr, start: int, length: int, base: int, reverse: bool = False) -> pl.Expr:
+    part = code.str.slice(start, length)
+    return (part.str.reverse() if reverse else part).str.to_integer(base=base, strict=False)
 
 
 def uscc_org_check_ok(code: pl.Expr) -> pl.Expr:
-    total = pl.sum_horizontal(
-        _mapped(code, 8 + k, _ORG_TABLE) * w for k, w in enumerate(ORG_WEIGHTS)
-    )
-    r = 11 - total % 11
-    expected = (
-        pl.when(r == 10)
-        .then(pl.lit("X"))
-        .when(r == 11)
-        .then(pl.lit("0"))
-        .otherwise(r.cast(pl.String))
-    )
-    return _char(code, 16) == expected
+    total = 2 * _read(code, 8, 8, _ORG_BASE)
+    check = _read(code, 16, 1, 36)
+    # the check character is 11 - total mod 11, with 10 written X and 11 written 0
+    x = int("X", 36)
+    value = pl.when(check == x).then(10).otherwise(check)
+    return ((check < 10) | (check == x)) & ((total + value) % 11 == 0)
 
 
 def uscc_check_ok(code: pl.Expr) -> pl.Expr:
-    total = pl.sum_horizontal(_mapped(code, k, _VALUE) * w for k, w in enumerate(USCC_WEIGHTS))
-    r = 31 - total % 31
-    index = pl.when(r == 31).then(0).otherwise(r)
-    expected = index.replace_strict(dict(enumerate(USCC_CHARSET)), return_dtype=pl.String)
-    return _char(code, 17) == expected
+    # two lists, not a dict: polars then sees the three uses as one expression and translates once
+    digits = code.str.replace_many([c for c, _ in _RENAMED], [d for _, d in _RENAMED])
+    total = _read(digits, 0, _FIRST_PART, _USCC_BASE, reverse=True) + pow(
+        _USCC_BASE, _FIRST_PART, 31
+    ) * _read(digits, _FIRST_PART, 17 - _FIRST_PART, _USCC_BASE, reverse=True)
+    # the check character is 31 - total mod 31, with 31 written 0
+    return (total + _read(digits, 17, 1, 31)) % 31 == 0

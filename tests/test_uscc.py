@@ -287,3 +287,22 @@ def test_vectorized_checks_alone_match_reference(random_codes: list[str | None])
     for c, org, check in frame.iter_rows():
         assert org == (c[16] == ref_org_check(c[8:16])), c
         assert check == (c[17] == ref_uscc_check(c[:17])), c
+
+
+def test_exactly_one_character_passes_each_check(random_codes: list[str | None]) -> None:
+    # Every character of the charset at position 17, then at position 18: only the right one passes.
+    valid = [c for c in random_codes if c and ref_problem(c) is None][:50]
+    rows = [
+        (replace(c, pos, x), pos, x == c[pos]) for c in valid for pos in (16, 17) for x in CHARSET
+    ]
+    code = pl.col("code")
+    frame = pl.DataFrame({"code": [r[0] for r in rows]}).with_columns(
+        org=U.uscc_org_check_ok(code), check=U.uscc_check_ok(code)
+    )
+    for (variant, pos, right), (org, check) in zip(
+        rows, frame.select("org", "check").iter_rows(), strict=True
+    ):
+        if pos == 16:
+            assert org == right, variant
+        else:
+            assert org is True and check == right, variant
