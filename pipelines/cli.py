@@ -145,6 +145,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = _paths(args)
     if args.full_refresh:
         os.environ["PARKS_FULL_REFRESH"] = "1"
+    if args.verify_checksums:
+        os.environ["PARKS_VERIFY_CHECKSUMS"] = "1"
     started = time.monotonic()
     ok = run_warehouse(paths, log_level=args.log_level)
     elapsed = time.monotonic() - started
@@ -296,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rebuild the incremental dbt models whole (done by itself once after a change of "
         "the models or the seeds); same as PARKS_FULL_REFRESH=1",
+    )
+    r.add_argument(
+        "--verify-checksums",
+        action="store_true",
+        help="read every file in the landing folder again to recognize the ones already loaded, "
+        "instead of trusting an unchanged name, size and modification time; same as "
+        "PARKS_VERIFY_CHECKSUMS=1",
     )
     r.set_defaults(func=cmd_run)
 

@@ -95,8 +95,13 @@ create table if not exists meta.loads (
     rows_read integer,
     rows_loaded integer,
     rows_rejected integer,
-    superseded_sha256 varchar           -- the file this one replaced for its kind and month
+    superseded_sha256 varchar,          -- the file this one replaced for its kind and month
+    modified_at timestamp               -- the landing file's modification time (UTC), see below
 );
+-- A file of the same name, size and modification time as a line here is that line's file: it is
+-- recognized without reading it again (as git and rsync do). Warehouses of earlier releases
+-- get the column here; their files are hashed once more and then recognized.
+alter table meta.loads add column if not exists modified_at timestamp;
 
 -- Rows set aside, one line per broken rule and cell.
 create table if not exists meta.rejects (

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -246,3 +247,62 @@ def test_revision_changes_removed_added_and_every_kind_of_cell(env):
         "select loaded_at from meta.loads where file_name = 'registration_201803_v2.csv'"
     ).fetchall()
     assert replaced_at == loaded_at
+
+
+def _never_read(path: Path) -> str:
+    raise AssertionError(f"{path.name} was read again")
+
+
+def test_unchanged_file_is_recognized_by_name_size_and_time_without_reading_it(env, monkeypatch):
+    import pipelines.ingest.load as loader
+
+    landing, archive, con = env
+    path = write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2"])
+    assert load(con, landing, archive, "tax").status == "loaded"
+    recorded = con.execute("select modified_at, size_bytes from meta.loads").fetchall()
+    stat = path.stat()
+    expected = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
+    assert recorded == [(expected, stat.st_size)]
+    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    assert load(con, landing, archive, "tax").status == "unchanged"
+
+    # Touched (a copy, a restore): read once more, recognized by its checksum, time recorded.
+    monkeypatch.undo()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert load(con, landing, archive, "tax").status == "unchanged"
+    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    assert load(con, landing, archive, "tax").status == "unchanged"
+    assert con.execute("select count(*) from meta.loads").fetchone() == (1,)
+
+
+def test_content_changed_under_the_same_name_and_size_is_loaded(env, monkeypatch):
+    landing, archive, con = env
+    path = write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2"])
+    assert load(con, landing, archive, "tax").status == "loaded"
+    stat = path.stat()
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,2,1,0,3"])  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
+    assert load(con, landing, archive, "tax").status == "loaded"
+    assert con.execute("select total_tax_yuan from raw.tax").fetchall() == [(3,)]
+
+    # Rewritten with its old modification time put back: trusted unless checksums are verified.
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,3,1,0,4"])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
+    assert load(con, landing, archive, "tax").status == "unchanged"
+    monkeypatch.setenv("PARKS_VERIFY_CHECKSUMS", "1")
+    assert load(con, landing, archive, "tax").status == "loaded"
+    assert con.execute("select total_tax_yuan from raw.tax").fetchall() == [(4,)]
+
+
+def test_files_listed_by_an_earlier_release_are_read_once_more_then_recognized(env, monkeypatch):
+    import pipelines.ingest.load as loader
+
+    landing, archive, con = env
+    write(landing, "tax_201803.csv", [TAX_HEADER, f"{A},2018-03,1,1,0,2"])
+    assert load(con, landing, archive, "tax").status == "loaded"
+    con.execute("alter table meta.loads drop column modified_at")  # as an earlier release left it
+    ensure_tables(con)
+    assert con.execute("select modified_at from meta.loads").fetchall() == [(None,)]
+    assert load(con, landing, archive, "tax").status == "unchanged"
+    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    assert load(con, landing, archive, "tax").status == "unchanged"
