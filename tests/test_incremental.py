@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).parent / "dbt"
 KINDS = ["registration", "tax", "employment", "output"]
 MONTH_FACT = "select * from marts.fct_enterprise_month order by uscc, period"
+MONTH_FACT_CONTENT = "select * exclude (_built_at) from marts.fct_enterprise_month order by all"
 YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
 RAISE = Decimal("12345678.90")
 UNREGISTERED = complete_uscc("91540100MA6XY812")
@@ -439,7 +440,11 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     copy = tmp / "full_refresh.duckdb"
     shutil.copy(warehouse, copy)
     dbt_build(copy, tmp, "--full-refresh")
-    assert query_rows(copy, MONTH_FACT) == months_before
+    # the same rows, written at another time (_built_at: when dbt wrote them)
+    assert query_rows(copy, MONTH_FACT_CONTENT) == query_rows(warehouse, MONTH_FACT_CONTENT)
+    assert {r["_built_at"] for r in query_rows(copy, MONTH_FACT)}.isdisjoint(
+        r["_built_at"] for r in months_before
+    )
     assert query_rows(copy, YEAR_FACT) == query_rows(warehouse, YEAR_FACT)
     for table in (
         SUMMARY,
@@ -474,3 +479,65 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     assert query_rows(copy, MOVEMENT) == query_rows(recounted, MOVEMENT)
     flagged = lambda rows: sum(r["is_flagged"] for r in rows)  # noqa: E731
     assert flagged(query_rows(copy, MOVEMENT)) > flagged(query_rows(warehouse, MOVEMENT))
+
+
+def dbt_test_month_fact_keys(warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(DBT), "test", "--select", "fct_enterprise_month,test_name:unique_combination_of_columns",
+         "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
+         "--target-path", str(tmp / "target-test"), "--log-path", str(tmp / "logs")],
+        cwd=ROOT,
+        env={**os.environ, "PARKS_BUILD_WAREHOUSE": str(warehouse), "DBT_USE_COLORS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+
+
+def test_key_check_of_the_month_fact_reads_the_months_written_since_the_last_build(built) -> None:
+    tmp, _, _, warehouse = built
+    copy = tmp / "duplicate.duckdb"
+    shutil.copy(warehouse, copy)
+    march, may = dt.date(2019, 3, 1), dt.date(2019, 5, 1)
+    with duckdb.connect(str(copy)) as con:
+        ensure_tables(con)
+        # the last successful build finished after every row was written
+        con.execute("insert into meta.dbt_builds values ('test', false, null, now()::timestamp)")
+        # then a build writes May again, with one enterprise twice
+        con.execute(
+            "update marts.fct_enterprise_month set _built_at = now()::timestamp + interval 1 minute "
+            "where period = ?",
+            [may],
+        )
+        (uscc,) = con.execute(
+            "select min(uscc) from marts.fct_enterprise_month where period = ?", [may]
+        ).fetchone()
+        con.execute(
+            "insert into marts.fct_enterprise_month select * from marts.fct_enterprise_month "
+            "where period = ? and uscc = ?",
+            [may, uscc],
+        )
+    failed = dbt_test_month_fact_keys(copy, tmp)
+    assert failed.returncode == 1 and "FAIL 1 unique_combination_of_columns" in failed.stdout
+    (sql,) = [
+        text
+        for path in (tmp / "target-test" / "compiled").rglob("*.sql")
+        if "fct_enterprise_month" in (text := path.read_text(encoding="utf-8"))
+    ]
+    assert "where _built_at > (" in sql and "meta\".\"dbt_builds" in sql
+
+    # A duplicate in March, written before the last successful build, is not read again; with
+    # no build on record (a first build, or only failed ones), every month is read.
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            "delete from marts.fct_enterprise_month where period = ? and uscc = ?", [may, uscc]
+        )
+        con.execute(
+            "insert into marts.fct_enterprise_month select * from marts.fct_enterprise_month "
+            "where period = ? limit 1",
+            [march],
+        )
+    assert dbt_test_month_fact_keys(copy, tmp).returncode == 0
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from meta.dbt_builds")
+    assert dbt_test_month_fact_keys(copy, tmp).returncode == 1

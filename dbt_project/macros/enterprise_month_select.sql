@@ -77,7 +77,8 @@
         output.revenue_month_10k,
         output.revenue_ytd_10k,
         ---------- lineage
-        month_loads.source_loaded_at          as _source_loaded_at
+        month_loads.source_loaded_at          as _source_loaded_at,
+        current_timestamp::timestamp          as _built_at
     from spine
     inner join month_loads
         on month_loads.period = spine.period
