@@ -745,7 +745,7 @@ def test_dagster_assets_write_into_the_month_folder(warehouse, tmp_path, monkeyp
     for name in ("PARKS_WAREHOUSE", "PARKS_BUILD_WAREHOUSE", "PARKS_LANDING", "PARKS_ARCHIVE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PARKS_HOME", str(home))
-    assert {a.key.to_user_string() for a in REPORT_ASSETS} == {
+    assert {k.to_user_string() for a in REPORT_ASSETS for k in a.keys} == {
         "reports/attainment_xlsx",
         "reports/dashboard_html",
     }
@@ -765,3 +765,13 @@ def test_dagster_assets_write_into_the_month_folder(warehouse, tmp_path, monkeyp
     }
     assert events["reports/attainment_xlsx"]["as_of"].value == AS_OF
     assert events["reports/dashboard_html"]["cells_suppressed_primary"].value > 0
+
+    # One of the two on its own (both come from one asset, which can be subset).
+    for p in folder.iterdir():
+        p.unlink()
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            REPORT_ASSETS, instance=instance, selection=["reports/dashboard_html"]
+        )
+    assert result.success
+    assert [p.name for p in folder.iterdir()] == [f"dashboard_{AS_OF}_2020.html"]
