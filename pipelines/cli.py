@@ -107,6 +107,7 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
     """Materialize every asset for all months in the landing folder, in-process; True on success."""
     warnings.filterwarnings("ignore", module="dagster")
     from pipelines.ingest.landing import scan
+    from pipelines.ingest.load import months_to_load
 
     if not paths.landing.is_dir():
         _progress(
@@ -114,13 +115,24 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
             "or run `parks generate --out` into it"
         )
         return False
-    months = scan(paths.landing).months()
+    landing = scan(paths.landing)
+    months = landing.months()
     if not months:
         _progress(f"no extract files in {paths.landing} (expected names like tax_201803.csv)")
         return False
+    # The run's months: from the first to the last with a file not loaded before (the loader
+    # skips the unchanged ones in between); the latest alone when every file was loaded before,
+    # for the dbt models, checks and reports to run on.
+    changed = months_to_load(landing, paths.build)
+    todo = [m for m in months if changed and changed[0] <= m <= changed[-1]] or months[-1:]
     _progress(
-        f"loading {len(months)} months ({months[0]} to {months[-1]}) from {paths.landing} "
-        f"into {paths.build}"
+        f"{len(months)} months in {paths.landing} ({months[0]} to {months[-1]}); "
+        + (
+            f"new or changed files in {len(changed)} of them: loading {todo[0]} to {todo[-1]}"
+            if changed
+            else "every file was loaded before"
+        )
+        + f" into {paths.build}"
     )
     from pipelines.definitions import defs
 
@@ -131,8 +143,8 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
     result = job.execute_in_process(
         instance=instance,
         tags={
-            "dagster/asset_partition_range_start": months[0],
-            "dagster/asset_partition_range_end": months[-1],
+            "dagster/asset_partition_range_start": todo[0],
+            "dagster/asset_partition_range_end": todo[-1],
             PID_TAG: str(os.getpid()),
         },
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},

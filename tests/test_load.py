@@ -306,3 +306,34 @@ def test_files_listed_by_an_earlier_release_are_read_once_more_then_recognized(e
     assert load(con, landing, archive, "tax").status == "unchanged"
     monkeypatch.setattr(loader, "sha256_of", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
+
+
+def test_months_to_load_are_the_months_with_files_not_loaded_before(env, monkeypatch):
+    from pipelines.ingest.load import months_to_load
+
+    landing, archive, con = env
+    build = Path(
+        con.execute("select path from duckdb_databases() where database_name = 'w'").fetchone()[0]
+    )
+    april, may = dt.date(2018, 4, 1), dt.date(2018, 5, 1)
+    for period in (MARCH, april, may):
+        ym = period.strftime("%Y%m")
+        write(landing, f"tax_{ym}.csv", [TAX_HEADER, f"{A},{period:%Y-%m},1,1,0,2"])
+    assert months_to_load(scan(landing), build) == [
+        "2018-03",
+        "2018-04",
+        "2018-05",
+    ]  # a writer has it open: every month
+    for period in (MARCH, april, may):
+        load(con, landing, archive, "tax", period)
+    con.close()
+    assert months_to_load(scan(landing), build) == []
+    write(landing, "tax_201804_v2.csv", [TAX_HEADER, f"{A},2018-04,2,1,0,3"])
+    write(landing, "notes.txt", ["not an extract"])
+    assert months_to_load(scan(landing), build) == ["2018-04"]
+    monkeypatch.setenv("PARKS_VERIFY_CHECKSUMS", "1")
+    assert months_to_load(scan(landing), build) == ["2018-03", "2018-04", "2018-05"]
+    monkeypatch.delenv("PARKS_VERIFY_CHECKSUMS")
+    # a killed writer's WAL: the loader goes back to the last publication, so every month
+    build.with_name(build.name + ".wal").write_bytes(b"")
+    assert months_to_load(scan(landing), build) == ["2018-03", "2018-04", "2018-05"]

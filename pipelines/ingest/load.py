@@ -163,6 +163,41 @@ def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
     ).fetchall()[0][0]
 
 
+def months_to_load(landing: LandingScan, build: Path) -> list[str]:
+    """Months ("YYYY-MM") with an extract file that meta.loads does not list under its name,
+    size and modification time (see `identify`): what a run must load; the others would all be
+    "already loaded, unchanged". Every month when there is no build yet, when a killed writer
+    left a WAL beside it (the loader first goes back to the last publication), or with
+    PARKS_VERIFY_CHECKSUMS=1."""
+    every = landing.months()
+    wal = build.with_name(build.name + ".wal")
+    verify = os.environ.get("PARKS_VERIFY_CHECKSUMS", "") not in ("", "0")
+    if verify or not build.exists() or wal.exists():
+        return every
+    files = [
+        (f.path.name, st.st_size, _EPOCH + dt.timedelta(microseconds=st.st_mtime_ns // 1000), f)
+        for f in landing.extracts
+        for st in [f.path.stat()]
+    ]
+    try:
+        with duckdb.connect(str(build), read_only=True) as con:
+            listed = con.execute(
+                "select count(*) from duckdb_columns() where schema_name = 'meta' "
+                "and table_name = 'loads' and column_name = 'modified_at'"
+            ).fetchone()[0]
+            known = set(
+                con.execute(
+                    "select file_name, size_bytes, modified_at from meta.loads "
+                    "where modified_at is not null"
+                ).fetchall()
+                if listed
+                else ()  # a warehouse of an earlier release: every file is identified once more
+            )
+    except duckdb.Error:
+        return every  # another writer holds the build: the loader will tell
+    return sorted({f.month_key for name, size, at, f in files if (name, size, at) not in known})
+
+
 def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_dir: Path) -> None:
     """An older revision beside a newer one: archived and listed, never loaded."""
     file = identify(con, f.path)
