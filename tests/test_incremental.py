@@ -524,7 +524,7 @@ def test_key_check_of_the_month_fact_reads_the_months_written_since_the_last_bui
         for path in (tmp / "target-test" / "compiled").rglob("*.sql")
         if "fct_enterprise_month" in (text := path.read_text(encoding="utf-8"))
     ]
-    assert "where _built_at > (" in sql and "meta\".\"dbt_builds" in sql
+    assert "where _built_at > (" in sql and 'meta"."dbt_builds' in sql
 
     # A duplicate in March, written before the last successful build, is not read again; with
     # no build on record (a first build, or only failed ones), every month is read.
