@@ -119,8 +119,9 @@ def state(published: Path) -> dict[str, list]:
                 for (c,) in con.execute(
                     "select column_name from duckdb_columns() where schema_name || '.' || table_name = ? "
                     # when rows were loaded (and, in the incremental facts, when their sources
-                    # were): clock times that differ between any two runs
-                    "and column_name not in ('_loaded_at', '_source_loaded_at') order by column_index",
+                    # were, and when dbt wrote them): clock times that differ between any two runs
+                    "and column_name not in ('_loaded_at', '_source_loaded_at', '_built_at') "
+                    "order by column_index",
                     [t],
                 ).fetchall()
             ]
