@@ -109,7 +109,9 @@ def _already_seen(con: duckdb.DuckDBPyConnection, name: str, sha: str) -> bool:
     )
 
 
-_EPOCH = dt.datetime(1970, 1, 1)
+def _modified_at(stat: os.stat_result) -> dt.datetime:
+    """A file's modification time as meta.loads records it (UTC, to the microsecond)."""
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     took 15-20 s of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is hashed,
     and a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
-    modified_at = _EPOCH + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
+    modified_at = _modified_at(stat)
     if os.environ.get("PARKS_VERIFY_CHECKSUMS", "") in ("", "0"):
         known = con.execute(
             "select sha256 from meta.loads where file_name = ? and size_bytes = ? "
@@ -174,11 +176,7 @@ def months_to_load(landing: LandingScan, build: Path) -> list[str]:
     verify = os.environ.get("PARKS_VERIFY_CHECKSUMS", "") not in ("", "0")
     if verify or not build.exists() or wal.exists():
         return every
-    files = [
-        (f.path.name, st.st_size, _EPOCH + dt.timedelta(microseconds=st.st_mtime_ns // 1000), f)
-        for f in landing.extracts
-        for st in [f.path.stat()]
-    ]
+    stats = {f.path: f.path.stat() for f in landing.extracts}
     try:
         with duckdb.connect(str(build), read_only=True) as con:
             listed = con.execute(
@@ -195,7 +193,13 @@ def months_to_load(landing: LandingScan, build: Path) -> list[str]:
             )
     except duckdb.Error:
         return every  # another writer holds the build: the loader will tell
-    return sorted({f.month_key for name, size, at, f in files if (name, size, at) not in known})
+    return sorted(
+        {
+            f.month_key
+            for f in landing.extracts
+            if (f.path.name, stats[f.path].st_size, _modified_at(stats[f.path])) not in known
+        }
+    )
 
 
 def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_dir: Path) -> None:
