@@ -70,20 +70,27 @@ def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -
                 assert outcome.status in ("loaded", "unchanged"), outcome.summary()
 
 
-def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
-    """dbt build of the facts, the park summary, the attainment, the data-quality marts, the
-    enterprise dimension and the monthly tier counts; returns the month fact's compiled SELECT."""
-    target = tmp / "target"
-    result = subprocess.run(
-        [str(DBT), "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "+park_tier_months",
-         "+target_attainment", "+dq_month_movement", "+dq_rule_summary", "+milestones", "--indirect-selection", "cautious", *extra,
-         "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
+def run_dbt(warehouse: Path, tmp: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt with `args` on `warehouse`, compiled SQL under `target`."""
+    return subprocess.run(
+        [str(DBT), *args, "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
          "--target-path", str(target), "--log-path", str(tmp / "logs")],
         cwd=ROOT,
         env={**os.environ, "PARKS_BUILD_WAREHOUSE": str(warehouse), "DBT_USE_COLORS": "false"},
         capture_output=True,
         text=True,
         timeout=600,
+    )  # fmt: skip
+
+
+def dbt_build(warehouse: Path, tmp: Path, *extra: str) -> str:
+    """dbt build of the facts, the park summary, the attainment, the data-quality marts, the
+    enterprise dimension and the monthly tier counts; returns the month fact's compiled SELECT."""
+    target = tmp / "target"
+    result = run_dbt(
+        warehouse, tmp, target,
+        "build", "--select", "+park_year_summary", "+dq_cross_extract", "+dim_enterprise", "+park_tier_months",
+        "+target_attainment", "+dq_month_movement", "+dq_rule_summary", "+milestones", "--indirect-selection", "cautious", *extra,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     compiled = target / "compiled" / "parks" / "models" / "marts" / "fct_enterprise_month.sql"
@@ -482,15 +489,9 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
 
 
 def dbt_test_month_fact_keys(warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(DBT), "test", "--select", "fct_enterprise_month,test_name:unique_combination_of_columns",
-         "--project-dir", str(ROOT / "dbt_project"), "--profiles-dir", str(ROOT / "dbt_project"),
-         "--target-path", str(tmp / "target-test"), "--log-path", str(tmp / "logs")],
-        cwd=ROOT,
-        env={**os.environ, "PARKS_BUILD_WAREHOUSE": str(warehouse), "DBT_USE_COLORS": "false"},
-        capture_output=True,
-        text=True,
-        timeout=600,
+    return run_dbt(
+        warehouse, tmp, tmp / "target-test",
+        "test", "--select", "fct_enterprise_month,test_name:unique_combination_of_columns",
     )  # fmt: skip
 
 
