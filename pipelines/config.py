@@ -16,6 +16,12 @@ FIRST_MONTH = "2018-01"
 DUCKDB_MEMORY_LIMIT = os.environ.get("PARKS_DUCKDB_MEMORY_LIMIT", "4GB")
 
 
+def env_flag(name: str) -> bool:
+    """An on/off setting from the environment (PARKS_FULL_REFRESH, PARKS_VERIFY_CHECKSUMS): on
+    unless unset, empty or 0."""
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def duckdb_config() -> dict[str, str]:
     """Settings of every connection that writes the build file."""
     return {"memory_limit": DUCKDB_MEMORY_LIMIT}

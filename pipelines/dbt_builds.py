@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import DBT_PROJECT_DIR, duckdb_config
+from pipelines.config import DBT_PROJECT_DIR, duckdb_config, env_flag
 from pipelines.ingest.load import ensure_tables
 
 
@@ -34,7 +34,7 @@ def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
 
 def full_refresh_reason(build: Path, fingerprint: str) -> str | None:
     """Why this build must rebuild every incremental table, or None when it may be incremental."""
-    if os.environ.get("PARKS_FULL_REFRESH", "") not in ("", "0"):
+    if env_flag("PARKS_FULL_REFRESH"):
         return "PARKS_FULL_REFRESH is set"
     if not build.exists():
         return None

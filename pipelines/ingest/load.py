@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.config import env_flag
 from pipelines.ingest.landing import LandingFile, LandingScan
 from pipelines.ingest.quality import rule_results
 from pipelines.ingest.read import CHUNK_BYTES, Extract, FileRejected, open_extract
@@ -131,7 +132,7 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     and a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = _modified_at(stat)
-    if os.environ.get("PARKS_VERIFY_CHECKSUMS", "") in ("", "0"):
+    if not env_flag("PARKS_VERIFY_CHECKSUMS"):
         known = con.execute(
             "select sha256 from meta.loads where file_name = ? and size_bytes = ? "
             "and modified_at = ? limit 1",
@@ -173,8 +174,7 @@ def months_to_load(landing: LandingScan, build: Path) -> list[str]:
     PARKS_VERIFY_CHECKSUMS=1."""
     every = landing.months()
     wal = build.with_name(build.name + ".wal")
-    verify = os.environ.get("PARKS_VERIFY_CHECKSUMS", "") not in ("", "0")
-    if verify or not build.exists() or wal.exists():
+    if env_flag("PARKS_VERIFY_CHECKSUMS") or not build.exists() or wal.exists():
         return every
     stats = {f.path: f.path.stat() for f in landing.extracts}
     try:
