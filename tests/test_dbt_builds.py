@@ -8,7 +8,9 @@ records the project's digest with every build (meta.dbt_builds) and runs `dbt bu
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ import pytest
 
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
+from pipelines.defs.dbt import DBT_RESOURCE
 from pipelines.ingest.load import ensure_tables
 
 
@@ -84,3 +87,15 @@ def test_a_build_is_incremental_only_after_a_build_of_the_same_project(
         assert con.execute(
             "select fingerprint, full_refresh, reason from meta.dbt_builds order by finished_at"
         ).fetchall() == [("a", True, "no record"), ("b", True, "changed")]
+
+
+def test_the_dbt_resource_reports_the_version_of_the_dbt_it_runs():
+    """The resource reads dbt-core's version from the installed package instead of running
+    `dbt --version` (dagster-dbt picks dbt Core or Fusion behaviour by it): both must agree."""
+    printed = subprocess.run(
+        [DBT_RESOURCE.dbt_executable, "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    core = re.search(r"Core:\s*-\s*installed:\s*(\d+\.\d+\.\d+)", printed)
+    assert core, printed
+    assert str(DBT_RESOURCE._cli_version) == core.group(1)
+    assert DBT_RESOURCE._cli_version.major < 2  # dbt Core, not Fusion: the adapter path is skipped
