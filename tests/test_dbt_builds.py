@@ -8,6 +8,7 @@ records the project's digest with every build (meta.dbt_builds) and runs `dbt bu
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from pipelines.config import DBT_PROJECT_DIR
 from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
-from pipelines.defs.dbt import DBT_RESOURCE
+from pipelines.defs.dbt import DBT_RESOURCE, keep_parse_state
 from pipelines.ingest.load import ensure_tables
 
 
@@ -99,3 +100,26 @@ def test_the_dbt_resource_reports_the_version_of_the_dbt_it_runs():
     assert core, printed
     assert str(DBT_RESOURCE._cli_version) == core.group(1)
     assert DBT_RESOURCE._cli_version.major < 2  # dbt Core, not Fusion: the adapter path is skipped
+
+
+def test_the_parse_state_of_a_build_seeds_the_next_and_old_build_folders_go(tmp_path: Path):
+    target = tmp_path / "target"
+    builds = []
+    for i in range(5):
+        build = target / f"warehouse_models-run{i}-abc"
+        build.mkdir(parents=True)
+        (build / "partial_parse.msgpack").write_bytes(f"parse state {i}".encode())
+        os.utime(build, (1_000_000 + i, 1_000_000 + i))
+        builds.append(build)
+    (target / "partial_parse.msgpack").write_bytes(b"written by dbt parse for another profile")
+    (target / "manifest.json").write_text("{}")  # dagster-dbt's manifest stays
+
+    keep_parse_state(builds[-1], builds_kept=2)
+
+    assert (target / "partial_parse.msgpack").read_bytes() == b"parse state 4"
+    assert sorted(p.name for p in target.iterdir()) == [
+        "manifest.json",
+        "partial_parse.msgpack",
+        "warehouse_models-run3-abc",
+        "warehouse_models-run4-abc",
+    ]
