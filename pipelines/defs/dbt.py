@@ -98,7 +98,7 @@ def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) 
     """Each build runs in its own target folder, seeded with target/partial_parse.msgpack. dbt
     parses the whole project again (7 s) unless that file was written for the same profile, and
     the profile includes the warehouse's path: the last build's parse state seeds the next one.
-    Older builds' folders (12 MB each: manifest, compiled SQL, log) are removed but the latest."""
+    Of the builds' folders (12 MB each: manifest, compiled SQL, log), the latest are kept."""
     target = build_target.parent
     parsed = build_target / "partial_parse.msgpack"
     if parsed.exists():
