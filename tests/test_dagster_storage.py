@@ -42,7 +42,7 @@ def test_runs_are_kept_and_read_back_by_another_instance(home: Path):
         assert isinstance(storage, KeptOpenSqliteEventLogStorage)
         run_ids = []
         for _ in range(runs):
-            result = dg.materialize([counted], instance=instance, selection=None)
+            result = dg.materialize([counted], instance=instance)
             assert result.success
             run_ids.append(result.run_id)
         assert len(storage._engines) <= OPEN_DATABASES  # older run files were closed

@@ -105,8 +105,9 @@ def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) 
         staging = target / f".partial_parse.{os.getpid()}"
         shutil.copyfile(parsed, staging)
         os.replace(staging, target / "partial_parse.msgpack")  # atomic for a concurrent build
+    asset = build_target.name.rsplit("-", 2)[0]  # dagster-dbt names it <op>-<run>-<uuid>
     builds = sorted(
-        (p for p in target.glob("warehouse_models-*") if p.is_dir()),
+        (p for p in target.glob(f"{asset}-*-*") if p.is_dir()),
         key=lambda p: p.stat().st_mtime,
     )
     for old in builds[:-builds_kept]:
