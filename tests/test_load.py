@@ -337,3 +337,32 @@ def test_months_to_load_are_the_months_with_files_not_loaded_before(env, monkeyp
     # a killed writer's WAL: the loader goes back to the last publication, so every month
     build.with_name(build.name + ".wal").write_bytes(b"")
     assert months_to_load(scan(landing), build) == ["2018-03", "2018-04", "2018-05"]
+
+
+def test_a_month_fills_whole_row_groups_whatever_the_batches(env, monkeypatch):
+    """Staged rows reach DuckDB in whole row groups: a month adds at most one partial one, that
+    no later checkpoint has to compact (docs/performance.md: ~95 s at a million enterprises)."""
+    from pipelines.generate.core import generate
+    from schemas import common
+
+    landing, archive, con = env
+    generate(landing, 400_000, "2018-03", "2018-03")
+    for other in landing.glob("*"):
+        if not other.name.startswith("tax_"):
+            other.unlink()
+    (tax_file,) = landing.glob("tax_*")
+    rows = sum(1 for _ in tax_file.open(encoding="utf-8-sig")) - 1  # less the header
+    # Batches (and polars' own Parquet row groups, 125,000 rows) that are not whole row groups.
+    monkeypatch.setattr(common, "CHUNK_ROWS", 250_000)
+
+    outcome = load(con, landing, archive, "tax")
+    con.execute("checkpoint")
+
+    assert outcome.status == "loaded" and outcome.rows_loaded == rows > 250_000  # two batches
+    groups = con.execute(
+        "select sum(count) from pragma_storage_info('raw.tax') where column_path = '[0]' "
+        "group by row_group_id order by row_group_id"
+    ).fetchall()
+    sizes = [n for (n,) in groups]
+    assert sum(sizes) == rows
+    assert sizes == [122_880] * (rows // 122_880) + [rows % 122_880]
