@@ -13,8 +13,9 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     only; the periods of its enterprises extend or follow their last version;
   * the tables built on the facts follow the same keys: the park summary and the attainment
     actuals by year (per source), the month-on-month movement by kind and month (and the month
-    after), the rule summary by file, the enterprise dimension by enterprise, the cross-extract
-    findings by month and, for their wording, by the enterprises whose register history changed;
+    after), the rule summary by file, the cross-extract findings by month and, for their
+    wording, by the enterprises whose register history changed; the enterprise dimension
+    (rebuilt whole) follows the periods;
   * a full refresh of the same raw data gives exactly the incremental result.
 """
 
