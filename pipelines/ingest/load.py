@@ -349,26 +349,24 @@ class Staging:
         self.folder = folder
         self.rows: list[Path] = []  # at least one file, even empty: queries read at least one
         self.rejects: list[Path] = []  # batches with rejects only
-        self._pending: list[pl.DataFrame] = []
-        self._pending_rows = 0
+        self._pending: list[pl.DataFrame] = []  # valid rows kept back, less than a row group
 
     def add(self, rows: pl.DataFrame, rejects: pl.DataFrame) -> None:
         self._pending.append(rows)
-        self._pending_rows += rows.height
-        if self._pending_rows >= DUCKDB_ROW_GROUP:
+        if sum(frame.height for frame in self._pending) >= DUCKDB_ROW_GROUP:
             pending = pl.concat(self._pending)
             whole = pending.height - pending.height % DUCKDB_ROW_GROUP
             self.rows.append(self._write(pending.slice(0, whole), "rows"))
             self._pending = [pending.slice(whole)]
-            self._pending_rows = pending.height - whole
         if rejects.height:
             self.rejects.append(self._write(rejects, "rejects"))
 
     def finish(self) -> None:
         """Stage the rows kept back (an empty file if there are no rows at all)."""
-        if self._pending_rows or not self.rows:
-            self.rows.append(self._write(pl.concat(self._pending), "rows"))
-        self._pending, self._pending_rows = [], 0
+        pending = pl.concat(self._pending)
+        if pending.height or not self.rows:
+            self.rows.append(self._write(pending, "rows"))
+        self._pending = []
 
     def _write(self, frame: pl.DataFrame, what: str) -> Path:
         path = self.folder / f"{what}-{len(self.rows) + len(self.rejects):06d}.parquet"
