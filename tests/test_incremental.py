@@ -11,6 +11,8 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     enterprises in that month only;
   * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
     only; the periods of its enterprises extend or follow their last version;
+  * two more register months at once (2020-05 and 2020-06, a catch-up) continue or follow the
+    last versions the same way;
   * the tables built on the facts follow the same keys: the park summary and the attainment
     actuals by year (per source), the month-on-month movement by kind and month (and the month
     after), the rule summary by file, the cross-extract findings by month and, for their
@@ -430,6 +432,49 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     )
     current = query_rows(warehouse, "select uscc from marts.dim_enterprise where is_current")
     assert gone not in {r["uscc"] for r in current} and renamed in {r["uscc"] for r in current}
+
+
+def test_two_more_register_months_at_once_continue_the_versions(built) -> None:
+    """A catch-up: May and June 2020 loaded together (the register only) after April. The
+    islands are found among the two new months and stitched to the versions built before."""
+    tmp, _, landing, warehouse = built
+    april, may, june = dt.date(2020, 4, 1), dt.date(2020, 5, 1), dt.date(2020, 6, 1)
+    periods_before = query_rows(warehouse, PERIODS)
+    last = {r["uscc"]: r for r in periods_before if r["valid_to"] == april}
+    steady, absent_in_may, renamed_in_june = sorted(last)[:3]
+    rows = read_csv(landing / "registration_202004.csv")
+    name_at = rows[0].index("企业名称")
+    write_csv(landing / "registration_202005.csv", [r for r in rows if r[0] != absent_in_may])
+    june_rows = [list(r) for r in rows]
+    next(r for r in june_rows if r[0] == renamed_in_june)[name_at] += "(六月更名)"
+    write_csv(landing / "registration_202006.csv", june_rows)
+    with duckdb.connect(str(warehouse)) as con:
+        found = scan(landing)
+        for period in (may, june):
+            outcome = load_month(con, found, "registration", period, tmp / "archive")
+            assert outcome.status == "loaded", outcome.summary()
+    dbt_build(warehouse, tmp)
+    sql = compiled_periods(tmp)
+    assert "period in (date '2020-05-01', date '2020-06-01')" in sql
+
+    after = {(r["uscc"], r["valid_from"]): r for r in query_rows(warehouse, PERIODS)}
+    span = lambda uscc, valid_from: (  # noqa: E731
+        after[(uscc, valid_from)]["version_number"],
+        after[(uscc, valid_from)]["valid_to"],
+        after[(uscc, valid_from)]["months_in_version"],
+    )
+    n, m = last[steady]["version_number"], last[steady]["months_in_version"]
+    assert span(steady, last[steady]["valid_from"]) == (n, june, m + 2)
+    n, m = last[absent_in_may]["version_number"], last[absent_in_may]["months_in_version"]
+    assert span(absent_in_may, last[absent_in_may]["valid_from"]) == (n, april, m)
+    assert span(absent_in_may, june) == (n + 1, june, 1)
+    n, m = last[renamed_in_june]["version_number"], last[renamed_in_june]["months_in_version"]
+    assert span(renamed_in_june, last[renamed_in_june]["valid_from"]) == (n, may, m + 1)
+    assert span(renamed_in_june, june) == (n + 1, june, 1)
+    assert after[(renamed_in_june, june)]["enterprise_name"].endswith("(六月更名)")
+    # versions that ended before April are kept as they were
+    ended = [r for r in periods_before if r["valid_to"] < april]
+    assert ended and all(after[(r["uscc"], r["valid_from"])] == r for r in ended)
 
 
 def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None:

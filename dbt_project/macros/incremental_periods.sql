@@ -157,6 +157,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{% macro only_years(period_column, years) %}
+    {#- only_keys for years, as ranges of a month column: a constant range of `period` reaches the
+        raw tables' scans through the staging views and skips the other months' row groups, where
+        a filter on year(period) reads every row. -#}
+    {%- if not is_incremental() -%}
+        true
+    {%- elif years | length == 0 -%}
+        false
+    {%- else -%}
+        ({% for y in years %}{{ period_column }} between date '{{ y }}-01-01' and date '{{ y }}-12-01'{% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif -%}
+{% endmacro %}
+
 {% macro insert_other_batches(batches, select) %}
     {#- The post-hook of a model built in batches: the model's SELECT created the table with the
         first batch; insert the others, one statement each. -#}

@@ -184,7 +184,7 @@ year_end_register as (
         and coverage.year = registration.year
         and coverage.as_of_period = registration.period
     where registration.status in ('存续', '在业')
-        and {{ only_keys('registration.year', stale_years['registration'], quoted=false) }}
+        and {{ only_years('registration.period', stale_years['registration']) }}
 ),
 
 stocks as (
@@ -301,19 +301,6 @@ city_actuals as (
 ),
 
 ---------- value added growth (CITY), same months of the two years
-value_added_months as (
-    select
-        months.year,
-        months.month,
-        sum(months.value_added_month_10k) as value_added_10k
-    from {{ ref('fct_enterprise_month') }} as months
-    inner join enterprise_years
-        on enterprise_years.uscc = months.uscc
-        and enterprise_years.year = months.year
-    where {{ only_keys('months.year', enterprise_years_read | unique | list, quoted=false) }}
-    group by months.year, months.month
-),
-
 output_loaded as (
     select
         year,
@@ -322,6 +309,34 @@ output_loaded as (
     where has_output
         and {{ only_keys('year', enterprise_years_read | unique | list, quoted=false) }}
     group by year
+),
+
+compared_months as (
+    -- the months a growth rate sums: those of a year recomputed up to its last output month, and
+    -- the same months of the year before (read first, so that the join below stays small: a new
+    -- January compares two months, not two years)
+    select distinct
+        output_loaded.year - years_back.n                  as year,
+        unnest(range(1, output_loaded.last_month + 1))     as month
+    from output_loaded
+    cross join (values (0), (1)) as years_back(n)
+    where {{ only_keys('output_loaded.year', stale_years['enterprise_year'], quoted=false) }}
+),
+
+value_added_months as (
+    select
+        months.year,
+        months.month,
+        sum(months.value_added_month_10k) as value_added_10k
+    from {{ ref('fct_enterprise_month') }} as months
+    inner join compared_months
+        on compared_months.year = months.year
+        and compared_months.month = months.month
+    inner join enterprise_years
+        on enterprise_years.uscc = months.uscc
+        and enterprise_years.year = months.year
+    where {{ only_keys('months.year', enterprise_years_read | unique | list, quoted=false) }}
+    group by months.year, months.month
 ),
 
 growth as (

@@ -15,8 +15,10 @@
 -- first-of-month dates; the version holds through the whole month of valid_to).
 --
 -- Incremental by enterprise (macros/incremental_periods.sql), two cases:
---   * new months after every month built (the monthly load): each enterprise in them extends
---     or follows its last built version; the history before that version is not re-read.
+--   * new months after every month built (the monthly load): the islands are found among the
+--     new months' rows alone, and the first one of an enterprise is joined to its last built
+--     version when it continues it (the next month, the same attributes); the history before
+--     is not re-read, and no window runs over the built versions.
 --   * a revised or back-filled month: the enterprises in it, before or after the revision,
 --     get their whole history recomputed from the register; the others are untouched.
 -- Either way an affected enterprise's versions are replaced whole (delete+insert by uscc).
@@ -24,6 +26,11 @@
 -- changes for every enterprise each month and costs one pass over the versions there.
 {%- set months = stale_periods(['registration']) %}
 {%- set appending = months and months[0] > last_built_period('valid_to') %}
+{%- set attribute_columns = [
+    'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
+    'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
+] %}
+{%- set carried_columns = ['industry_division_code', 'industry_section_code', 'is_industrial'] %}
 
 with registration as (
     select * from {{ ref('int_registration_classified') }}
@@ -41,67 +48,50 @@ with registration as (
     {%- endif %}
 ),
 
-{#- An island as a piece of months: a register row is one month; a built version is its months. #}
-{%- set attribute_columns = [
-    'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
-    'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
-] %}
-{%- set carried_columns = ['industry_division_code', 'industry_section_code', 'is_industrial'] %}
+{%- if is_incremental() and appending and months | length == 1 %}
 
-pieces as (
+islands as (
+    -- one new month: each enterprise's row is an island of its own
     select
         uscc,
-        period                             as first_period,
-        period                             as last_period,
-        1                                  as months,
-        0                                  as versions_before,
-        {% for c in attribute_columns + carried_columns %}{{ c }}, {% endfor %}
-        _loaded_at                         as loaded_at
+        1                                  as version_number,
+        period                             as valid_from,
+        period                             as valid_to,
+        1                                  as months_in_version,
+        {%- for c in attribute_columns + carried_columns %}
+        {{ c }},
+        {%- endfor %}
+        _loaded_at                         as _source_loaded_at
     from registration
-    {%- if is_incremental() and appending %}
-    union all
-    -- the last built version of each enterprise in the new months: they may extend it
-    select
-        uscc,
-        valid_from,
-        valid_to,
-        months_in_version,
-        version_number - 1,
-        {% for c in attribute_columns + carried_columns %}{{ c }}, {% endfor %}
-        _source_loaded_at
-    from {{ this }}
-    where uscc in (select uscc from registration)
-    qualify version_number = max(version_number) over (partition by uscc)
-    {%- endif %}
 ),
+
+{%- else %}
 
 flagged as (
     select
         *,
         case
-            when lag(last_period) over by_time is null then 1
-            when year(lag(last_period) over by_time) * 12 + month(lag(last_period) over by_time)
-                <> first_month_index - 1 then 1
+            when lag(month_index) over by_time is null then 1
+            when lag(month_index) over by_time <> month_index - 1 then 1
             when lag(attributes) over by_time is distinct from attributes then 1
             else 0
         end as starts_island
     from (
         select
             *,
-            year(first_period) * 12 + month(first_period) as first_month_index,
+            year(period) * 12 + month(period) as month_index,
             { {% for c in attribute_columns %}'{{ c }}': {{ c }}{% if not loop.last %}, {% endif %}{% endfor %} } as attributes
-        from pieces
+        from registration
     )
-    window by_time as (partition by uscc order by first_period)
+    window by_time as (partition by uscc order by period)
 ),
 
 numbered as (
     select
         *,
-        max(versions_before) over (partition by uscc)
-            + sum(starts_island) over (
-                partition by uscc order by first_period rows between unbounded preceding and current row
-            ) as version_number
+        sum(starts_island) over (
+            partition by uscc order by period rows between unbounded preceding and current row
+        ) as version_number
     from flagged
 ),
 
@@ -109,37 +99,100 @@ islands as (
     select
         uscc,
         cast(version_number as integer)    as version_number,
-        min(first_period)                  as valid_from,
-        max(last_period)                   as valid_to,
-        cast(sum(months) as integer)       as months_in_version,
+        min(period)                        as valid_from,
+        max(period)                        as valid_to,
+        cast(count(*) as integer)          as months_in_version,
         {%- for c in attribute_columns + carried_columns %}
         any_value({{ c }})                 as {{ c }},
         {%- endfor %}
-        max(loaded_at)                     as _source_loaded_at
+        max(_loaded_at)                    as _source_loaded_at
     from numbered
     group by uscc, version_number
+),
+
+{%- endif %}
+
+{%- if is_incremental() and appending %}
+
+built as (
+    -- the versions built before of the enterprises in the new months
+    select * from {{ this }}
+    where uscc in (select uscc from registration)
+),
+
+last_built as (
+    select uscc, max(version_number) as version_number
+    from built
+    group by uscc
+),
+
+continued as (
+    -- an enterprise's last built version that its first new island continues: that island
+    -- starts the month after the version ends, with the same attributes
+    select built.*
+    from built
+    inner join islands
+        on islands.uscc = built.uscc
+        and islands.version_number = 1
+        and islands.valid_from = built.valid_to + interval 1 month
+        and { {% for c in attribute_columns %}'{{ c }}': islands.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %} }
+            is not distinct from
+            { {% for c in attribute_columns %}'{{ c }}': built.{{ c }}{% if not loop.last %}, {% endif %}{% endfor %} }
+),
+
+versions as (
+    -- the new islands numbered after the built versions; a continuing island merges into
+    -- the version it continues (its number, first month and months)
+    select
+        islands.uscc,
+        cast(islands.version_number + coalesce(last_built.version_number, 0)
+             - (continued.uscc is not null)::integer as integer)          as version_number,
+        case when islands.version_number = 1 and continued.uscc is not null
+             then continued.valid_from else islands.valid_from end         as valid_from,
+        islands.valid_to,
+        islands.months_in_version
+            + case when islands.version_number = 1 and continued.uscc is not null
+                   then continued.months_in_version else 0 end              as months_in_version,
+        {%- for c in attribute_columns + carried_columns %}
+        islands.{{ c }},
+        {%- endfor %}
+        case when islands.version_number = 1 and continued.uscc is not null
+             then greatest(islands._source_loaded_at, continued._source_loaded_at)
+             else islands._source_loaded_at end                             as _source_loaded_at
+    from islands
+    left join last_built
+        on last_built.uscc = islands.uscc
+    left join continued
+        on continued.uscc = islands.uscc
+),
+
+{%- else %}
+
+versions as (
+    select * from islands
+),
+
+{%- endif %}
+
+final as (
+    select
+        uscc || '#' || strftime(valid_from, '%Y%m') as enterprise_version_key,
+        uscc,
+        version_number,
+        valid_from,
+        valid_to,
+        months_in_version,
+        {%- for c in attribute_columns + carried_columns %}
+        {{ c }},
+        {%- endfor %}
+        _source_loaded_at
+    from versions
+    {%- if is_incremental() and appending %}
+    union all by name
+    -- the built versions of these enterprises that no new month continues, kept as they were
+    select * from built
+    where enterprise_version_key not in (select enterprise_version_key from continued)
+    {%- endif %}
 )
 
-select
-    uscc || '#' || strftime(valid_from, '%Y%m') as enterprise_version_key,
-    uscc,
-    version_number,
-    valid_from,
-    valid_to,
-    months_in_version,
-    {%- for c in attribute_columns + carried_columns %}
-    {{ c }},
-    {%- endfor %}
-    _source_loaded_at
-from islands
-{%- if is_incremental() and appending %}
-union all by name
--- the versions before the last of the enterprises in the new months, kept as they were
-select * exclude (version_number_last)
-from (
-    select *, max(version_number) over (partition by uscc) as version_number_last
-    from {{ this }}
-    where uscc in (select uscc from registration)
-)
-where version_number < version_number_last
-{%- endif %}
+select * from final
