@@ -7,8 +7,9 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     fct_enterprise_year are rebuilt (the other rows are untouched, byte for byte), and the
     enterprise's annual tax grows by exactly that amount;
   * a revision of an old register month (2019-06) that moves one enterprise to another park
-    and drops another splits their validity periods, and recomputes the periods of the
-    enterprises in that month only;
+    and drops another splits their validity periods, removes the versions of an enterprise
+    registered that month only, and recomputes the periods of the enterprises in that month
+    only;
   * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
     only; the periods of its enterprises extend or follow their last version;
   * two more register months at once (2020-05 and 2020-06, a catch-up) continue or follow the
@@ -51,6 +52,7 @@ YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
 RAISE = Decimal("12345678.90")
 UNREGISTERED = complete_uscc("91540100MA6XY812")
 FIXED = complete_uscc("91540100MA6XY813")  # a payer in no register, removed by the revision
+ONCE = complete_uscc("91540100MA6XY814")  # in the June 2019 register only, removed by its revision
 FINDINGS = "select * from marts.dq_cross_extract order by all"
 PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
 VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
@@ -130,6 +132,9 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     write_csv(
         landing / "tax_201903.csv", [*rows, [FIXED, rows[1][1], "7.00", "0.00", "0.00", "7.00"]]
     )
+    rows = read_csv(landing / "registration_201906.csv")
+    once = [ONCE, "拉萨一月即逝测试有限公司", *rows[1][2:]]
+    write_csv(landing / "registration_201906.csv", [*rows, once])
     warehouse = tmp / "warehouse.duckdb"
     load(warehouse, landing, tmp / "archive", months(dt.date(2019, 1, 1), dt.date(2020, 3, 1)))
     dbt_build(warehouse, tmp)
@@ -298,7 +303,7 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     newcomer[header.index("企业名称")] = "拉萨新登记测试有限公司"
     write_csv(
         landing / "registration_201906_v2.csv",
-        [r for r in rows if r[uscc_at] != dropped["uscc"]] + [newcomer],
+        [r for r in rows if r[uscc_at] not in (dropped["uscc"], ONCE)] + [newcomer],
     )
     june = [r[uscc_at] for r in rows[1:]] + [UNREGISTERED]
     periods_before = query_rows(warehouse, PERIODS)
@@ -329,6 +334,8 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
         (1, d(2019, 1, 1), d(2019, 5, 1), 5),
         (2, d(2019, 7, 1), d(2020, 3, 1), 9),
     ]
+    # An enterprise registered in June 2019 only, and removed by the revision, has no version.
+    assert spans(ONCE) == [] and [r for r in periods_before if r["uscc"] == ONCE]
     # Enterprises not in the June register, before or after: their rows are not rewritten.
     untouched = lambda periods: [r for r in periods if r["uscc"] not in june]  # noqa: E731
     assert untouched(periods_after) == untouched(periods_before)
@@ -336,6 +343,7 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     # The enterprise dimension follows: the mover's three versions, the others as they were.
     versions_after = query_rows(warehouse, VERSIONS)
     assert untouched(versions_after) == untouched(versions_before)
+    assert not [r for r in versions_after if r["uscc"] == ONCE]
     assert [
         (r["version_number"], r["is_current"], r["is_last_version"])
         for r in versions_after

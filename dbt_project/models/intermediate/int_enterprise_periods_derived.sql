@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key='uscc',
     on_schema_change='sync_all_columns',
+    post_hook=["delete from {{ this }} where version_number = 0"],
 ) }}
 -- Validity periods of each enterprise's register attributes, derived from the monthly
 -- snapshots (gaps and islands), not from dbt snapshots: the result depends only on the loaded
@@ -20,12 +21,18 @@
 --     version when it continues it (the next month, the same attributes); the history before
 --     is not re-read, and no window runs over the built versions.
 --   * a revised or back-filled month: the enterprises in it, before or after the revision,
---     get their whole history recomputed from the register; the others are untouched.
+--     get their whole history recomputed from the register; the others are untouched. One
+--     that the revision removed from the only months it was in has no register row left: a
+--     row without a version (version_number 0) replaces its versions, and the post-hook
+--     deletes that row.
 -- Either way an affected enterprise's versions are replaced whole (delete+insert by uscc).
 -- Which version is current, and which is the last, is decided in dim_enterprise: that
 -- changes for every enterprise each month and costs one pass over the versions there.
 {%- set months = stale_periods(['registration']) %}
 {%- set appending = months and months[0] > last_built_period('valid_to') %}
+{%- set in_revised_months -%}
+    ({% for m in months %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
+{%- endset %}
 {%- set attribute_columns = [
     'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
     'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
@@ -42,8 +49,7 @@ with registration as (
     where uscc in (
         select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', months) }}
         union
-        select uscc from {{ this }}
-        where {% for m in months %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %}
+        select uscc from {{ this }} where {{ in_revised_months }}
     )
     {%- endif %}
 ),
@@ -192,6 +198,15 @@ final as (
     -- the built versions of these enterprises that no new month continues, kept as they were
     select * from built
     where enterprise_version_key not in (select enterprise_version_key from continued)
+    {%- elif is_incremental() and months %}
+    union all by name
+    -- the enterprises of the revised months with no register row left (removed by the post-hook)
+    select uscc, 0 as version_number
+    from (
+        select uscc from {{ this }} where {{ in_revised_months }}
+        except
+        select uscc from registration
+    )
     {%- endif %}
 )
 
