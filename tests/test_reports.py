@@ -366,6 +366,13 @@ def test_disclosure_of_the_park_totals(warehouse):
     assert not output.is_suppressed("DZ", 2020)
     assert not output.is_suppressed("__total__", 2020)
     assert output.value("DZ", 2020) == pytest.approx((10 + 9 + 8 + 7) * 6)
+    # a total over years counts each enterprise once, with the sum of its years (12 + 6 months)
+    dz_2019_2020 = output.cells[("DZ", "__total__")]
+    assert (dz_2019_2020.contributors, dz_2019_2020.largest) == (4, pytest.approx(10 * 18))
+    assert dz_2019_2020.value == pytest.approx((10 + 9 + 8 + 7) * 18)
+    everything = output.cells[("__total__", "__total__")]
+    assert (everything.contributors, everything.largest) == (9, pytest.approx(10 * 18))
+    assert output.cells[("__total__", 2019)].contributors == 9
     # C1 has 600 of DZ's 601.8 value added, and of the city's 605.4: both dominated
     value_added = data.park_totals["value_added"]
     assert value_added.suppression.status[("DZ", 2020)] == "primary"

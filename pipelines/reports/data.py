@@ -323,24 +323,35 @@ def _park_year_tables(
     shows a part of the same protected table, so editions never differ in what they hide.
     Contributors are enterprises: a total over years counts an enterprise once, with the sum of
     its years (the dominance rule looks at what one enterprise contributes to the cell). One
-    scan of fct_enterprise_year for the four measures (a null value contributes to nothing)."""
-    per_enterprise = ", ".join(
-        f"sum({column}) * {factor} as {measure}"
-        for measure, (column, _, factor) in MEASURES.items()
+    scan of fct_enterprise_year for the four measures (a null value contributes to nothing).
+    Its grain is one row per enterprise and year (a dbt test), so a row is what the enterprise
+    contributes to its park-year and year cells: only the totals over years group by enterprise."""
+    amounts = ", ".join(
+        f"{column} * {factor} as {measure}" for measure, (column, _, factor) in MEASURES.items()
     )
+    measures = ", ".join(MEASURES)
+    summed = ", ".join(f"sum({m}) as {m}" for m in MEASURES)
     per_cell = ", ".join(
         f"sum({m}), count(*) filter (where {m} <> 0), max(abs({m}))" for m in MEASURES
     )
     rows = con.execute(
         f"""
-        with per_enterprise as (
-            select park_code, year, uscc, {per_enterprise}
+        with enterprise_years as (
+            select park_code, year, uscc, {amounts}
             from marts.fct_enterprise_year
             where park_code is not null and year in (select unnest(?))
-            group by grouping sets ((park_code, year, uscc), (park_code, uscc), (year, uscc), (uscc))
+        ),
+        contributions as (
+            select park_code, year, {measures} from enterprise_years
+            union all
+            select null, year, {measures} from enterprise_years
+            union all
+            select park_code, null, {summed} from enterprise_years group by park_code, uscc
+            union all
+            select null, null, {summed} from enterprise_years group by uscc
         )
         select park_code, year, {per_cell}
-        from per_enterprise
+        from contributions
         group by park_code, year
         """,
         [years],
