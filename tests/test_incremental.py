@@ -596,3 +596,58 @@ def test_key_check_of_the_month_fact_reads_the_months_written_since_the_last_bui
     with duckdb.connect(str(copy)) as con:
         con.execute("delete from meta.dbt_builds")
     assert dbt_test_month_fact_keys(copy, tmp).returncode == 1
+
+
+def dbt_test_register_status(warehouse: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    return run_dbt(
+        warehouse, tmp, tmp / "target-status",
+        *(args or ("test",)), "--select", "stg_raw__registration,test_name:accepted_values",
+    )  # fmt: skip
+
+
+def compiled_test(tmp: Path) -> str:
+    (sql,) = (tmp / "target-status" / "compiled").rglob("*.sql")
+    return sql.read_text(encoding="utf-8")
+
+
+def test_staging_checks_read_the_months_loaded_since_the_last_build(built) -> None:
+    """A staging test reads the months of the files loaded since the last successful build; every
+    month on a full refresh (a changed seed can fail old rows) or with no build on record."""
+    tmp, _, _, warehouse = built
+    copy = tmp / "bad_status" / "warehouse.duckdb"  # the staging views name their catalog
+    copy.parent.mkdir()
+    shutil.copy(warehouse, copy)
+    june = dt.date(2019, 6, 1)
+    with duckdb.connect(str(copy)) as con:
+        ensure_tables(con)
+        # a register row of June with a status no register uses (the loader would set it aside)
+        con.execute(
+            "insert into raw.registration select * replace ('外星' as status) "
+            "from raw.registration where period = ? limit 1",
+            [june],
+        )
+        # the last successful build finished after every file was loaded
+        con.execute("insert into meta.dbt_builds values ('test', false, null, now()::timestamp)")
+    assert dbt_test_register_status(copy, tmp).returncode == 0  # June passed when it was loaded
+    assert "where false" in compiled_test(tmp)  # no month was loaded since
+
+    with duckdb.connect(str(copy)) as con:  # June's file is loaded again after that build
+        con.execute(
+            "update meta.loads set loaded_at = now()::timestamp + interval 1 minute "
+            "where kind = 'registration' and period = ? and status = 'loaded'",
+            [june],
+        )
+    failed = dbt_test_register_status(copy, tmp)
+    assert (
+        failed.returncode == 1 and "FAIL 1 accepted_values_stg_raw__registration" in failed.stdout
+    )
+    assert "period in (date '2019-06-01')" in compiled_test(tmp)
+
+    with duckdb.connect(str(copy)) as con:  # June as it was: only a full refresh reads it
+        con.execute("update meta.loads set loaded_at = loaded_at - interval 1 day")
+    assert dbt_test_register_status(copy, tmp).returncode == 0
+    refreshed = dbt_test_register_status(copy, tmp, "build", "--full-refresh")
+    assert refreshed.returncode == 1 and "FAIL 1 accepted_values" in refreshed.stdout
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from meta.dbt_builds")
+    assert dbt_test_register_status(copy, tmp).returncode == 1
