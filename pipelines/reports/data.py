@@ -273,9 +273,9 @@ def load_report_data(
         )
         dq_months = data_quality_months(years, as_of)
         loads, rejected_files, rule_rejects, rule_source = _data_quality(con, dq_months)
-        enterprise_counts = _frame(
+        enterprise_counts = _frame(  # one row per enterprise and year (a dbt test)
             con,
-            "select park_code, year, count(distinct uscc) as enterprises "
+            "select park_code, year, count(*) as enterprises "
             "from marts.fct_enterprise_year where park_code is not null "
             "and year in (select unnest(?)) group by all",
             [years],
