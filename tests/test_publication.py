@@ -5,6 +5,7 @@ runs; `parks run` is killed (SIGKILL, its whole process group, as a power cut wo
 loading and again during dbt, and the rerun must give exactly what an uninterrupted run gives.
 """
 
+import errno
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import duckdb
 import pytest
 
 from pipelines.generate import generate
+from pipelines.publish import copy_file
 
 PARKS = str(Path(sys.executable).parent / "parks")
 STATE_SQL = (
@@ -219,3 +221,21 @@ def test_killed_runs_leave_the_publication_intact_and_the_rerun_equals_an_uninte
     run_to_end(crashed)
     run_to_end(reference)
     assert state(crashed / "warehouse.duckdb") == state(reference / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize("kernel_copy", ["copy_file_range", "absent", "refused"])
+def test_copy_file_is_exact_whatever_the_system_offers(tmp_path, monkeypatch, kernel_copy):
+    source, target = tmp_path / "build.duckdb", tmp_path / "copy.duckdb"
+    data = os.urandom(10_000) + bytes(500)  # not a multiple of the step below
+    source.write_bytes(data)
+    target.write_bytes(b"an older, longer file" * 1000)  # replaced, not overwritten in place
+    if kernel_copy == "absent":  # not Linux
+        monkeypatch.delattr(os, "copy_file_range")
+    elif kernel_copy == "refused":  # a kernel or file system that cannot
+
+        def refuse(*args):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    copy_file(source, target, chunk=4096)
+    assert target.read_bytes() == data
