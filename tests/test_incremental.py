@@ -11,7 +11,8 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     registered that month only, and recomputes the periods of the enterprises in that month
     only;
   * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
-    only; the periods of its enterprises extend or follow their last version;
+    only (the monthly tier counts: April only); the periods of its enterprises extend or follow
+    their last version;
   * two more register months at once (2020-05 and 2020-06, a catch-up) continue or follow the
     last versions the same way;
   * the tables built on the facts follow the same keys: the park summary and the attainment
@@ -191,7 +192,16 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
         r for r in years_before if r["year"] == 2020
     ]
     in_2020 = lambda rows: [r for r in rows if r["year"] == 2020]  # noqa: E731
-    assert in_2020(query_rows(warehouse, TIERS)) == in_2020(tiers_before)
+    tiers_after = query_rows(warehouse, TIERS)
+    assert in_2020(tiers_after) == in_2020(tiers_before)
+    # the monthly tier counts: March 2019 and the later months of 2019 (their year so far
+    # includes March), recounted with the running window; January and February untouched
+    sql = compiled(tmp, "marts/park_tier_months.sql")
+    as_of = ", ".join(f"date '2019-{m:02}-01'" for m in range(3, 13))
+    assert f"where period in ({as_of})" in sql and "over so_far" in sql
+    before_march = lambda rows: [r for r in rows if (r["year"], r["month"]) < (2019, 3)]  # noqa: E731
+    assert before_march(tiers_after) == before_march(tiers_before)
+    assert before_march(tiers_before)
     new_2019 = {r["uscc"]: r for r in years_after if r["year"] == 2019}
     old_2019 = {r["uscc"]: r for r in years_before if r["year"] == 2019}
     assert new_2019[uscc]["annual_tax_yuan"] == old_2019[uscc]["annual_tax_yuan"] + RAISE
@@ -393,6 +403,7 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     periods_before = query_rows(warehouse, PERIODS)
     summary_before = query_rows(warehouse, SUMMARY)
     movement_before = query_rows(warehouse, MOVEMENT)
+    tiers_before = query_rows(warehouse, TIERS)
     for f in source.glob("*_202004.csv"):
         shutil.copy(f, landing / f.name)
     # In April one steady enterprise is renamed (a new version) and another leaves the register.
@@ -401,6 +412,26 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     name_at = rows[0].index("企业名称")
     next(r for r in rows if r[0] == renamed)[name_at] += "(更名)"
     write_csv(landing / "registration_202004.csv", [r for r in rows if r[0] != gone])
+    # Two steady enterprises pay in April what brings their 2020 tax so far to 10,000,000.00 元
+    # (the 1000万 band's bound, counted) and to 0.01 元 less (not counted); April alone is far
+    # below it. Their January-March tax is summed from the files, not from the warehouse.
+    (payer, park), (short, _) = (
+        (r["uscc"], r["park_code"]) for r in steady_enterprises(warehouse)[2:4]
+    )
+    bound = Decimal("10000000.00")
+    so_far = {payer: bound, short: bound - Decimal("0.01")}
+    rows = read_csv(landing / "tax_202004.csv")
+    vat, total = rows[0].index("增值税（元）"), rows[0].index("税收合计（元）")
+    for m in ("202001", "202002", "202003"):
+        for r in read_csv(landing / f"tax_{m}.csv")[1:]:
+            if r[0] in so_far:
+                so_far[r[0]] -= Decimal(r[total])
+    paying = [r for r in rows[1:] if r[0] in so_far]
+    assert len(paying) == 2 and all(so_far[r[0]] > Decimal(r[total]) for r in paying)
+    for r in paying:
+        r[vat] = str(Decimal(r[vat]) + so_far[r[0]] - Decimal(r[total]))
+        r[total] = str(so_far[r[0]])
+    write_csv(landing / "tax_202004.csv", rows)
     april = dt.date(2020, 4, 1)
     load(warehouse, landing, tmp / "archive", [april])
     sql = dbt_build(warehouse, tmp)
@@ -416,6 +447,20 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     assert all(r["as_of_period"] == april for r in years_after if r["year"] == 2020)
     in_2019 = lambda rows: [r for r in rows if r["year"] == 2019]  # noqa: E731
     assert in_2019(query_rows(warehouse, SUMMARY)) == in_2019(summary_before)
+    # The monthly tier counts: April's alone, each enterprise's year so far in one aggregate
+    # (no running window); every other month's counts stay as they were.
+    sql = compiled(tmp, "marts/park_tier_months.sql")
+    assert "where period in (date '2020-04-01')" in sql and "over so_far" not in sql
+    tiers_after = query_rows(warehouse, TIERS)
+    not_april = lambda rows: [r for r in rows if (r["year"], r["month"]) != (2020, 4)]  # noqa: E731
+    assert not_april(tiers_after) == tiers_before
+    assert {r["month"] for r in tiers_after if r["year"] == 2020} == {1, 2, 3, 4}
+    taxed = {
+        (r["park_code"], r["metric"]): r["enterprises"]
+        for r in tiers_after
+        if (r["year"], r["month"], r["dimension"]) == (2020, 4, "tax") and r["enterprises"]
+    }
+    assert taxed == {(park, "tax_10m"): 1}
     # April's movement rows are added (each kind against its March); no other month is rebuilt.
     sql = compiled(tmp, "marts/dq_month_movement.sql")
     assert "(kind = 'tax' and period in (date '2020-04-01'))" in sql

@@ -44,26 +44,18 @@
         group by year
     ),
 
-    last_registration as (
-        select
-            uscc,
-            year,
-            period as last_registered_period,
-            enterprise_name,
-            park_code,
-            industry_code,
-            industry_division_code,
-            is_industrial,
-            status
-        from months
-        where is_registered
-        qualify row_number() over (partition by uscc, year order by period desc) = 1
-    ),
-
     aggregated as (
         select
             uscc,
             year,
+            -- the register attributes of the last registered month, in this same pass over
+            -- the year's rows (no window over them and no second join)
+            max(period) filter (where is_registered)                 as last_registered_period,
+            arg_max(
+                {'enterprise_name': enterprise_name, 'park_code': park_code,
+                 'industry_code': industry_code, 'is_industrial': is_industrial, 'status': status},
+                period
+            ) filter (where is_registered)                           as last_registration,
             cast(count(*) filter (where is_registered) as integer)   as months_reported,
             cast(count(*) filter (where has_tax) as integer)         as months_with_tax,
             cast(count(*) filter (where has_employment) as integer)  as months_with_employment,
@@ -84,12 +76,12 @@
         select
             aggregated.uscc,
             aggregated.year,
-            last_registration.last_registered_period,
-            last_registration.enterprise_name,
-            last_registration.park_code,
-            last_registration.industry_code,
-            last_registration.is_industrial,
-            last_registration.status,
+            aggregated.last_registered_period,
+            aggregated.last_registration.enterprise_name,
+            aggregated.last_registration.park_code,
+            aggregated.last_registration.industry_code,
+            aggregated.last_registration.is_industrial,
+            aggregated.last_registration.status,
             aggregated.months_reported,
             aggregated.months_with_tax,
             aggregated.months_with_employment,
@@ -105,9 +97,6 @@
             aggregated.headcount_sum,
             aggregated.headcount_months
         from aggregated
-        left join last_registration
-            on last_registration.uscc = aggregated.uscc
-            and last_registration.year = aggregated.year
     ),
 
     with_basis as (

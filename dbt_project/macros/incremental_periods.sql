@@ -59,6 +59,38 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
+{% macro stale_as_of_months(upstream) %}
+    {#- For a model of figures as of each month of the year (the year so far), from an upstream
+        model keyed by month: the months whose figures may have changed, as 'YYYY-MM-DD' texts.
+        A month is stale when the upstream's rows for it are newer than the model's rows for it
+        (the model stores per month the newest _source_loaded_at of that month's upstream rows);
+        every later month of its year is then stale too, as its year so far includes it. -#}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        with latest as (
+            select period, max(_source_loaded_at) as loaded_at from {{ upstream }} group by period
+        ),
+        built as (
+            select make_date(year, month, 1) as period, max(_source_loaded_at) as loaded_at
+            from {{ this }} group by all
+        ),
+        first_stale as (
+            select year(latest.period) as year, min(latest.period) as period
+            from latest
+            left join built on built.period = latest.period
+            where built.loaded_at is null or latest.loaded_at > built.loaded_at
+            group by 1
+        )
+        select strftime(latest.period, '%Y-%m-%d')
+        from latest
+        join first_stale on first_stale.year = year(latest.period) and latest.period >= first_stale.period
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
 {% macro stale_keys(keys, latest) %}
     {#- The keys (rows of the `keys` columns) whose inputs changed since this model last took them
         in. `latest` is a query of the key columns and loaded_at: per key, the newest load the

@@ -2,8 +2,14 @@
   The SELECT of marts.park_tier_months for the years a filter on `year` keeps (see the model for
   the rules). A macro because a full build runs it once per year (year_batches), which keeps
   each year's sort by enterprise within the memory cap.
+  as_of: the months ('YYYY-MM-DD') whose counts are rebuilt, none = every month of the batch.
+  When that is one month per year, the latest of its year (a new month), each enterprise's year
+  so far is one aggregate over the year's rows instead of a running window over them.
 #}
-{% macro park_tier_months_select(batch) %}
+{% macro park_tier_months_select(batch, as_of=none) %}
+    {%- set years = [] %}
+    {%- for m in as_of or [] %}{% do years.append(m[:4]) %}{% endfor %}
+    {%- set latest_of_year = as_of and (years | unique | list | length) == (as_of | length) %}
     with months as (
         select * from {{ ref('fct_enterprise_month') }}
         where {{ batch }}
@@ -12,8 +18,39 @@
     as_of_months as (
         select year, month as as_of_month, max(_source_loaded_at) as source_loaded_at
         from months
+        {%- if as_of %}
+        where period in ({% for m in as_of %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- endif %}
         group by year, month
     ),
+
+    {%- if latest_of_year %}
+
+    so_far as (
+        -- each enterprise's year up to the new month, the latest of the year: one pass
+        select
+            months.uscc,
+            months.year,
+            as_of.as_of_month,
+            max(months.gross_output_ytd_10k) filter (where months.month = as_of.as_of_month) as output_ytd,
+            sum(months.gross_output_month_10k)                                             as output_sum,
+            max(months.revenue_ytd_10k) filter (where months.month = as_of.as_of_month)    as revenue_ytd,
+            sum(months.revenue_month_10k)                                                  as revenue_sum,
+            sum(months.total_tax_yuan)                                                     as tax,
+            sum(months.insured_headcount)                                                  as headcount_sum,
+            count(months.insured_headcount)                                                as headcount_months,
+            -- the window's last_value(... ignore nulls): the last registered month's, not null
+            arg_max(months.park_code, months.month)
+                filter (where months.is_registered and months.park_code is not null)       as park_code,
+            arg_max(months.is_industrial, months.month)
+                filter (where months.is_registered and months.is_industrial is not null)   as is_industrial
+        from months
+        join as_of_months as as_of
+            on as_of.year = months.year and months.month <= as_of.as_of_month
+        group by months.uscc, months.year, as_of.as_of_month
+    ),
+
+    {%- else %}
 
     running as (
         -- each enterprise's year so far at each month it has a row: one sort per enterprise-year
@@ -59,6 +96,8 @@
         join as_of_months as as_of
             on as_of.year = running.year and as_of.as_of_month = running.as_of_month
     ),
+
+    {%- endif %}
 
     bands as (
         select metric, metric_label_zh, series as dimension, tier, lower_bound, upper_bound, band_counting

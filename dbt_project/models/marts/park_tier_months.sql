@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='year',
+    unique_key=['year', 'month'],
     on_schema_change='append_new_columns',
     post_hook=["{{ insert_other_batches(year_batches(ref('fct_enterprise_month')), park_tier_months_select) }}"],
 ) }}
@@ -16,11 +16,19 @@
 -- registered month up to M (enterprises never registered so far are not counted). Bounds come
 -- from int_plan_metric_bands (at or above, or exclusive bands, per the band_counting var) and
 -- compare exactly (decimals; the mean headcount as sum >= bound x months).
--- Incremental by year, like fct_enterprise_year (a full build: one statement per year); every
--- year is recounted when the bands were counted the other way before. The SELECT itself is
--- macros/park_tier_months_select.sql.
+-- Incremental by month (macros/incremental_periods.sql, stale_as_of_months): a run recounts the
+-- months whose rows fct_enterprise_month rebuilt and the later months of their years (a new
+-- month: that month alone, from its year's rows); every month is recounted when the bands
+-- were counted the other way before. A full build runs one statement per year. The SELECT
+-- itself is macros/park_tier_months_select.sql.
 {%- set recount_all = bands_counted_otherwise() %}
-
-{{ park_tier_months_select(
-    'true' if recount_all else year_batches(ref('fct_enterprise_month'))[0]
-) }}
+{%- if not is_incremental() %}
+{{ park_tier_months_select(year_batches(ref('fct_enterprise_month'))[0]) }}
+{%- elif recount_all %}
+{{ park_tier_months_select('true') }}
+{%- else %}
+{%- set as_of = stale_as_of_months(ref('fct_enterprise_month')) %}
+{%- set years = [] %}
+{%- for m in as_of %}{% do years.append(m[:4] | int) %}{% endfor %}
+{{ park_tier_months_select(only_years('period', years | unique | list), as_of=as_of) }}
+{%- endif %}
