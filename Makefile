@@ -67,10 +67,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## bench: full build, one more month and a bare-DuckDB baseline, measured (SCALE enterprises)
+## bench: full build, one more month and a bare-DuckDB baseline, measured (SCALE enterprises;
+## MONTH: the one more month, 2021-01 by default, e.g. 2021-12 for a December)
 SCALE ?= 2000
+MONTH ?= 2021-01
 bench: setup
-	$(BIN)/parks bench --enterprises $(SCALE) --out $(DATA)/bench
+	$(BIN)/parks bench --enterprises $(SCALE) --month $(MONTH) --out $(DATA)/bench
 
 ## report: the officials' workbook and dashboard from the published warehouse
 report: setup

@@ -10,6 +10,7 @@ import time
 import warnings
 from pathlib import Path
 
+from pipelines.bench import DEFAULT_MONTH
 from pipelines.config import Paths
 from pipelines.reference import REPO_ROOT
 from pipelines.reports.cli import register_report_command
@@ -277,7 +278,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines.bench.run import run_bench
 
     command = f"parks bench --enterprises {args.enterprises} --seed {args.seed}"
-    return run_bench(args.enterprises, Path(args.out), args.seed, command)
+    if args.month != DEFAULT_MONTH:
+        command += f" --month {args.month}"
+    return run_bench(args.enterprises, Path(args.out), args.seed, command, args.month)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -341,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--enterprises", type=int, default=2_000, help="scale (default 2000)")
     b.add_argument("--out", default="data/bench", help="work folder (one subfolder per scale)")
     b.add_argument("--seed", type=int, default=2018)
+    b.add_argument(
+        "--month",
+        default=DEFAULT_MONTH,
+        help=f"the one more month, YYYY-MM (default {DEFAULT_MONTH}); the full build loads the "
+        "36 months before it. A December is the dearest: a new month recomputes its year",
+    )
     b.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
