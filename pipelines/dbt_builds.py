@@ -32,12 +32,16 @@ def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return digest.hexdigest()
 
 
+NOTHING_BUILT = "a first build: no dbt table built yet"
+
+
 def full_refresh_reason(build: Path, fingerprint: str) -> str | None:
-    """Why this build must rebuild every incremental table, or None when it may be incremental."""
+    """Why this build builds every table whole (a first build, or one that must rebuild every
+    incremental table), or None when it may be incremental."""
     if env_flag("PARKS_FULL_REFRESH"):
         return "PARKS_FULL_REFRESH is set"
     if not build.exists():
-        return None
+        return NOTHING_BUILT
     with duckdb.connect(str(build), read_only=True) as con:
         tables = {
             name
@@ -46,7 +50,7 @@ def full_refresh_reason(build: Path, fingerprint: str) -> str | None:
             ).fetchall()
         }
         if not any(name.startswith("marts.") for name in tables):
-            return None  # a first build: every table is built whole anyway
+            return NOTHING_BUILT
         last = None
         if "meta.dbt_builds" in tables:
             last = con.execute(

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from pipelines.config import DBT_PROJECT_DIR
-from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
-from pipelines.defs.dbt import DBT_RESOURCE, keep_parse_state
+from pipelines.dbt_builds import (
+    NOTHING_BUILT,
+    full_refresh_reason,
+    project_fingerprint,
+    record_build,
+)
+from pipelines.defs.dbt import DBT_RESOURCE, dbt_build_args, keep_parse_state
 from pipelines.ingest.load import ensure_tables
 
 
@@ -67,10 +73,10 @@ def test_a_build_is_incremental_only_after_a_build_of_the_same_project(
 ) -> None:
     monkeypatch.delenv("PARKS_FULL_REFRESH", raising=False)
     build = tmp_path / "warehouse.duckdb"
-    assert full_refresh_reason(build, "a") is None  # nothing built yet
+    assert full_refresh_reason(build, "a") == NOTHING_BUILT
     with duckdb.connect(str(build)) as con:
         ensure_tables(con)
-    assert full_refresh_reason(build, "a") is None  # raw loaded, no mart yet: built whole anyway
+    assert full_refresh_reason(build, "a") == NOTHING_BUILT  # raw loaded, no mart yet
 
     built_warehouse(build)  # marts built by a release that kept no record
     assert "no record" in full_refresh_reason(build, "a")
@@ -88,6 +94,18 @@ def test_a_build_is_incremental_only_after_a_build_of_the_same_project(
         assert con.execute(
             "select fingerprint, full_refresh, reason from meta.dbt_builds order by finished_at"
         ).fetchall() == [("a", True, "no record"), ("b", True, "changed")]
+
+
+def test_a_whole_build_runs_one_node_at_a_time_and_an_incremental_one_two():
+    """Measured at a million enterprises (docs/performance.md): the large models of a whole build
+    contend when two run at once; an incremental build's many small nodes overlap well."""
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    assert profile["parks"]["outputs"]["dev"]["threads"] == 2
+    incremental = dbt_build_args(None)
+    assert "--full-refresh" not in incremental and "--threads" not in incremental
+    whole = dbt_build_args(NOTHING_BUILT)
+    assert "--full-refresh" in whole
+    assert whole[whole.index("--threads") + 1] == "1"
 
 
 def test_the_dbt_resource_reports_the_version_of_the_dbt_it_runs():
