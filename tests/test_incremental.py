@@ -187,6 +187,9 @@ def test_a_revision_of_an_old_month_rebuilds_that_month_and_year_only(built) -> 
     assert revised[uscc]["total_tax_yuan"] == previous[uscc]["total_tax_yuan"] + RAISE
     assert revised[uscc]["_source_loaded_at"] > previous[uscc]["_source_loaded_at"]
 
+    # 2019 is rebuilt from its twelve months: the revised March comes before its stored months
+    sql = compiled(tmp, "marts/fct_enterprise_year.sql")
+    assert "where (year in (2019))" in sql and "stored as (" not in sql
     years_after = query_rows(warehouse, YEAR_FACT)
     assert [r for r in years_after if r["year"] == 2020] == [
         r for r in years_before if r["year"] == 2020
@@ -440,11 +443,25 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     months_after = query_rows(warehouse, MONTH_FACT)
     assert [r for r in months_after if r["period"] != april] == months_before
     assert {r["uscc"] for r in months_after if r["period"] == april}
+    # 2020 so far, as stored, with April folded in: April's rows are read, not January's to
+    # March's (a full refresh gives the same rows: test_nothing_loaded_..._a_full_refresh_agrees)
+    sql = compiled(tmp, "marts/fct_enterprise_year.sql")
+    assert "where (false)" in sql and "or period in (date '2020-04-01')" in sql
+    assert "stored as (" in sql and "where year in (2020)" in sql
     years_after = query_rows(warehouse, YEAR_FACT)
     assert [r for r in years_after if r["year"] == 2019] == [
         r for r in years_before if r["year"] == 2019
     ]
     assert all(r["as_of_period"] == april for r in years_after if r["year"] == 2020)
+    stored = {r["uscc"]: r for r in years_before if r["year"] == 2020}
+    folded = {r["uscc"]: r for r in years_after if r["year"] == 2020}
+    assert folded[payer]["annual_tax_yuan"] == bound and folded[payer]["tax_tier"] == "T3"
+    assert folded[short]["annual_tax_yuan"] == bound - Decimal("0.01")
+    assert folded[short]["tax_tier"] is None and stored[short]["tax_tier"] is None
+    assert folded[gone]["last_registered_period"] == dt.date(2020, 3, 1)  # not in April's register
+    assert folded[gone]["months_reported"] == stored[gone]["months_reported"] == 3
+    assert folded[renamed]["enterprise_name"].endswith("(更名)")
+    assert folded[renamed]["months_reported"] == 4
     in_2019 = lambda rows: [r for r in rows if r["year"] == 2019]  # noqa: E731
     assert in_2019(query_rows(warehouse, SUMMARY)) == in_2019(summary_before)
     # The monthly tier counts: April's alone, each enterprise's year so far in one aggregate
@@ -509,6 +526,8 @@ def test_two_more_register_months_at_once_continue_the_versions(built) -> None:
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
     assert "period in (date '2020-05-01', date '2020-06-01')" in sql
+    sql = compiled(tmp, "marts/fct_enterprise_year.sql")
+    assert "or period in (date '2020-05-01', date '2020-06-01')" in sql and "stored as (" in sql
 
     after = {(r["uscc"], r["valid_from"]): r for r in query_rows(warehouse, PERIODS)}
     span = lambda uscc, valid_from: (  # noqa: E731

@@ -1,8 +1,9 @@
 {#
   The SELECT of marts.fct_enterprise_year for the years a filter on `year` keeps (see the model
-  for the rules). A macro because a full build runs it once per year (year_batches).
+  for the rules), and for the years of `fold` ({year: [month texts]}) the stored year with those
+  months folded in. A macro because a full build runs it once per year (year_batches).
 #}
-{% macro enterprise_year_select(batch) %}
+{% macro enterprise_year_select(batch, fold={}) %}
     {%- set tier_rules = [
         ('output', 'measures.tier_output_basis_10k >= thresholds.min_value'),
         ('tax', 'measures.annual_tax_yuan >= thresholds.min_value'),
@@ -16,7 +17,10 @@
                 cast(month(period) as integer) as month
             )
         from {{ ref('fct_enterprise_month') }}
-        where {{ batch }}
+        where ({{ batch }})
+        {%- for months in fold.values() %}
+            or period in ({% for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor %})
+        {%- endfor %}
     ),
 
     thresholds as (
@@ -71,6 +75,59 @@
         from months
         group by uscc, year
     ),
+    {%- if fold %}
+
+    stored as (
+        -- the years being extended, as the model holds them, in the terms of `aggregated`
+        select
+            uscc,
+            year,
+            last_registered_period,
+            case when last_registered_period is not null then
+                {'enterprise_name': enterprise_name, 'park_code': park_code,
+                 'industry_code': industry_code, 'is_industrial': is_industrial, 'status': status}
+            end                                                      as last_registration,
+            months_reported,
+            months_with_tax,
+            months_with_employment,
+            months_with_output,
+            sum_gross_output_month_10k,
+            sum_revenue_month_10k,
+            annual_value_added_10k                                   as sum_value_added_month_10k,
+            annual_tax_yuan                                          as sum_total_tax_yuan,
+            headcount_sum,
+            headcount_months
+        from {{ this }}
+        where year in ({{ fold.keys() | join(', ') }})
+    ),
+
+    year_so_far as (
+        select * from aggregated where year not in ({{ fold.keys() | join(', ') }})
+        union all by name
+        -- the later months only come after every month stored: their registration is the last,
+        -- and a December year-to-date can only be theirs
+        select
+            coalesce(later.uscc, stored.uscc)                        as uscc,
+            coalesce(later.year, stored.year)                        as year,
+            coalesce(later.last_registered_period, stored.last_registered_period)
+                                                                     as last_registered_period,
+            coalesce(later.last_registration, stored.last_registration) as last_registration,
+            {%- for count in ['months_reported', 'months_with_tax', 'months_with_employment', 'months_with_output'] %}
+            cast(coalesce(later.{{ count }}, 0) + coalesce(stored.{{ count }}, 0) as integer) as {{ count }},
+            {%- endfor %}
+            later.december_gross_output_ytd_10k,
+            later.december_revenue_ytd_10k,
+            {%- for total in ['sum_gross_output_month_10k', 'sum_revenue_month_10k', 'sum_value_added_month_10k', 'sum_total_tax_yuan', 'headcount_sum'] %}
+            -- a sum over no value stays null, as sum() gives
+            coalesce(later.{{ total }} + stored.{{ total }}, later.{{ total }}, stored.{{ total }}) as {{ total }},
+            {%- endfor %}
+            coalesce(later.headcount_months, 0) + coalesce(stored.headcount_months, 0) as headcount_months
+        from (select * from aggregated where year in ({{ fold.keys() | join(', ') }})) as later
+        full join stored
+            on stored.uscc = later.uscc
+            and stored.year = later.year
+    ),
+    {%- endif %}
 
     measures as (
         select
@@ -94,9 +151,11 @@
                                                                      as annual_revenue_10k,
             cast(aggregated.sum_value_added_month_10k as decimal(24, 6)) as annual_value_added_10k,
             cast(aggregated.sum_total_tax_yuan as decimal(22, 2))    as annual_tax_yuan,
+            cast(aggregated.sum_gross_output_month_10k as decimal(24, 6)) as sum_gross_output_month_10k,
+            cast(aggregated.sum_revenue_month_10k as decimal(24, 6)) as sum_revenue_month_10k,
             aggregated.headcount_sum,
             aggregated.headcount_months
-        from aggregated
+        from {{ 'year_so_far' if fold else 'aggregated' }} as aggregated
     ),
 
     with_basis as (
@@ -168,6 +227,11 @@
         measures.annual_tax_yuan,
         cast(round(cast(measures.headcount_sum as decimal(18, 2))
                    / nullif(measures.headcount_months, 0), 2) as decimal(18, 2)) as avg_headcount,
+        ---------- what the annual values are folded from (the next month of the year adds to them)
+        measures.sum_gross_output_month_10k,
+        measures.sum_revenue_month_10k,
+        cast(measures.headcount_sum as bigint)                             as headcount_sum,
+        cast(measures.headcount_months as integer)                         as headcount_months,
         measures.tier_output_measure,
         measures.tier_output_basis_10k,
         ---------- tiers

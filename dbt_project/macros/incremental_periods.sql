@@ -59,6 +59,54 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
+{% macro year_increments(upstream, sums_column) %}
+    {#- An incremental run of a model keyed by year, built from an upstream model keyed by month,
+        that keeps per year the sums and counts behind its figures (`sums_column` is one of them):
+        {'recompute': years to rebuild from their months, 'fold': {year: months to fold into
+        what the model holds}}. A year's stale months are folded when every one of them comes
+        after the latest month the model holds for the year (`as_of_period`): the next month of
+        the year in progress. A year with an earlier month changed (a revision), a new year, or
+        rows of an older release without the sums, is rebuilt from its months. -#}
+    {%- if not execute -%}
+        {{ return({'recompute': [], 'fold': {}}) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set query -%}
+        with latest as (
+            select period, max(_source_loaded_at) as loaded_at from {{ upstream }} group by period
+        ),
+        built as (
+            {%- if sums_column in columns and 'as_of_period' in columns and '_source_loaded_at' in columns %}
+            select year, max(_source_loaded_at) as loaded_at, max(as_of_period) as as_of_period,
+                   bool_and({{ sums_column }} is not null) as has_sums
+            from {{ this }} group by year
+            {%- else %}
+            select year, loaded_at, null::date as as_of_period, false as has_sums
+            from ({{ _built_at(this, 'year') }})
+            {%- endif %}
+        ),
+        stale as (
+            select year(latest.period) as year, latest.period,
+                   coalesce(built.has_sums and latest.period > built.as_of_period, false) as after_built
+            from latest
+            left join built on built.year = year(latest.period)
+            where built.loaded_at is null or latest.loaded_at > built.loaded_at
+        )
+        select year, strftime(period, '%Y-%m-%d'), bool_and(after_built) over (partition by year)
+        from stale
+        order by period
+    {%- endset -%}
+    {%- set increments = {'recompute': [], 'fold': {}} -%}
+    {%- for year, period, fold in run_query(query).rows -%}
+        {%- if fold -%}
+            {%- do increments['fold'].setdefault(year | int, []).append(period) -%}
+        {%- elif year | int not in increments['recompute'] -%}
+            {%- do increments['recompute'].append(year | int) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(increments) }}
+{% endmacro %}
+
 {% macro stale_as_of_months(upstream) %}
     {#- For a model of figures as of each month of the year (the year so far), from an upstream
         model keyed by month: the months whose figures may have changed, as 'YYYY-MM-DD' texts.

@@ -25,6 +25,14 @@
 -- fct_enterprise_month rebuilt, and no other. A full build creates the table with the first
 -- year and inserts the others one statement per year (the post-hook), as fct_enterprise_month
 -- does by month: 3x faster at a million enterprises than one statement over every year.
+-- The year in progress grows by folding its next month into the sums and counts the model
+-- keeps (sum_* and headcount_* columns): a December reads one month's rows, not twelve. A
+-- revision of an earlier month of the year rebuilds the year from its months.
 -- The SELECT itself is macros/enterprise_year_select.sql.
 
-{{ enterprise_year_select(year_batches(ref('fct_enterprise_month'))[0]) }}
+{% if is_incremental() -%}
+    {%- set increments = year_increments(ref('fct_enterprise_month'), 'headcount_months') -%}
+    {{ enterprise_year_select(only_keys('year', increments['recompute'], quoted=false), increments['fold']) }}
+{%- else -%}
+    {{ enterprise_year_select(year_batches(ref('fct_enterprise_month'))[0]) }}
+{%- endif %}
