@@ -117,8 +117,8 @@
             {%- endfor %}
             later.december_gross_output_ytd_10k,
             later.december_revenue_ytd_10k,
-            {%- for total in ['sum_gross_output_month_10k', 'sum_revenue_month_10k', 'sum_value_added_month_10k', 'sum_total_tax_yuan', 'headcount_sum'] %}
             -- a sum over no value stays null, as sum() gives
+            {%- for total in ['sum_gross_output_month_10k', 'sum_revenue_month_10k', 'sum_value_added_month_10k', 'sum_total_tax_yuan', 'headcount_sum'] %}
             coalesce(later.{{ total }} + stored.{{ total }}, later.{{ total }}, stored.{{ total }}) as {{ total }},
             {%- endfor %}
             coalesce(later.headcount_months, 0) + coalesce(stored.headcount_months, 0) as headcount_months
