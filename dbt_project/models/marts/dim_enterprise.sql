@@ -18,6 +18,12 @@ parks as (
 
 divisions as (
     select * from {{ ref('industry_divisions') }}
+),
+
+last_versions as (
+    -- an aggregate and a hash join: 1.2-1.4 s against 1.9-2.6 s for a window over the versions
+    -- sorted by enterprise (a million enterprises, alone)
+    select uscc, max(version_number) as version_number from periods group by uscc
 )
 
 select
@@ -30,8 +36,7 @@ select
     periods.valid_to,
     periods.months_in_version,
     periods.valid_to = (select max(valid_to) from periods) as is_current,
-    periods.version_number = max(periods.version_number) over (partition by periods.uscc)
-                                 as is_last_version,
+    periods.version_number = last_versions.version_number as is_last_version,
     ---------- attributes
     periods.enterprise_name,
     periods.park_code,
@@ -59,3 +64,5 @@ left join parks
     on parks.park_code = periods.park_code
 left join divisions
     on divisions.division_code = periods.industry_division_code
+inner join last_versions
+    on last_versions.uscc = periods.uscc
