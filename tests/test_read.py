@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -377,6 +378,31 @@ def test_only_code_columns_are_upper_cased() -> None:
     assert row["project_name"] == "abc项目"
     assert row["agreed_investment_100m"] == "1.5"
     assert row["category"] is None
+
+
+def test_nfkc_of_the_values_that_need_it_equals_nfkc_of_all() -> None:
+    """Normalization skips the values that are their own NFKC form: every character alone, every
+    canonical pair (composed again), Hangul jamo, combining marks out of order and mixed text
+    come out as NFKC of every value."""
+    singles = [chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000]
+    pairs = []
+    for cp in range(0x110000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            pairs.append(chr(int(parts[0], 16)) + chr(int(parts[1], 16)))
+    others = [
+        "\u1100\u1161",  # Hangul L + V -> 가
+        "\uac00\u11a8",  # Hangul LV + T -> 각
+        "a\u0301\u0316",  # combining marks out of canonical order
+        "拉萨ＡＢＣ有限公司\u3000",
+        "柳梧新区（高新区）",
+        "ｍａ６ｔ",
+        "\u2460号楼",  # ① -> 1
+        "\uf900",  # a CJK compatibility ideograph
+    ]
+    values = pl.Series("text", [*singles, *pairs, *others, None])
+    frame = pl.DataFrame({"text": values, "ascii": ["abc"] * values.len()})
+    assert read._nfkc(frame).equals(frame.with_columns(pl.col("text").str.normalize("NFKC")))
 
 
 def test_csv_industry_code_keeps_text() -> None:

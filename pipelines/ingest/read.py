@@ -13,9 +13,11 @@ go through the same batches.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -133,17 +135,65 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
     return frame.rename(header_names(frame.columns, schema, file_name))
 
 
-def normalize(frame: pl.DataFrame, schema: ExtractSchema, from_xlsx: bool) -> pl.DataFrame:
-    """NFKC, trim, empty -> null, codes upper-cased; XLSX numbers that lost leading zeros restored."""
-    # NFKC changes only non-ASCII text, and it is the costliest step of reading a file: columns
-    # without any non-ASCII character (codes, amounts, dates in most files) skip it.
-    has_non_ascii = frame.select(
+@functools.cache
+def _nfkc_may_change() -> str:
+    """A regex class of every character whose presence may make NFKC change a string: those
+    NFKC maps to something else, combining marks (reordered), characters that compose with the
+    one before them (the second of a canonical pair, Hangul vowel and final jamo), and those this
+    Python's Unicode tables do not know (polars may know a newer Unicode). A string without any of
+    them is its own NFKC form: NFKC of assigned characters never changes between Unicode versions.
+    """
+    seconds = set()
+    for cp in range(0x110000):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    ranges: list[list[int]] = []
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if 0xD800 <= cp < 0xE000 or not (
+            unicodedata.category(ch) == "Cn"
+            or unicodedata.combining(ch)
+            or cp in seconds
+            or 0x1161 <= cp <= 0x1175
+            or 0x11A8 <= cp <= 0x11C2
+            or unicodedata.normalize("NFKC", ch) != ch
+        ):
+            continue
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "[" + "".join(f"\\u{{{a:X}}}-\\u{{{b:X}}}" for a, b in ranges) + "]"
+
+
+def _nfkc(frame: pl.DataFrame) -> pl.DataFrame:
+    """NFKC of the values that need it: it is the costliest step of reading a file, and most text
+    (ASCII, the usual Chinese characters) is its own NFKC form."""
+    non_ascii = frame.select(
         (pl.col(c).str.len_bytes() != pl.col(c).str.len_chars()).any() for c in frame.columns
     ).row(0, named=True)
+    changing = frame.select(  # ASCII is its own NFKC form: the cheaper test first
+        pl.col(c).str.contains(_nfkc_may_change()).fill_null(False)
+        for c in frame.columns
+        if non_ascii[c]
+    )
+    for c in changing.columns:
+        rows = changing.get_column(c).arg_true()
+        if rows.len():
+            column = frame.get_column(c)
+            frame = frame.with_columns(
+                column.scatter(rows, column.gather(rows).str.normalize("NFKC"))
+            )
+    return frame
+
+
+def normalize(frame: pl.DataFrame, schema: ExtractSchema, from_xlsx: bool) -> pl.DataFrame:
+    """NFKC, trim, empty -> null, codes upper-cased; XLSX numbers that lost leading zeros restored."""
+    frame = _nfkc(frame)
     exprs = []
     for c in frame.columns:
-        e = pl.col(c).str.normalize("NFKC") if has_non_ascii[c] else pl.col(c)
-        e = e.str.strip_chars()
+        e = pl.col(c).str.strip_chars()
         e = pl.when(e == "").then(None).otherwise(e)
         if c in schema.code_columns:
             e = e.str.to_uppercase()
