@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import duckdb
 import pytest
 
 from pipelines.generate import generate
-from pipelines.publish import copy_file
+from pipelines.publish import copy_file, publish
 
 PARKS = str(Path(sys.executable).parent / "parks")
 STATE_SQL = (
@@ -239,3 +240,38 @@ def test_copy_file_is_exact_whatever_the_system_offers(tmp_path, monkeypatch, ke
         monkeypatch.setattr(os, "copy_file_range", refuse)
     copy_file(source, target, chunk=4096)
     assert target.read_bytes() == data
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_publishing_again_replaces_the_file_and_frees_the_old_one(
+    tmp_path, monkeypatch, hard_links
+):
+    """The replaced publication is unlinked in the background (or by the replacement where the file
+    system has no hard links); a reader that holds it keeps its state; nothing is left behind."""
+    build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
+    build.parent.mkdir()
+
+    def build_with(rows: int) -> None:
+        with duckdb.connect(str(build)) as con:
+            con.execute("create schema if not exists marts")
+            con.execute(f"create or replace table marts.t as select range as i from range({rows})")
+
+    if not hard_links:
+
+        def refuse(*args, **kwargs):
+            raise OSError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", refuse)
+    build_with(3)
+    assert publish(build, published) == {"t": 3}
+    reader = duckdb.connect(str(published), read_only=True)
+    build_with(5)
+    assert publish(build, published) == {"t": 5}
+    for thread in threading.enumerate():
+        if thread.name == "unlink-replaced-warehouse":
+            thread.join()
+    assert reader.execute("select count(*) from marts.t").fetchone() == (3,)
+    reader.close()
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.t").fetchone() == (5,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "warehouse.duckdb"]

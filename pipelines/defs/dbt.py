@@ -22,6 +22,10 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 KEPT_BUILD_TARGETS = 10  # the latest builds' target folders (run_results.json, compiled SQL, log)
 # dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+# dbt's log file of a build (dbt.log in its target folder) at info level, the lines of its output:
+# at debug level it also writes every statement it runs, 6.5 MB a build, and formatting those lines
+# took 4-5 s of dbt's CPU a build (docs/performance.md). DBT_LOG_LEVEL_FILE=debug brings them back.
+os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
 
 
 class WarehouseDbtCli(DbtCliResource):
