@@ -311,22 +311,30 @@ output_loaded as (
     group by year
 ),
 
+value_added_years as (
+    -- a year's value added over every month it holds: its enterprise-years' sums of the months
+    select year, sum(annual_value_added_10k) as value_added_10k
+    from enterprise_years
+    group by year
+),
+
 compared_months as (
-    -- the months a growth rate sums: those of a year recomputed up to its last output month, and
-    -- the same months of the year before (read first, so that the join below stays small: a new
-    -- January compares two months, not two years)
-    select distinct
-        output_loaded.year - years_back.n                  as year,
-        unnest(range(1, output_loaded.last_month + 1))     as month
-    from output_loaded
-    cross join (values (0), (1)) as years_back(n)
-    where {{ only_keys('output_loaded.year', stale_years['enterprise_year'], quoted=false) }}
+    -- the months of the year before that a growth rate sums, when that year holds later ones
+    -- too (a year in progress against the same months of a closed one); with no later month
+    -- the year's own sum is the same (a December against a whole year reads no month rows)
+    select
+        previous_year.year,
+        unnest(range(1, current_year.last_month + 1)) as month
+    from output_loaded as current_year
+    inner join output_loaded as previous_year
+        on previous_year.year = current_year.year - 1
+        and previous_year.last_month > current_year.last_month
+    where {{ only_keys('current_year.year', stale_years['enterprise_year'], quoted=false) }}
 ),
 
 value_added_months as (
     select
         months.year,
-        months.month,
         sum(months.value_added_month_10k) as value_added_10k
     from {{ ref('fct_enterprise_month') }} as months
     inner join compared_months
@@ -336,25 +344,27 @@ value_added_months as (
         on enterprise_years.uscc = months.uscc
         and enterprise_years.year = months.year
     where {{ only_keys('months.year', enterprise_years_read | unique | list, quoted=false) }}
-    group by months.year, months.month
+    group by months.year
 ),
 
 growth as (
     -- the previous year counts only when it is loaded at least up to the same month
     select
         current_year.year,
-        sum(months.value_added_10k) filter (where months.year = current_year.year)
-                                                                           as value_added_10k,
-        case when previous_year.last_month >= current_year.last_month then
-            sum(months.value_added_10k) filter (where months.year = current_year.year - 1)
+        this_year.value_added_10k,
+        case
+            when previous_year.last_month = current_year.last_month then previous_whole.value_added_10k
+            when previous_year.last_month > current_year.last_month then previous_months.value_added_10k
         end                                                                as previous_value_added_10k
     from output_loaded as current_year
+    left join value_added_years as this_year
+        on this_year.year = current_year.year
     left join output_loaded as previous_year
         on previous_year.year = current_year.year - 1
-    left join value_added_months as months
-        on months.year in (current_year.year, current_year.year - 1)
-        and months.month <= current_year.last_month
-    group by current_year.year, current_year.last_month, previous_year.last_month
+    left join value_added_years as previous_whole
+        on previous_whole.year = current_year.year - 1
+    left join value_added_months as previous_months
+        on previous_months.year = current_year.year - 1
 ),
 
 city_growth as (
