@@ -437,6 +437,9 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     write_csv(landing / "tax_202004.csv", rows)
     april = dt.date(2020, 4, 1)
     load(warehouse, landing, tmp / "archive", [april])
+    partial = tmp / "partial" / "warehouse.duckdb"  # the file's name is dbt's catalog name
+    partial.parent.mkdir()
+    shutil.copy(warehouse, partial)
     sql = dbt_build(warehouse, tmp)
     assert sql.count("date '2020-04-01'") == 4 and sql.count("date '") == 4
 
@@ -464,10 +467,11 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     assert folded[renamed]["months_reported"] == 4
     in_2019 = lambda rows: [r for r in rows if r["year"] == 2019]  # noqa: E731
     assert in_2019(query_rows(warehouse, SUMMARY)) == in_2019(summary_before)
-    # The monthly tier counts: April's alone, each enterprise's year so far in one aggregate
-    # (no running window); every other month's counts stay as they were.
+    # The monthly tier counts: April's alone, each enterprise's year so far from the year fact
+    # just folded (no running window, no other month's rows); every other month's counts stay.
     sql = compiled(tmp, "marts/park_tier_months.sql")
     assert "where period in (date '2020-04-01')" in sql and "over so_far" not in sql
+    assert '"marts"."fct_enterprise_year" as years' in sql
     tiers_after = query_rows(warehouse, TIERS)
     not_april = lambda rows: [r for r in rows if (r["year"], r["month"]) != (2020, 4)]  # noqa: E731
     assert not_april(tiers_after) == tiers_before
@@ -502,6 +506,19 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     )
     current = query_rows(warehouse, "select uscc from marts.dim_enterprise where is_current")
     assert gone not in {r["uscc"] for r in current} and renamed in {r["uscc"] for r in current}
+
+    # A run that selects the tier counts without the year fact (still at March): April's year so
+    # far is aggregated from the year's month rows instead, and the counts are the same.
+    result = run_dbt(
+        partial, tmp, tmp / "target", "build", "--select", "fct_enterprise_month", "park_tier_months"
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    sql = compiled(tmp, "marts/park_tier_months.sql")
+    assert "as years" not in sql and "sum(months.total_tax_yuan)" in sql
+    assert query_rows(partial, TIERS) == tiers_after
+    assert query_rows(partial, "select max(as_of_period) as p from marts.fct_enterprise_year") == [
+        {"p": dt.date(2020, 3, 1)}
+    ]
 
 
 def test_two_more_register_months_at_once_continue_the_versions(built) -> None:

@@ -4,15 +4,23 @@
   each year's sort by enterprise within the memory cap.
   as_of: the months ('YYYY-MM-DD') whose counts are rebuilt, none = every month of the batch.
   When that is one month per year, the latest of its year (a new month), each enterprise's year
-  so far is one aggregate over the year's rows instead of a running window over them.
+  so far is its row of fct_enterprise_year, which holds the year up to that month, with the
+  month's own year-to-date figures: one month's rows are read, not the year's. Where
+  fct_enterprise_year was not rebuilt up to that month (a run that did not select it), one
+  aggregate over the year's rows instead. Other months: a running window over the year's rows.
 #}
 {% macro park_tier_months_select(batch, as_of=none) %}
     {%- set years = [] %}
     {%- for m in as_of or [] %}{% do years.append(m[:4]) %}{% endfor %}
     {%- set latest_of_year = as_of and (years | unique | list | length) == (as_of | length) %}
+    {%- set from_years = latest_of_year and enterprise_years_hold(as_of) %}
     with months as (
         select * from {{ ref('fct_enterprise_month') }}
+        {%- if from_years %}
+        where period in ({% for m in as_of %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- else %}
         where {{ batch }}
+        {%- endif %}
     ),
 
     as_of_months as (
@@ -24,7 +32,34 @@
         group by year, month
     ),
 
-    {%- if latest_of_year %}
+    {%- if from_years %}
+
+    so_far as (
+        -- each enterprise's year up to the new month, the latest of the year, as
+        -- fct_enterprise_year folded it: its sums, headcount and the park and industry of its
+        -- last registered month (never null in a registered month: the loader sets aside a
+        -- register row whose park or industry division is unknown)
+        select
+            years.uscc,
+            years.year,
+            as_of.as_of_month,
+            latest.gross_output_ytd_10k      as output_ytd,
+            years.sum_gross_output_month_10k as output_sum,
+            latest.revenue_ytd_10k           as revenue_ytd,
+            years.sum_revenue_month_10k      as revenue_sum,
+            years.annual_tax_yuan            as tax,
+            years.headcount_sum,
+            years.headcount_months,
+            years.park_code,
+            years.is_industrial
+        from {{ ref('fct_enterprise_year') }} as years
+        join as_of_months as as_of
+            on as_of.year = years.year
+        left join months as latest
+            on latest.uscc = years.uscc and latest.year = as_of.year and latest.month = as_of.as_of_month
+    ),
+
+    {%- elif latest_of_year %}
 
     so_far as (
         -- each enterprise's year up to the new month, the latest of the year: one pass
@@ -167,4 +202,30 @@
        and counted.year = as_of.year
        and counted.as_of_month = as_of.as_of_month
        and counted.metric = bands.metric
+{% endmacro %}
+
+{% macro enterprise_years_hold(as_of) %}
+    {#- Whether fct_enterprise_year holds each year of `as_of` (its latest months) up to that month,
+        and from that month's latest load: true after a run that built it, false where a run
+        selected park_tier_months without it. -#}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set query -%}
+        select count(*)
+        from (
+            select year, max(as_of_period) as as_of_period, max(_source_loaded_at) as loaded_at
+            from {{ ref('fct_enterprise_year') }}
+            where year in ({% for m in as_of %}{{ m[:4] }}{% if not loop.last %}, {% endif %}{% endfor %})
+            group by year
+        ) as years
+        join (
+            select period, max(_source_loaded_at) as loaded_at
+            from {{ ref('fct_enterprise_month') }}
+            where period in ({% for m in as_of %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+            group by period
+        ) as months
+            on months.period = years.as_of_period and years.loaded_at >= months.loaded_at
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] == (as_of | length)) }}
 {% endmacro %}

@@ -18,9 +18,10 @@
 -- compare exactly (decimals; the mean headcount as sum >= bound x months).
 -- Incremental by month (macros/incremental_periods.sql, stale_as_of_months): a run recounts the
 -- months whose rows fct_enterprise_month rebuilt and the later months of their years (a new
--- month: that month alone, from its year's rows); every month is recounted when the bands
--- were counted the other way before. A full build runs one statement per year. The SELECT
--- itself is macros/park_tier_months_select.sql.
+-- month: that month alone, from its rows and the year so far that fct_enterprise_year folded);
+-- every month is recounted when the bands were counted the other way before. A full build runs
+-- one statement per year. The SELECT itself is macros/park_tier_months_select.sql.
+-- depends_on: {{ ref('fct_enterprise_year') }}
 {%- set recount_all = bands_counted_otherwise() %}
 {%- if not is_incremental() %}
 {{ park_tier_months_select(year_batches(ref('fct_enterprise_month'))[0]) }}
