@@ -509,9 +509,8 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
 
     # A run that selects the tier counts without the year fact (still at March): April's year so
     # far is aggregated from the year's month rows instead, and the counts are the same.
-    result = run_dbt(
-        partial, tmp, tmp / "target", "build", "--select", "fct_enterprise_month", "park_tier_months"
-    )
+    selected = ("--select", "fct_enterprise_month", "park_tier_months")
+    result = run_dbt(partial, tmp, tmp / "target", "build", *selected)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     sql = compiled(tmp, "marts/park_tier_months.sql")
     assert "as years" not in sql and "sum(months.total_tax_yuan)" in sql
