@@ -5,9 +5,9 @@
 #}
 {% macro enterprise_year_select(batch, fold={}) %}
     {%- set tier_rules = [
-        ('output', 'measures.tier_output_basis_10k >= thresholds.min_value'),
-        ('tax', 'measures.annual_tax_yuan >= thresholds.min_value'),
-        ('staff', 'measures.headcount_sum >= thresholds.min_value * measures.headcount_months'),
+        ('output', 'measures.tier_output_basis_10k >= t.min_value'),
+        ('tax', 'measures.annual_tax_yuan >= t.min_value'),
+        ('staff', 'measures.headcount_sum >= t.min_value * measures.headcount_months'),
     ] %}
 
     with months as (
@@ -180,22 +180,17 @@
         from with_basis
     ),
 
-    {% for dimension, predicate in tier_rules %}
-    tier_{{ dimension }} as (
-        -- highest tier whose threshold the enterprise-year reaches
+    tier_lists as (
+        -- each dimension's tiers, highest threshold first: an enterprise-year's tier is the first
+        -- one it reaches (a list filter per row, not a join of every row with the thresholds)
         select
-            measures.uscc,
-            measures.year,
-            arg_max(thresholds.tier, thresholds.min_value)       as tier,
-            arg_max(thresholds.tier_label, thresholds.min_value) as tier_label
-        from with_basis_value as measures
-        inner join thresholds
-            on thresholds.dimension = '{{ dimension }}'
-            and thresholds.tier is not null
-            and {{ predicate }}
-        group by measures.uscc, measures.year
+            {%- for dimension, predicate in tier_rules %}
+            list({'tier': tier, 'label': tier_label, 'min_value': min_value} order by min_value desc)
+                filter (where dimension = '{{ dimension }}')     as {{ dimension }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from thresholds
+        where tier is not null
     ),
-    {% endfor %}
 
     above_scale_threshold as (
         select min_value from thresholds where dimension = 'above_scale'
@@ -238,12 +233,10 @@
         coalesce(measures.is_industrial, false)
             and coalesce(measures.annual_revenue_10k >= above_scale_threshold.min_value, false)
                                                                            as is_above_scale,
-        tier_output.tier        as output_tier,
-        tier_output.tier_label  as output_tier_label,
-        tier_tax.tier           as tax_tier,
-        tier_tax.tier_label     as tax_tier_label,
-        tier_staff.tier         as staff_tier,
-        tier_staff.tier_label   as staff_tier_label,
+        {%- for dimension, predicate in tier_rules %}
+        list_filter(tier_lists.{{ dimension }}, t -> {{ predicate }})[1].tier  as {{ dimension }}_tier,
+        list_filter(tier_lists.{{ dimension }}, t -> {{ predicate }})[1].label as {{ dimension }}_tier_label,
+        {%- endfor %}
         ---------- lineage
         year_status.source_loaded_at as _source_loaded_at
     from with_basis_value as measures
@@ -251,9 +244,5 @@
         on year_status.year = measures.year
     left join above_scale_threshold
         on true
-    {%- for dimension, predicate in tier_rules %}
-    left join tier_{{ dimension }}
-        on tier_{{ dimension }}.uscc = measures.uscc
-        and tier_{{ dimension }}.year = measures.year
-    {%- endfor %}
+    cross join tier_lists
 {% endmacro %}
