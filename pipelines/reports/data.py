@@ -325,11 +325,11 @@ def _park_year_tables(
     its years (the dominance rule looks at what one enterprise contributes to the cell). One
     scan of fct_enterprise_year for the four measures (a null value contributes to nothing).
     Its grain is one row per enterprise and year (a dbt test), so a row is what the enterprise
-    contributes to its park-year and year cells: only the totals over years group by enterprise."""
+    contributes to its park-year and year cells: only the totals over years group by enterprise.
+    A null park_code in a grouping set is the all-parks total (the rows read all have a park)."""
     amounts = ", ".join(
         f"{column} * {factor} as {measure}" for measure, (column, _, factor) in MEASURES.items()
     )
-    measures = ", ".join(MEASURES)
     summed = ", ".join(f"sum({m}) as {m}" for m in MEASURES)
     per_cell = ", ".join(
         f"sum({m}), count(*) filter (where {m} <> 0), max(abs({m}))" for m in MEASURES
@@ -341,18 +341,19 @@ def _park_year_tables(
             from marts.fct_enterprise_year
             where park_code is not null and year in (select unnest(?))
         ),
-        contributions as (
-            select park_code, year, {measures} from enterprise_years
-            union all
-            select null, year, {measures} from enterprise_years
-            union all
-            select park_code, null, {summed} from enterprise_years group by park_code, uscc
-            union all
-            select null, null, {summed} from enterprise_years group by uscc
+        over_years as (
+            -- what each enterprise contributes over the years to its park's and the city's total
+            select park_code, uscc, {summed}
+            from enterprise_years
+            group by grouping sets ((park_code, uscc), (uscc))
         )
         select park_code, year, {per_cell}
-        from contributions
-        group by park_code, year
+        from enterprise_years
+        group by grouping sets ((park_code, year), (year))
+        union all
+        select park_code, null, {per_cell}
+        from over_years
+        group by park_code
         """,
         [years],
     ).fetchall()
