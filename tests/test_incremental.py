@@ -50,6 +50,7 @@ KINDS = ["registration", "tax", "employment", "output"]
 MONTH_FACT = "select * from marts.fct_enterprise_month order by uscc, period"
 MONTH_FACT_CONTENT = "select * exclude (_built_at) from marts.fct_enterprise_month order by all"
 YEAR_FACT = "select * from marts.fct_enterprise_year order by uscc, year"
+YEAR_FACT_CONTENT = "select * exclude (_built_at) from marts.fct_enterprise_year order by all"
 RAISE = Decimal("12345678.90")
 UNREGISTERED = complete_uscc("91540100MA6XY812")
 FIXED = complete_uscc("91540100MA6XY813")  # a payer in no register, removed by the revision
@@ -465,6 +466,9 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
     assert folded[gone]["months_reported"] == stored[gone]["months_reported"] == 3
     assert folded[renamed]["enterprise_name"].endswith("(更名)")
     assert folded[renamed]["months_reported"] == 4
+    # only 2020's rows were written (what the year fact's key check reads, below)
+    last_written = max(r["_built_at"] for r in years_before)
+    assert {r["year"] for r in years_after if r["_built_at"] > last_written} == {2020}
     in_2019 = lambda rows: [r for r in rows if r["year"] == 2019]  # noqa: E731
     assert in_2019(query_rows(warehouse, SUMMARY)) == in_2019(summary_before)
     # The monthly tier counts: April's alone, each enterprise's year so far from the year fact
@@ -586,7 +590,7 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     assert {r["_built_at"] for r in query_rows(copy, MONTH_FACT)}.isdisjoint(
         r["_built_at"] for r in months_before
     )
-    assert query_rows(copy, YEAR_FACT) == query_rows(warehouse, YEAR_FACT)
+    assert query_rows(copy, YEAR_FACT_CONTENT) == query_rows(warehouse, YEAR_FACT_CONTENT)
     for table in (
         SUMMARY,
         FINDINGS,
@@ -676,6 +680,35 @@ def test_key_check_of_the_month_fact_reads_the_months_written_since_the_last_bui
     with duckdb.connect(str(copy)) as con:
         con.execute("delete from meta.dbt_builds")
     assert dbt_test_month_fact_keys(copy, tmp).returncode == 1
+
+
+def test_key_check_of_the_year_fact_reads_the_years_written_since_the_last_build(built) -> None:
+    """As the month fact's, by year: a duplicate enterprise-year in a year written since the last
+    successful build fails the check; one in a year written before is not read again."""
+    tmp, _, _, warehouse = built
+    copy = tmp / "duplicate_year.duckdb"
+    shutil.copy(warehouse, copy)
+    keys_checked = lambda: run_dbt(  # noqa: E731
+        copy, tmp, tmp / "target-test",
+        "test", "--select", "fct_enterprise_year,test_name:unique_combination_of_columns",
+    )  # fmt: skip
+    duplicate = (
+        "insert into marts.fct_enterprise_year select * from marts.fct_enterprise_year "
+        "where year = ? limit 1"
+    )
+    with duckdb.connect(str(copy)) as con:
+        ensure_tables(con)
+        con.execute("insert into meta.dbt_builds values ('test', false, null, now()::timestamp)")
+        con.execute(duplicate, [2019])  # written before that build
+    assert keys_checked().returncode == 0
+    with duckdb.connect(str(copy)) as con:  # a build writes 2020 again, with a duplicate
+        con.execute(
+            "update marts.fct_enterprise_year set _built_at = now()::timestamp + interval 1 minute "
+            "where year = 2020"
+        )
+        con.execute(duplicate, [2020])
+    failed = keys_checked()
+    assert failed.returncode == 1 and "FAIL 1 unique_combination_of_columns" in failed.stdout
 
 
 def dbt_test_register_status(warehouse: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:

@@ -238,7 +238,8 @@
         list_filter(tier_lists.{{ dimension }}, t -> {{ predicate }})[1].label as {{ dimension }}_tier_label,
         {%- endfor %}
         ---------- lineage
-        year_status.source_loaded_at as _source_loaded_at
+        year_status.source_loaded_at as _source_loaded_at,
+        current_timestamp::timestamp as _built_at
     from with_basis_value as measures
     inner join year_status
         on year_status.year = measures.year
