@@ -8,6 +8,7 @@ records the project's digest with every build (meta.dbt_builds) and runs `dbt bu
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -106,6 +107,62 @@ def test_a_whole_build_runs_one_node_at_a_time_and_an_incremental_one_two():
     whole = dbt_build_args(NOTHING_BUILT)
     assert "--full-refresh" in whole
     assert whole[whole.index("--threads") + 1] == "1"
+
+
+def _dbt_nodes(*selection: str) -> dict[str, list[str]]:
+    """The nodes a `dbt build` with this selection would run: unique_id -> the nodes it reads."""
+    listed = subprocess.run(
+        [DBT_RESOURCE.dbt_executable, "ls", "-q", "--exclude-resource-type", "unit_test"]
+        + ["--resource-type", "model", "--resource-type", "seed", "--resource-type", "test"]
+        + [*selection, "--output", "json", "--output-keys", "unique_id depends_on"],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        n["unique_id"]: n["depends_on"].get("nodes", [])
+        for n in map(json.loads, listed.splitlines())
+    }
+
+
+def test_an_incremental_build_leaves_out_the_reference_data_and_the_tests_of_it_alone():
+    """The seeds' content and the models' SQL are in the project fingerprint, so an incremental
+    build finds the seeds, and the models computed from them alone, as the last whole build left
+    and tested them: it leaves them out, with every test that reads nothing else. The tests of the
+    other models still run, those that read reference data too included."""
+    every = _dbt_nodes()
+    reference = {node for node in every if node.startswith("seed.")}
+    grown = True
+    while grown:  # models whose inputs are all reference data, to a fixed point
+        computed = {
+            node
+            for node, reads in every.items()
+            if node.startswith("model.") and reads and set(reads) <= reference
+        }
+        grown = not computed <= reference
+        reference |= computed
+    their_tests = {
+        node
+        for node, reads in every.items()
+        if node.startswith("test.") and set(reads) <= reference
+    }
+    assert {n.split(".")[-1] for n in reference if n.startswith("model.")} == {
+        "dim_park",
+        "int_plan_metric_bands",
+        "target_reconciliation",
+    }
+
+    incremental = dbt_build_args(None)
+    run = _dbt_nodes(*incremental[incremental.index("--exclude") :])
+    assert set(every) - set(run) == reference | their_tests
+    assert "test.parks.assert_tier_thresholds_descend" in their_tests
+    reads_both = [node for node in run if node.startswith("test.") and set(run[node]) & reference]
+    assert any("fct_enterprise_month_park_code__park_code__ref_dim_park_" in n for n in reads_both)
+    # a whole build, and a run Dagster selects in part, build and test everything they select
+    assert "--exclude" not in dbt_build_args(NOTHING_BUILT)
+    assert "--exclude" not in dbt_build_args(None, subset=True)
 
 
 def test_the_dbt_resource_reports_the_version_of_the_dbt_it_runs():

@@ -19,6 +19,9 @@ from pipelines.defs.raw import WAREHOUSE_POOL
 from pipelines.publish import recover_build
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The dbt tag of the seeds and the models computed from them alone (dbt_project.yml): an
+# incremental build leaves them out (dbt_build_args).
+REFERENCE_DATA = "reference_data"
 KEPT_BUILD_TARGETS = 10  # the latest builds' target folders (run_results.json, compiled SQL, log)
 # dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -90,13 +93,13 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     reason = full_refresh_reason(paths.build, fingerprint)
     if reason:
         context.log.info(f"dbt build --full-refresh: {reason}")
-    build = dbt.cli(dbt_build_args(reason), context=context)
+    build = dbt.cli(dbt_build_args(reason, context.is_subset), context=context)
     yield from build.stream()
     record_build(paths.build, fingerprint, reason)
     keep_parse_state(build.target_path)
 
 
-def dbt_build_args(whole_because: str | None) -> list[str]:
+def dbt_build_args(whole_because: str | None, subset: bool = False) -> list[str]:
     """The dbt command of a build: incremental, or whole (with the reason) one node at a time.
 
     A whole build's large models each keep both cores busy; two at once (the profile's two
@@ -109,6 +112,14 @@ def dbt_build_args(whole_because: str | None) -> list[str]:
     args = ["build", "--exclude-resource-type", "unit_test"]
     if whole_because:
         args += ["--full-refresh", "--threads", "1"]
+    elif not subset:
+        # The reference data (tag reference_data: the seeds and the models computed from them
+        # alone) is in the project fingerprint, so an incremental build finds it as the last whole
+        # build left and tested it: it leaves out those 10 nodes and the 81 tests that read
+        # nothing else. `buildable` keeps the tests of the other models that read them (a park
+        # code's relationship to dim_park). Of a run selected in part (the Dagster UI), Dagster
+        # sets the selection of nodes and tests itself.
+        args += ["--exclude", f"tag:{REFERENCE_DATA}", "--indirect-selection", "buildable"]
     return args
 
 

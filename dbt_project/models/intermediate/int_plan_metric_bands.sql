@@ -1,3 +1,4 @@
+{{ config(tags=['reference_data']) }}  -- from the seeds alone (dbt_project.yml)
 -- The plan's banded metrics (超10亿/超5亿/超1亿元的项目, 产值/税收超N的企业, 就业人数超过N人的
 -- 企业), one row per metric, with the interval an item must fall in to count toward it.
 --

@@ -1,3 +1,4 @@
+{{ config(tags=['reference_data']) }}  -- from the seeds alone (dbt_project.yml)
 -- Parks and county industrial zones of the plan, from the parks seed, with their aliases.
 with parks as (
     select * from {{ ref('parks') }}

@@ -1,3 +1,4 @@
+{{ config(tags=['reference_data']) }}  -- from the seeds alone (dbt_project.yml)
 -- The plan's city goals (三(一)) beside the sum of the park goals (三(二)) for every city
 -- metric the plan also breaks down by park (metrics with CITY and park rows in plan_targets).
 -- Which park rows a city target is compared with (docs/plan-inconsistencies.md §1):
