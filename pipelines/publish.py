@@ -45,6 +45,34 @@ def copy_file(source: Path, target: Path, chunk: int = 256 << 20) -> None:
         shutil.copyfile(source, target)
 
 
+def read_ahead(build: Path, chunk: int = 16 << 20) -> threading.Thread | None:
+    """Read the build file in the background while dbt builds, so that the publication's copy of
+    it at the end of the run reads memory rather than the disk.
+
+    A month rewrites a small part of the file, and the rest goes cold between monthly runs: the
+    copy of the 6 GB warehouse of a million enterprises took 21 s cold against 5.5 s from memory
+    (docs/performance.md). Reading it during dbt's build, which waits on the cores rather than the
+    disk, takes that wait off the end of the run. Skipped (None) where the file is more than half
+    the machine's memory: beside the build's own, the cache could not keep it until the copy."""
+    try:
+        size = build.stat().st_size
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):  # no build yet, or no sysconf (Windows)
+        return None
+    if size == 0 or size > memory // 2:
+        return None
+
+    def read() -> None:
+        buffer = bytearray(chunk)
+        with open(build, "rb", buffering=0) as f:
+            while f.readinto(buffer):
+                pass
+
+    thread = threading.Thread(target=read, name="read-ahead-build", daemon=True)
+    thread.start()
+    return thread
+
+
 def publish(build: Path, published: Path) -> dict[str, int]:
     """Publish the build file; returns row counts of the marts it published."""
     with duckdb.connect(str(build), config=duckdb_config()) as con:

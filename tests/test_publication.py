@@ -6,6 +6,7 @@ loading and again during dbt, and the rerun must give exactly what an uninterrup
 """
 
 import errno
+import io
 import json
 import os
 import shutil
@@ -19,8 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import pipelines.publish
 from pipelines.generate import generate
-from pipelines.publish import copy_file, publish
+from pipelines.publish import copy_file, publish, read_ahead
 
 PARKS = str(Path(sys.executable).parent / "parks")
 STATE_SQL = (
@@ -240,6 +242,33 @@ def test_copy_file_is_exact_whatever_the_system_offers(tmp_path, monkeypatch, ke
         monkeypatch.setattr(os, "copy_file_range", refuse)
     copy_file(source, target, chunk=4096)
     assert target.read_bytes() == data
+
+
+def test_the_build_is_read_ahead_whole_where_half_the_memory_holds_it(tmp_path, monkeypatch):
+    build = tmp_path / "warehouse.duckdb"
+    assert read_ahead(build) is None  # a first run: no build yet
+    build.write_bytes(os.urandom(3 * 4096 + 100))
+    size = build.stat().st_size
+    read = []
+
+    class CountedFile(io.FileIO):
+        def readinto(self, buffer):
+            n = super().readinto(buffer)
+            read.append(n)
+            return n
+
+    def counted_open(path, mode, buffering):
+        assert (mode, buffering) == ("rb", 0)
+        return CountedFile(path, mode)
+
+    monkeypatch.setattr(pipelines.publish, "open", counted_open, raising=False)
+    pages = {"SC_PAGE_SIZE": 1, "SC_PHYS_PAGES": 2 * size - 1}
+    monkeypatch.setattr(os, "sysconf", pages.__getitem__)
+    assert read_ahead(build, chunk=4096) is None  # more than half the memory: not kept anyway
+    pages["SC_PHYS_PAGES"] = 2 * size
+    thread = read_ahead(build, chunk=4096)
+    thread.join()
+    assert sum(read) == size and read[-1] == 0
 
 
 @pytest.mark.parametrize("hard_links", [True, False])

@@ -16,7 +16,7 @@ from packaging.version import Version
 from pipelines.config import DBT_PROJECT_DIR, Paths
 from pipelines.dbt_builds import full_refresh_reason, project_fingerprint, record_build
 from pipelines.defs.raw import WAREHOUSE_POOL
-from pipelines.publish import recover_build
+from pipelines.publish import read_ahead, recover_build
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # The dbt tag of the seeds and the models computed from them alone (dbt_project.yml): an
@@ -93,6 +93,7 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     reason = full_refresh_reason(paths.build, fingerprint)
     if reason:
         context.log.info(f"dbt build --full-refresh: {reason}")
+    read_ahead(paths.build)  # for the publication's copy, right after this step
     build = dbt.cli(dbt_build_args(reason, context.is_subset), context=context)
     yield from build.stream()
     record_build(paths.build, fingerprint, reason)
