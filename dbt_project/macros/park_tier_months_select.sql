@@ -5,9 +5,9 @@
   as_of: the months ('YYYY-MM-DD') whose counts are rebuilt, none = every month of the batch.
   When that is one month per year, the latest of its year (a new month), each enterprise's year
   so far is its row of fct_enterprise_year, which holds the year up to that month, with the
-  month's own year-to-date figures: one month's rows are read, not the year's. Where
-  fct_enterprise_year was not rebuilt up to that month (a run that did not select it), one
-  aggregate over the year's rows instead. Other months: a running window over the year's rows.
+  month's own year-to-date figures: one month's rows are read, not the year's. Other months, and
+  a new month whose fct_enterprise_year row was not rebuilt up to it (a run that did not select
+  the year fact): a running window over the year's rows.
 #}
 {% macro park_tier_months_select(batch, as_of=none) %}
     {%- set years = [] %}
@@ -57,32 +57,6 @@
             on as_of.year = years.year
         left join months as latest
             on latest.uscc = years.uscc and latest.year = as_of.year and latest.month = as_of.as_of_month
-    ),
-
-    {%- elif latest_of_year %}
-
-    so_far as (
-        -- each enterprise's year up to the new month, the latest of the year: one pass
-        select
-            months.uscc,
-            months.year,
-            as_of.as_of_month,
-            max(months.gross_output_ytd_10k) filter (where months.month = as_of.as_of_month) as output_ytd,
-            sum(months.gross_output_month_10k)                                             as output_sum,
-            max(months.revenue_ytd_10k) filter (where months.month = as_of.as_of_month)    as revenue_ytd,
-            sum(months.revenue_month_10k)                                                  as revenue_sum,
-            sum(months.total_tax_yuan)                                                     as tax,
-            sum(months.insured_headcount)                                                  as headcount_sum,
-            count(months.insured_headcount)                                                as headcount_months,
-            -- the window's last_value(... ignore nulls): the last registered month's, not null
-            arg_max(months.park_code, months.month)
-                filter (where months.is_registered and months.park_code is not null)       as park_code,
-            arg_max(months.is_industrial, months.month)
-                filter (where months.is_registered and months.is_industrial is not null)   as is_industrial
-        from months
-        join as_of_months as as_of
-            on as_of.year = months.year and months.month <= as_of.as_of_month
-        group by months.uscc, months.year, as_of.as_of_month
     ),
 
     {%- else %}
