@@ -52,8 +52,8 @@ def read_ahead(build: Path, chunk: int = 16 << 20) -> threading.Thread | None:
     A month rewrites a small part of the file, and the rest goes cold between monthly runs: the
     copy of the 6 GB warehouse of a million enterprises took 21 s cold against 5.5-11 s from
     memory (docs/performance.md). Reading it during dbt's build, which waits on the cores rather
-    than the disk, takes that wait off the end of the run. Skipped (None) where the file is more than half
-    the machine's memory: beside the build's own, the cache could not keep it until the copy."""
+    than the disk, takes that wait off the end of the run. Skipped (None) where the file is more
+    than half the machine's memory: beside the build's own, the cache could not keep it."""
     try:
         size = build.stat().st_size
         memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
