@@ -405,6 +405,29 @@ def test_nfkc_of_the_values_that_need_it_equals_nfkc_of_all() -> None:
     assert read._nfkc(frame).equals(frame.with_columns(pl.col("text").str.normalize("NFKC")))
 
 
+def test_the_stored_nfkc_class_is_the_one_computed_for_its_unicode_version(
+    tmp_path, monkeypatch
+) -> None:
+    """The class read from nfkc_may_change.txt is the computed one; a file written for another
+    Unicode version is not used."""
+    computed = read.nfkc_may_change_class()
+    version, pattern = read.NFKC_MAY_CHANGE_FILE.read_text(encoding="ascii").split("\n")[:2]
+    assert version == unicodedata.unidata_version, "written for another Python: write it again"
+    assert pattern == computed, (
+        "pipelines/ingest/nfkc_may_change.txt is out of date; write it again: python -c "
+        '"import unicodedata; from pipelines.ingest.read import *; NFKC_MAY_CHANGE_FILE.write_text('
+        "unicodedata.unidata_version + '\\n' + nfkc_may_change_class() + '\\n')\""
+    )
+    other = tmp_path / "nfkc_may_change.txt"
+    other.write_text("1.0.0\n[a-z]\n", encoding="ascii")
+    monkeypatch.setattr(read, "NFKC_MAY_CHANGE_FILE", other)
+    read._nfkc_may_change.cache_clear()
+    try:
+        assert read._nfkc_may_change() == computed
+    finally:
+        read._nfkc_may_change.cache_clear()
+
+
 def test_csv_industry_code_keeps_text() -> None:
     # Zero-padding is for XLSX numbers only; a CSV "610" is a wrong code, not repaired.
     frame = pl.DataFrame({c: ["x"] for c in SCHEMAS["registration"].fields}).with_columns(

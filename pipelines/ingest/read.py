@@ -135,8 +135,22 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
     return frame.rename(header_names(frame.columns, schema, file_name))
 
 
+# The regex class below, as computed for this Python's Unicode version (its first line): computing
+# it takes 0.6-0.8 s, once in every process that reads an extract (each run, each test worker).
+NFKC_MAY_CHANGE_FILE = Path(__file__).with_name("nfkc_may_change.txt")
+
+
 @functools.cache
 def _nfkc_may_change() -> str:
+    """`nfkc_may_change_class()`, read from NFKC_MAY_CHANGE_FILE where it was computed for this
+    Python's Unicode version, computed otherwise."""
+    version, _, pattern = NFKC_MAY_CHANGE_FILE.read_text(encoding="ascii").partition("\n")
+    if version == unicodedata.unidata_version:
+        return pattern.strip()
+    return nfkc_may_change_class()
+
+
+def nfkc_may_change_class() -> str:
     """A regex class of every character whose presence may make NFKC change a string: those
     NFKC maps to something else, combining marks (reordered), characters that compose with the
     one before them (the second of a canonical pair, Hangul vowel and final jamo), and those this
