@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.bench.run import BASELINE_SQL, compare
+from pipelines.bench.run import COMPARED, baseline_command, compare
 from pipelines.cli import run_warehouse
 from pipelines.config import Paths
 from pipelines.generate import generate
@@ -167,7 +167,7 @@ def test_park_year_tier_counts_equal_counts_from_the_files(clean):
 
 # The baseline's marts against the pipeline's, per mart: its key and the columns compared (the
 # names aside: the baseline keeps text as the files have it, the pipeline normalizes it). The
-# pipeline's park_year_summary also has a row for each park without enterprises.
+# pipeline's rows are those the benchmark compares (COMPARED: no park without enterprises).
 BASELINE_MARTS = {
     "fct_enterprise_month": (
         "uscc, period",
@@ -205,24 +205,13 @@ def test_the_benchmark_baseline_computes_the_marts_of_the_pipeline(clean, tmp_pa
     compares, and its facts, versions and totals are the pipeline's, row for row."""
     paths, _ = clean
     baseline = tmp_path / "baseline.duckdb"
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("duckdb")),
-            str(baseline),
-            "-cmd",
-            f"set variable landing = '{paths.landing}'; set variable seeds = '{REPO / 'seeds'}';",
-            "-f",
-            str(BASELINE_SQL),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(baseline_command(baseline, paths.landing), check=True, capture_output=True)
     assert compare(paths.warehouse, baseline) == []
     with duckdb.connect(str(baseline)) as con:
         con.execute(f"attach '{paths.warehouse}' as pipeline (read_only)")
         for mart, (key, columns) in BASELINE_MARTS.items():
             both = f"{key}, {columns}"
-            kept = "where enterprise_count > 0" if mart == "park_year_summary" else ""
+            kept = f"where {COMPARED[mart][2]}" if mart in COMPARED else ""
             rows = con.execute(f"select count(*) from {mart}").fetchone()[0]
             differ = con.execute(
                 f"""select count(*) from (

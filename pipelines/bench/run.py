@@ -91,6 +91,19 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def baseline_command(db: Path, landing: Path) -> list[str]:
+    """The DuckDB command line that builds the baseline's marts in `db` from the landing files."""
+    return [
+        _bin("duckdb"),
+        str(db),
+        "-cmd",
+        f"set variable landing = {_sql_text(str(landing))}; "
+        f"set variable seeds = {_sql_text(str(SEEDS))};",
+        "-f",
+        str(BASELINE_SQL),
+    ]
+
+
 def _generate(
     work: Path, enterprises: int, seed: int, first: str, extra: str, env: dict[str, str]
 ) -> Measured:
@@ -380,22 +393,7 @@ def run_bench(
 
     def baseline(name: str, db: Path) -> Measured:
         db.unlink(missing_ok=True)
-        m = stage(
-            run_measured(
-                name,
-                [
-                    _bin("duckdb"),
-                    str(db),
-                    "-cmd",
-                    f"set variable landing = {_sql_text(str(landing))}; "
-                    f"set variable seeds = {_sql_text(str(SEEDS))};",
-                    "-f",
-                    str(BASELINE_SQL),
-                ],
-                env,
-                work / f"{db.stem}.log",
-            )
-        )
+        m = stage(run_measured(name, baseline_command(db, landing), env, work / f"{db.stem}.log"))
         m.rows = _rows_in(landing)
         return m
 
