@@ -8,8 +8,11 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     enterprise's annual tax grows by exactly that amount;
   * a revision of an old register month (2019-06) that moves one enterprise to another park
     and drops another splits their validity periods, removes the versions of an enterprise
-    registered that month only, and recomputes the periods of the enterprises in that month
-    only;
+    registered that month only, and recomputes the periods of the enterprises the revision
+    changed only (and of one enterprise of the month that carries the revision's load time);
+  * a register month revised twice between two builds, and one sent again unchanged (rows in
+    another order): the periods of the enterprises the revisions changed are recomputed, no
+    other row is rewritten, and the next build finds nothing to do;
   * one more month (2020-04, one enterprise renamed, one gone) adds its rows and rebuilds 2020
     only (the monthly tier counts: April only); the periods of its enterprises extend or follow
     their last version;
@@ -57,7 +60,14 @@ FIXED = complete_uscc("91540100MA6XY813")  # a payer in no register, removed by 
 ONCE = complete_uscc("91540100MA6XY814")  # in the June 2019 register only, removed by its revision
 FINDINGS = "select * from marts.dq_cross_extract order by all"
 PERIODS = "select * from intermediate.int_enterprise_periods_derived order by uscc, valid_from"
+PERIODS_CONTENT = (
+    "select * exclude (_source_loaded_at) from intermediate.int_enterprise_periods_derived "
+    "order by uscc, valid_from"
+)
 VERSIONS = "select * from marts.dim_enterprise order by uscc, valid_from"
+VERSIONS_CONTENT = (
+    "select * exclude (_source_loaded_at) from marts.dim_enterprise order by uscc, valid_from"
+)
 TIERS = "select * from marts.park_tier_months order by park_code, year, month, metric"
 SUMMARY = "select * from marts.park_year_summary order by park_code, year"
 ACTUALS = "select * from intermediate.int_attainment_actuals order by park_code, year, metric"
@@ -326,9 +336,10 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
 
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 6, 1)])
     dbt_build(warehouse, tmp)
-    # A month before the latest: the enterprises of June 2019 (old or revised) are recomputed.
+    # A month the table took in before: the enterprises the revision changed are recomputed,
+    # the others of June 2019 are not.
     sql = compiled_periods(tmp)
-    assert "date '2019-06-01' between valid_from and valid_to" in sql
+    assert "revision_changes" in sql and "between valid_from and valid_to" not in sql
 
     periods_after = query_rows(warehouse, PERIODS)
     d = dt.date
@@ -350,10 +361,15 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     ]
     # An enterprise registered in June 2019 only, and removed by the revision, has no version.
     assert spans(ONCE) == [] and [r for r in periods_before if r["uscc"] == ONCE]
-    # Enterprises not in the June register, before or after: their rows are not rewritten.
-    untouched = lambda periods: [r for r in periods if r["uscc"] not in june]  # noqa: E731
+    # Enterprises the revision did not change, in the June register or not: their rows are not
+    # rewritten. One of June (the first USCC) is recomputed to carry the revision's load time.
+    carrier = min(r[uscc_at] for r in rows[1:] if r[uscc_at] not in (dropped["uscc"], ONCE))
+    carrier = min(carrier, UNREGISTERED)
+    changed = {mover["uscc"], dropped["uscc"], ONCE, UNREGISTERED, carrier}
+    untouched = lambda periods: [r for r in periods if r["uscc"] not in changed]  # noqa: E731
     assert untouched(periods_after) == untouched(periods_before)
-    assert untouched(periods_before), "the fixture should have enterprises absent in June 2019"
+    assert {r["uscc"] for r in untouched(periods_before)} & set(june), "June's unchanged"
+    assert {r["uscc"] for r in untouched(periods_before)} - set(june), "not in June"
     # The enterprise dimension follows: the mover's three versions, the others as they were.
     versions_after = query_rows(warehouse, VERSIONS)
     assert untouched(versions_after) == untouched(versions_before)
@@ -398,6 +414,73 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     assert kept(findings_after) == kept(findings_before)
     sql = compiled(tmp, "marts/dq_cross_extract.sql")
     assert "period in (date '2019-06-01')" in sql and "_loaded_at > timestamp" in sql
+
+
+def test_register_revisions_recompute_the_enterprises_they_changed(built) -> None:
+    """August 2019 revised twice between two builds (one enterprise renamed by each revision)
+    and September 2019 sent again with its rows in another order: the periods of the two renamed
+    enterprises are recomputed, and of one enterprise per month, whose version carries the
+    revisions' load time (the table's newest _source_loaded_at); no other row is rewritten, and
+    the next build finds nothing to do."""
+    tmp, _, landing, warehouse = built
+    august, september = dt.date(2019, 8, 1), dt.date(2019, 9, 1)
+    steady = [r["uscc"] for r in steady_enterprises(warehouse)]
+    first, second = steady[-4], steady[-3]
+    periods_before = query_rows(warehouse, PERIODS)
+    rows = read_csv(landing / "registration_201908.csv")
+    name_at = rows[0].index("企业名称")
+    for version, uscc in (("v2", first), ("v3", second)):
+        next(r for r in rows if r[0] == uscc)[name_at] += "(八月更正)"
+        write_csv(landing / f"registration_201908_{version}.csv", rows)
+        load(warehouse, landing, tmp / "archive", [august])
+    september_rows = read_csv(landing / "registration_201909.csv")
+    write_csv(landing / "registration_201909_v2.csv", september_rows[:1] + september_rows[:0:-1])
+    load(warehouse, landing, tmp / "archive", [september])
+    assert query_rows(
+        warehouse,
+        "select period, record_key, column_name from meta.revision_changes "
+        "where period >= date '2019-08-01' order by replaced_at",
+    ) == [
+        {"period": august, "record_key": first, "column_name": "enterprise_name"},
+        {"period": august, "record_key": second, "column_name": "enterprise_name"},
+    ]
+
+    dbt_build(warehouse, tmp)
+    sql = compiled_periods(tmp)
+    assert "period in (date '2019-08-01', date '2019-09-01')" in sql
+    assert "revision_changes" in sql and "between valid_from and valid_to" not in sql
+    periods_after = query_rows(warehouse, PERIODS)
+    d = dt.date
+    for uscc in (first, second):
+        assert [
+            (r["version_number"], r["valid_from"], r["valid_to"], r["months_in_version"],
+             r["enterprise_name"].endswith("(八月更正)"))
+            for r in periods_after
+            if r["uscc"] == uscc
+        ] == [
+            (1, d(2019, 1, 1), d(2019, 7, 1), 7, False),
+            (2, august, august, 1, True),
+            (3, september, d(2020, 3, 1), 7, False),
+        ]  # fmt: skip
+    carriers = {min(r[0] for r in rows[1:]), min(r[0] for r in september_rows[1:])}
+    assert not carriers & {first, second}
+    kept = lambda periods: [r for r in periods if r["uscc"] not in {first, second, *carriers}]  # noqa: E731
+    assert kept(periods_after) == kept(periods_before)
+    content = lambda periods: [  # noqa: E731
+        {k: v for k, v in r.items() if k != "_source_loaded_at"}
+        for r in periods
+        if r["uscc"] in carriers
+    ]
+    assert content(periods_after) == content(periods_before)
+    loaded = query_rows(
+        warehouse,
+        "select max(_loaded_at) as t from raw.registration where period in (date '2019-08-01', date '2019-09-01')",
+    )[0]["t"]
+    assert max(r["_source_loaded_at"] for r in periods_after) == loaded
+
+    dbt_build(warehouse, tmp)
+    assert "where false" in compiled_periods(tmp)
+    assert query_rows(warehouse, PERIODS) == periods_after
 
 
 def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
@@ -594,8 +677,8 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     for table in (
         SUMMARY,
         FINDINGS,
-        PERIODS,
-        VERSIONS,
+        PERIODS_CONTENT,
+        VERSIONS_CONTENT,
         TIERS,
         ACTUALS,
         ATTAINMENT,
@@ -604,6 +687,16 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
         MILESTONES,
     ):
         assert query_rows(copy, table) == query_rows(warehouse, table), table
+    # The versions of an enterprise whose register rows a revision left as they were keep the
+    # load time they were built from; a full refresh takes the revision's.
+    lineage = [
+        (incremental["_source_loaded_at"], whole["_source_loaded_at"])
+        for incremental, whole in zip(
+            query_rows(warehouse, PERIODS), query_rows(copy, PERIODS), strict=True
+        )
+    ]
+    assert all(incremental <= whole for incremental, whole in lineage)
+    assert any(incremental < whole for incremental, whole in lineage)
 
     # Counting the bands the other way: an incremental build recounts every year, as a full
     # refresh does (the tables record how they counted).

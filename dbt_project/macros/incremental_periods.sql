@@ -39,6 +39,25 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
+{% macro revised_periods(kind, months) %}
+    {#- Of the stale `months` of a model keyed by enterprise, those it took in before and that a
+        revision replaced since ('YYYY-MM-DD' texts): a version of the month loaded at or before
+        the model's newest _source_loaded_at, which every later load of the month replaced as a
+        revision, each recorded in meta.revision_changes (rows added or removed, cells changed).
+        The enterprises of those changes are then all the month changed for the model. -#}
+    {%- if not execute or not is_incremental() or not months -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set query -%}
+        select distinct strftime(period, '%Y-%m-%d')
+        from {{ source('meta', 'loads') }}
+        where kind = '{{ kind }}' and {{ only_keys('period', months) }}
+            and loaded_at <= (select max(_source_loaded_at) from {{ this }})
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}
+
 {% macro stale_years(upstream) %}
     {#- Years of an upstream model keyed by month whose rows are newer than this model's. -#}
     {%- if not execute or not is_incremental() -%}

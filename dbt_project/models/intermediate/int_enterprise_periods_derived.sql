@@ -20,37 +20,63 @@
 --     new months' rows alone, and the first one of an enterprise is joined to its last built
 --     version when it continues it (the next month, the same attributes); the history before
 --     is not re-read, and no window runs over the built versions.
---   * a revised or back-filled month: the enterprises in it, before or after the revision,
---     get their whole history recomputed from the register; the others are untouched. One
---     that the revision removed from the only months it was in has no register row left: a
---     row without a version (version_number 0) replaces its versions, and the post-hook
---     deletes that row.
+--   * a revised month this table took in before: the enterprises the revision changed, added
+--     or removed (meta.revision_changes) get their whole history recomputed from the register;
+--     the others, in the month or not, are untouched. A back-filled month (or one revised
+--     before this table took it in): every enterprise in it, before or after. One that a
+--     revision removed from the only months it was in has no register row left: a row without
+--     a version (version_number 0) replaces its versions, and the post-hook deletes that row.
 -- Either way an affected enterprise's versions are replaced whole (delete+insert by uscc).
 -- Which version is current, and which is the last, is decided in dim_enterprise: that
 -- changes for every enterprise each month and costs one pass over the versions there.
 {%- set months = stale_periods(['registration']) %}
 {%- set appending = months and months[0] > last_built_period('valid_to') %}
-{%- set in_revised_months -%}
-    ({% for m in months %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
-{%- endset %}
+{%- set revised = [] if appending else revised_periods('registration', months) %}
+{%- set whole = months | reject('in', revised) | list %}
 {%- set attribute_columns = [
     'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
     'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
 ] %}
 {%- set carried_columns = ['industry_division_code', 'industry_section_code', 'is_industrial'] %}
 
-with registration as (
+with
+{%- if is_incremental() and months and not appending %}
+
+affected as (
+    -- the enterprises whose whole history is recomputed
+    {%- if whole %}
+    select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', whole) }}
+    union
+    select uscc from {{ this }}
+    where ({% for m in whole %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
+    {%- endif %}
+    {%- if whole and revised %}
+    union
+    {%- endif %}
+    {%- if revised %}
+    select record_key as uscc from {{ source('meta', 'revision_changes') }}
+    where kind = 'registration' and {{ only_keys('period', revised) }}
+        and replaced_at > (select max(_source_loaded_at) from {{ this }})
+    union
+    -- and one enterprise of each revised month: its recomputed version carries the revision's
+    -- load time into the table's newest _source_loaded_at, which tells later runs that the
+    -- revision was taken in (with no other change recomputed, the month would stay stale)
+    select min(uscc) from {{ ref('int_registration_classified') }}
+    where {{ only_keys('period', revised) }}
+    group by period
+    {%- endif %}
+),
+
+{%- endif %}
+
+registration as (
     select * from {{ ref('int_registration_classified') }}
     {%- if is_incremental() and not months %}
     where false
     {%- elif is_incremental() and appending %}
     where {{ only_keys('period', months) }}
     {%- elif is_incremental() %}
-    where uscc in (
-        select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', months) }}
-        union
-        select uscc from {{ this }} where {{ in_revised_months }}
-    )
+    where uscc in (select uscc from affected)
     {%- endif %}
 ),
 
@@ -200,10 +226,10 @@ final as (
     where enterprise_version_key not in (select enterprise_version_key from continued)
     {%- elif is_incremental() and months %}
     union all by name
-    -- the enterprises of the revised months with no register row left (removed by the post-hook)
+    -- the recomputed enterprises with no register row left (removed by the post-hook)
     select uscc, 0 as version_number
     from (
-        select uscc from {{ this }} where {{ in_revised_months }}
+        select uscc from affected
         except
         select uscc from registration
     )
