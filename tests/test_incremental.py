@@ -18,6 +18,8 @@ dbt project builds the monthly and yearly facts and the park summary. Then:
     their last version;
   * two more register months at once (2020-05 and 2020-06, a catch-up) continue or follow the
     last versions the same way;
+  * a revision of June 2020 loaded with July 2020: the enterprise it changed is recomputed, the
+    others' July rows continue or follow their last versions;
   * the tables built on the facts follow the same keys: the park summary and the attainment
     actuals by year (per source), the month-on-month movement by kind and month (and the month
     after), the rule summary by file, the cross-extract findings by month and, for their
@@ -650,6 +652,56 @@ def test_two_more_register_months_at_once_continue_the_versions(built) -> None:
     # versions that ended before April are kept as they were
     ended = [r for r in periods_before if r["valid_to"] < april]
     assert ended and all(after[(r["uscc"], r["valid_from"])] == r for r in ended)
+
+
+def test_a_revision_loaded_with_a_new_month_recomputes_its_changes_and_appends_the_rest(
+    built,
+) -> None:
+    """June 2020 revised (one enterprise renamed) and July 2020 loaded in the same run: the
+    renamed enterprise's history is recomputed, July's rows of every other enterprise continue
+    or follow its last version, and no enterprise's whole history is read for July."""
+    tmp, _, landing, warehouse = built
+    june, july = dt.date(2020, 6, 1), dt.date(2020, 7, 1)
+    periods_before = query_rows(warehouse, PERIODS)
+    last = {r["uscc"]: r for r in periods_before if r["valid_to"] == june}
+    rows = read_csv(landing / "registration_202006.csv")
+    name_at = rows[0].index("企业名称")
+    carrier = min(r[0] for r in rows[1:])
+    renamed, steady = sorted(u for u, r in last.items() if u != carrier and r["valid_from"] < june)[
+        :2
+    ]
+    write_csv(landing / "registration_202007.csv", rows)
+    next(r for r in rows if r[0] == renamed)[name_at] += "(六月更正)"
+    write_csv(landing / "registration_202006_v2.csv", rows)
+    with duckdb.connect(str(warehouse)) as con:
+        found = scan(landing)
+        for period in (june, july):
+            outcome = load_month(con, found, "registration", period, tmp / "archive")
+            assert outcome.status == "loaded", outcome.summary()
+
+    dbt_build(warehouse, tmp)
+    sql = compiled_periods(tmp)
+    assert "revision_changes" in sql and "period in (date '2020-07-01')" in sql
+    assert "between valid_from and valid_to" not in sql
+    after = query_rows(warehouse, PERIODS)
+    n, m, first = (last[renamed][k] for k in ("version_number", "months_in_version", "valid_from"))
+    assert [
+        (r["version_number"], r["valid_from"], r["valid_to"], r["months_in_version"])
+        for r in after
+        if r["uscc"] == renamed and r["valid_from"] >= first
+    ] == [(n, first, dt.date(2020, 5, 1), m - 1), (n + 1, june, june, 1), (n + 2, july, july, 1)]
+    n, m, first = (last[steady][k] for k in ("version_number", "months_in_version", "valid_from"))
+    assert [
+        (r["version_number"], r["valid_from"], r["valid_to"], r["months_in_version"])
+        for r in after
+        if r["uscc"] == steady and r["valid_from"] >= first
+    ] == [(n, first, july, m + 1)]
+    # every version that ended before June 2020 is kept as it was, but the renamed enterprise's
+    # and the revision's carrier's (recomputed, the same content)
+    ended = lambda periods: [  # noqa: E731
+        r for r in periods if r["valid_to"] < june and r["uscc"] not in (renamed, carrier)
+    ]
+    assert ended(after) == ended(periods_before)
 
 
 def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None:

@@ -15,24 +15,30 @@
 -- valid_from = first period of the island, valid_to = last period of the island (both are
 -- first-of-month dates; the version holds through the whole month of valid_to).
 --
--- Incremental by enterprise (macros/incremental_periods.sql), two cases:
+-- Incremental by enterprise (macros/incremental_periods.sql). Of the months loaded since the
+-- last build:
 --   * new months after every month built (the monthly load): the islands are found among the
 --     new months' rows alone, and the first one of an enterprise is joined to its last built
 --     version when it continues it (the next month, the same attributes); the history before
 --     is not re-read, and no window runs over the built versions.
 --   * a revised month this table took in before: the enterprises the revision changed, added
---     or removed (meta.revision_changes) get their whole history recomputed from the register;
---     the others, in the month or not, are untouched. A back-filled month (or one revised
---     before this table took it in): every enterprise in it, before or after. One that a
---     revision removed from the only months it was in has no register row left: a row without
---     a version (version_number 0) replaces its versions, and the post-hook deletes that row.
--- Either way an affected enterprise's versions are replaced whole (delete+insert by uscc).
+--     or removed (meta.revision_changes) get their whole history recomputed from the register,
+--     new months included; the others, in the month or not, are untouched.
+--   * a back-filled month (or one revised before this table took it in): every enterprise in
+--     it, before or after, gets its whole history recomputed; new months loaded with it are
+--     then recomputed the same way.
+-- One that a revision removed from the only months it was in has no register row left: a row
+-- without a version (version_number 0) replaces its versions, and the post-hook deletes it.
+-- An enterprise's versions are replaced whole (delete+insert by uscc).
 -- Which version is current, and which is the last, is decided in dim_enterprise: that
 -- changes for every enterprise each month and costs one pass over the versions there.
 {%- set months = stale_periods(['registration']) %}
-{%- set appending = months and months[0] > last_built_period('valid_to') %}
-{%- set revised = [] if appending else revised_periods('registration', months) %}
-{%- set whole = months | reject('in', revised) | list %}
+{%- set last_built = last_built_period('valid_to') %}
+{%- set revised = revised_periods('registration', months) if months and months[0] <= last_built else [] %}
+{%- set unrevised = months | reject('in', revised) | list %}
+{%- set appended = unrevised if unrevised and unrevised[0] > last_built else [] %}
+{%- set backfilled = [] if appended else unrevised %}
+{%- set recomputing = revised or backfilled %}
 {%- set attribute_columns = [
     'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
     'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
@@ -40,17 +46,17 @@
 {%- set carried_columns = ['industry_division_code', 'industry_section_code', 'is_industrial'] %}
 
 with
-{%- if is_incremental() and months and not appending %}
+{%- if is_incremental() and recomputing %}
 
 affected as (
     -- the enterprises whose whole history is recomputed
-    {%- if whole %}
-    select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', whole) }}
+    {%- if backfilled %}
+    select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', backfilled) }}
     union
     select uscc from {{ this }}
-    where ({% for m in whole %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
+    where ({% for m in backfilled %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
     {%- endif %}
-    {%- if whole and revised %}
+    {%- if backfilled and revised %}
     union
     {%- endif %}
     {%- if revised %}
@@ -73,14 +79,16 @@ registration as (
     select * from {{ ref('int_registration_classified') }}
     {%- if is_incremental() and not months %}
     where false
-    {%- elif is_incremental() and appending %}
-    where {{ only_keys('period', months) }}
-    {%- elif is_incremental() %}
+    {%- elif is_incremental() and recomputing and appended %}
+    where uscc in (select uscc from affected) or {{ only_keys('period', appended) }}
+    {%- elif is_incremental() and recomputing %}
     where uscc in (select uscc from affected)
+    {%- elif is_incremental() %}
+    where {{ only_keys('period', appended) }}
     {%- endif %}
 ),
 
-{%- if is_incremental() and appending and months | length == 1 %}
+{%- if is_incremental() and appended | length == 1 and not recomputing %}
 
 islands as (
     -- one new month: each enterprise's row is an island of its own
@@ -144,12 +152,15 @@ islands as (
 
 {%- endif %}
 
-{%- if is_incremental() and appending %}
+{%- if is_incremental() and appended %}
 
 built as (
-    -- the versions built before of the enterprises in the new months
+    -- the versions built before of the enterprises in the new months (not recomputed)
     select * from {{ this }}
     where uscc in (select uscc from registration)
+    {%- if recomputing %}
+        and uscc not in (select uscc from affected)
+    {%- endif %}
 ),
 
 last_built as (
@@ -219,12 +230,13 @@ final as (
         {%- endfor %}
         _source_loaded_at
     from versions
-    {%- if is_incremental() and appending %}
+    {%- if is_incremental() and appended %}
     union all by name
     -- the built versions of these enterprises that no new month continues, kept as they were
     select * from built
     where enterprise_version_key not in (select enterprise_version_key from continued)
-    {%- elif is_incremental() and months %}
+    {%- endif %}
+    {%- if is_incremental() and recomputing %}
     union all by name
     -- the recomputed enterprises with no register row left (removed by the post-hook)
     select uscc, 0 as version_number
