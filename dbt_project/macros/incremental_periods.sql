@@ -40,11 +40,11 @@
 {% endmacro %}
 
 {% macro revised_periods(kind, months) %}
-    {#- Of the stale `months` of a model keyed by enterprise, those it took in before and that a
-        revision replaced since ('YYYY-MM-DD' texts): a version of the month loaded at or before
-        the model's newest _source_loaded_at, which every later load of the month replaced as a
-        revision, each recorded in meta.revision_changes (rows added or removed, cells changed).
-        The enterprises of those changes are then all the month changed for the model. -#}
+    {#- Of the stale `months` of a model keyed by enterprise, those it took in before
+        ('YYYY-MM-DD' texts): a file of the month was loaded at or before the model's newest
+        _source_loaded_at. Each load of such a month since then replaced the one before it as a
+        revision, and meta.revision_changes records what each changed (rows added or removed,
+        cells changed): the enterprises of those changes are all the month changed for the model. -#}
     {%- if not execute or not is_incremental() or not months -%}
         {{ return([]) }}
     {%- endif -%}
