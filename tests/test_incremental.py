@@ -83,11 +83,13 @@ MILESTONES = "select * from marts.milestones order by milestone_id"
 REVISION_CHANGES = '"meta"."revision_changes"'
 
 
-def load(warehouse: Path, landing: Path, archive: Path, months: list[dt.date]) -> None:
+def load(
+    warehouse: Path, landing: Path, archive: Path, months: list[dt.date], kinds: list[str] = KINDS
+) -> None:
     with duckdb.connect(str(warehouse)) as con:
         ensure_tables(con)
         found = scan(landing)
-        for kind in KINDS:
+        for kind in kinds:
             for period in months:
                 outcome = load_month(con, found, kind, period, archive)
                 assert outcome.status in ("loaded", "unchanged"), outcome.summary()
@@ -627,11 +629,7 @@ def test_two_more_register_months_at_once_continue_the_versions(built) -> None:
     june_rows = [list(r) for r in rows]
     next(r for r in june_rows if r[0] == renamed_in_june)[name_at] += "(六月更名)"
     write_csv(landing / "registration_202006.csv", june_rows)
-    with duckdb.connect(str(warehouse)) as con:
-        found = scan(landing)
-        for period in (may, june):
-            outcome = load_month(con, found, "registration", period, tmp / "archive")
-            assert outcome.status == "loaded", outcome.summary()
+    load(warehouse, landing, tmp / "archive", [may, june], kinds=["registration"])
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
     assert "period in (date '2020-05-01', date '2020-06-01')" in sql
@@ -671,17 +669,12 @@ def test_a_revision_loaded_with_a_new_month_recomputes_its_changes_and_appends_t
     rows = read_csv(landing / "registration_202006.csv")
     name_at = rows[0].index("企业名称")
     carrier = min(r[0] for r in rows[1:])
-    renamed, steady = sorted(u for u, r in last.items() if u != carrier and r["valid_from"] < june)[
-        :2
-    ]
+    longer = sorted(u for u, r in last.items() if u != carrier and r["valid_from"] < june)
+    renamed, steady = longer[:2]  # their last versions began before June
     write_csv(landing / "registration_202007.csv", rows)
     next(r for r in rows if r[0] == renamed)[name_at] += "(六月更正)"
     write_csv(landing / "registration_202006_v2.csv", rows)
-    with duckdb.connect(str(warehouse)) as con:
-        found = scan(landing)
-        for period in (june, july):
-            outcome = load_month(con, found, "registration", period, tmp / "archive")
-            assert outcome.status == "loaded", outcome.summary()
+    load(warehouse, landing, tmp / "archive", [june, july], kinds=["registration"])
 
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
@@ -722,9 +715,7 @@ def test_a_back_filled_register_month_recomputes_the_enterprises_in_it(built) ->
     absent = sorted(u for u in {r["uscc"] for r in periods_before} if u not in first)
     next(r for r in rows if r[0] == renamed)[name_at] += "(旧名)"
     write_csv(landing / "registration_201812.csv", rows)
-    with duckdb.connect(str(warehouse)) as con:
-        outcome = load_month(con, scan(landing), "registration", december, tmp / "archive")
-        assert outcome.status == "loaded", outcome.summary()
+    load(warehouse, landing, tmp / "archive", [december], kinds=["registration"])
 
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
