@@ -271,36 +271,131 @@ def test_the_build_is_read_ahead_whole_where_half_the_memory_holds_it(tmp_path, 
     assert sum(read) == size and read[-1] == 0
 
 
-@pytest.mark.parametrize("hard_links", [True, False])
-def test_publishing_again_replaces_the_file_and_frees_the_old_one(
-    tmp_path, monkeypatch, hard_links
-):
-    """The replaced publication is unlinked in the background (or by the replacement where the file
-    system has no hard links); a reader that holds it keeps its state; nothing is left behind."""
+BLOCK = 256 << 10  # DuckDB's block size
+
+
+def build_with(build: Path, rows: int, small: int = 0) -> None:
+    """A build whose marts are a table of `rows` rows, left as it is where it has them already, and
+    where `small`, one of `small` rows."""
+    build.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create table if not exists marts.t (i bigint, s varchar)")
+        if con.execute("select count(*) from marts.t").fetchone() != (rows,):
+            con.execute(
+                f"create or replace table marts.t as select range as i, md5(range::varchar) as s "
+                f"from range({rows})"
+            )
+        if small:
+            con.execute(f"create or replace table marts.small as select range as i from range({small})")
+
+
+def changed_bytes(old: bytes, new: bytes) -> int:
+    """What a block-wise patch of `old` into `new` writes: every block of `new` that differs."""
+    return sum(
+        len(new[i : i + BLOCK]) for i in range(0, len(new), BLOCK) if old[i : i + BLOCK] != new[i : i + BLOCK]
+    )
+
+
+def join_unlinks() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("unlink-"):
+            thread.join()
+
+
+def hidden_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+SPARE_AND_RECORDS = [".warehouse.duckdb.blocks", ".warehouse.duckdb.spare", ".warehouse.duckdb.spare.blocks"]
+
+
+def test_a_publication_patches_the_spare_with_the_blocks_the_build_changed(tmp_path):
+    """The publication before the last is kept as the spare: a new publication writes into it only
+    the blocks in which it differs from the build, and the result is the build, byte for byte."""
     build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
-    build.parent.mkdir()
+    build_with(build, 200_000)
+    first = publish(build, published)
+    assert (first.mart_rows, first.from_spare, first.written) == ({"t": 200_000}, False, first.size)
+    assert hidden_files(tmp_path) == SPARE_AND_RECORDS
+    spare = tmp_path / ".warehouse.duckdb.spare"
+    assert spare.read_bytes() == published.read_bytes() == build.read_bytes()
 
-    def build_with(rows: int) -> None:
-        with duckdb.connect(str(build)) as con:
-            con.execute("create schema if not exists marts")
-            con.execute(f"create or replace table marts.t as select range as i from range({rows})")
+    # a small table added, then replaced (the big one stays where it is), then the big one halved
+    for rows, small in ((200_000, 10), (200_000, 20), (100_000, 30)):
+        before, live = spare.read_bytes(), published.read_bytes()
+        build_with(build, rows, small)
+        expected = changed_bytes(before, build.read_bytes())
+        result = publish(build, published)
+        assert result.mart_rows == {"t": rows, "small": small}
+        assert result.from_spare and result.written == expected
+        assert published.read_bytes() == build.read_bytes()
+        assert spare.read_bytes() == live  # the publication replaced is the next spare
+        assert hidden_files(tmp_path) == SPARE_AND_RECORDS
+        if rows == 200_000:
+            assert expected < result.size // 4
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*), count(distinct s) from marts.t").fetchone() == (100_000, 100_000)
 
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_a_spare_held_by_a_reader_is_never_written(tmp_path, monkeypatch, hard_links):
+    """A reader holding the publication keeps its state; when that file's turn as the spare comes it
+    is not patched but left to the reader and replaced by a whole copy; without hard links no spare
+    outlives a publication; nothing else is left behind."""
+    build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
     if not hard_links:
 
         def refuse(*args, **kwargs):
             raise OSError(errno.EPERM, "Operation not permitted")
 
         monkeypatch.setattr(os, "link", refuse)
-    build_with(3)
-    assert publish(build, published) == {"t": 3}
+    build_with(build, 3)
+    assert publish(build, published).mart_rows == {"t": 3}
     reader = duckdb.connect(str(published), read_only=True)
-    build_with(5)
-    assert publish(build, published) == {"t": 5}
-    for thread in threading.enumerate():
-        if thread.name == "unlink-replaced-warehouse":
-            thread.join()
+    build_with(build, 5)
+    second = publish(build, published)
+    assert (second.mart_rows, second.from_spare) == ({"t": 5}, True)  # the first publication's spare
+    build_with(build, 7)
+    third = publish(build, published)  # with hard links the spare is the file the reader holds
+    assert (third.mart_rows, third.from_spare, third.written) == ({"t": 7}, False, third.size)
+    join_unlinks()
     assert reader.execute("select count(*) from marts.t").fetchone() == (3,)
     reader.close()
+    assert published.read_bytes() == build.read_bytes()
+    build_with(build, 9)
+    fourth = publish(build, published)
+    assert (fourth.mart_rows, fourth.from_spare) == ({"t": 9}, hard_links)
+    join_unlinks()
     with duckdb.connect(str(published), read_only=True) as con:
-        assert con.execute("select count(*) from marts.t").fetchone() == (5,)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "warehouse.duckdb"]
+        assert con.execute("select count(*) from marts.t").fetchone() == (9,)
+    expected = SPARE_AND_RECORDS if hard_links else [".warehouse.duckdb.blocks"]
+    assert hidden_files(tmp_path) == expected
+
+
+@pytest.mark.parametrize("change", ["spare written", "record cut short", "record lost", "left by a killed run"])
+def test_a_spare_out_of_step_with_its_record_is_replaced_by_a_whole_copy(tmp_path, change):
+    """A spare is patched only where its record of block digests is of this very file as it is."""
+    build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
+    spare, record = tmp_path / ".warehouse.duckdb.spare", tmp_path / ".warehouse.duckdb.spare.blocks"
+    build_with(build, 1000)
+    publish(build, published)
+    if change == "spare written":  # same size, one byte changed
+        with open(spare, "r+b") as f:
+            f.seek(BLOCK + 7)
+            f.write(b"\xff")
+    elif change == "record cut short":
+        record.write_bytes(record.read_bytes()[:-1])
+    elif change == "record lost":
+        record.unlink()
+    else:  # killed between its steps: a half-made copy and a publication kept aside remain
+        (tmp_path / ".warehouse.duckdb.publishing").write_bytes(b"half a copy")
+        os.link(published, tmp_path / ".warehouse.duckdb.replaced")
+    build_with(build, 2000)
+    result = publish(build, published)
+    assert result.from_spare == (change == "left by a killed run")
+    if not result.from_spare:
+        assert result.written == result.size
+    assert published.read_bytes() == build.read_bytes()
+    join_unlinks()
+    assert hidden_files(tmp_path) == SPARE_AND_RECORDS

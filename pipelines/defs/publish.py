@@ -26,11 +26,18 @@ BUILT_BY_EVERY_BUILD = [
 )
 def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = Paths.from_env()
-    counts = publish(paths.build, paths.warehouse)
-    context.log.info(f"published {paths.warehouse}")
+    published = publish(paths.build, paths.warehouse)
+    how = "the spare patched" if published.from_spare else "a whole copy"
+    context.log.info(
+        f"published {paths.warehouse} ({published.size / 2**20:,.0f} MiB): {how}, "
+        f"{published.written / 2**20:,.0f} MiB written"
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.warehouse)),
-            "mart_rows": dg.MetadataValue.json(counts),
+            "mart_rows": dg.MetadataValue.json(published.mart_rows),
+            "bytes": published.size,
+            "bytes_written": published.written,
+            "from_spare": published.from_spare,
         }
     )
