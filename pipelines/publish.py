@@ -250,9 +250,7 @@ def _patch_spare(published: Path, staging: Path, build: Path, digests: list[byte
         os.replace(spare, staging)
         _record_of(spare).unlink()
         changed = [
-            i
-            for i, d in enumerate(digests)
-            if i >= len(spare_digests) or spare_digests[i] != d
+            i for i, d in enumerate(digests) if i >= len(spare_digests) or spare_digests[i] != d
         ]
         with open(build, "rb") as source:
             for first, last in _runs(changed):

@@ -287,13 +287,17 @@ def build_with(build: Path, rows: int, small: int = 0) -> None:
                 f"from range({rows})"
             )
         if small:
-            con.execute(f"create or replace table marts.small as select range as i from range({small})")
+            con.execute(
+                f"create or replace table marts.small as select range as i from range({small})"
+            )
 
 
 def changed_bytes(old: bytes, new: bytes) -> int:
     """What a block-wise patch of `old` into `new` writes: every block of `new` that differs."""
     return sum(
-        len(new[i : i + BLOCK]) for i in range(0, len(new), BLOCK) if old[i : i + BLOCK] != new[i : i + BLOCK]
+        len(new[i : i + BLOCK])
+        for i in range(0, len(new), BLOCK)
+        if old[i : i + BLOCK] != new[i : i + BLOCK]
     )
 
 
@@ -307,7 +311,11 @@ def hidden_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-SPARE_AND_RECORDS = [".warehouse.duckdb.blocks", ".warehouse.duckdb.spare", ".warehouse.duckdb.spare.blocks"]
+SPARE_AND_RECORDS = [
+    ".warehouse.duckdb.blocks",
+    ".warehouse.duckdb.spare",
+    ".warehouse.duckdb.spare.blocks",
+]
 
 
 def test_a_publication_patches_the_spare_with_the_blocks_the_build_changed(tmp_path):
@@ -335,7 +343,10 @@ def test_a_publication_patches_the_spare_with_the_blocks_the_build_changed(tmp_p
         if rows == 200_000:
             assert expected < result.size // 4
     with duckdb.connect(str(published), read_only=True) as con:
-        assert con.execute("select count(*), count(distinct s) from marts.t").fetchone() == (100_000, 100_000)
+        assert con.execute("select count(*), count(distinct s) from marts.t").fetchone() == (
+            100_000,
+            100_000,
+        )
 
 
 @pytest.mark.parametrize("hard_links", [True, False])
@@ -355,7 +366,10 @@ def test_a_spare_held_by_a_reader_is_never_written(tmp_path, monkeypatch, hard_l
     reader = duckdb.connect(str(published), read_only=True)
     build_with(build, 5)
     second = publish(build, published)
-    assert (second.mart_rows, second.from_spare) == ({"t": 5}, True)  # the first publication's spare
+    assert (second.mart_rows, second.from_spare) == (
+        {"t": 5},
+        True,
+    )  # the first publication's spare
     build_with(build, 7)
     third = publish(build, published)  # with hard links the spare is the file the reader holds
     assert (third.mart_rows, third.from_spare, third.written) == ({"t": 7}, False, third.size)
@@ -373,11 +387,16 @@ def test_a_spare_held_by_a_reader_is_never_written(tmp_path, monkeypatch, hard_l
     assert hidden_files(tmp_path) == expected
 
 
-@pytest.mark.parametrize("change", ["spare written", "record cut short", "record lost", "left by a killed run"])
+@pytest.mark.parametrize(
+    "change", ["spare written", "record cut short", "record lost", "left by a killed run"]
+)
 def test_a_spare_out_of_step_with_its_record_is_replaced_by_a_whole_copy(tmp_path, change):
     """A spare is patched only where its record of block digests is of this very file as it is."""
     build, published = tmp_path / "build" / "warehouse.duckdb", tmp_path / "warehouse.duckdb"
-    spare, record = tmp_path / ".warehouse.duckdb.spare", tmp_path / ".warehouse.duckdb.spare.blocks"
+    spare, record = (
+        tmp_path / ".warehouse.duckdb.spare",
+        tmp_path / ".warehouse.duckdb.spare.blocks",
+    )
     build_with(build, 1000)
     publish(build, published)
     if change == "spare written":  # same size, one byte changed
