@@ -199,9 +199,9 @@ def _write_record(path: Path, digests: list[bytes]) -> None:
     st = path.stat()
     head = {"inode": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "block": BLOCK}
     record = _record_of(path)
-    partial = record.with_name(record.name + ".partial")
-    partial.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(digests))
-    os.replace(partial, record)
+    unfinished = record.with_name(record.name + ".partial")
+    unfinished.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(digests))
+    os.replace(unfinished, record)
 
 
 def _rename_record(source: Path, target: Path) -> None:
@@ -241,9 +241,7 @@ def _patch_spare(published: Path, staging: Path, build: Path, digests: list[byte
             # and keeps readers out while the file is patched.
             whole_file = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
             fcntl.fcntl(target.fileno(), fcntl.F_OFD_SETLK, whole_file)
-        except OSError as e:
-            if e.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
+        except OSError:  # held by a reader (EAGAIN), or a file system without such locks
             target.close()
             _discard(spare)
             return None
@@ -277,8 +275,8 @@ def _copy_range(source, target, offset: int, length: int) -> None:
         step = min(length, 256 << 20)
         try:
             n = os.copy_file_range(source.fileno(), target.fileno(), step, offset, offset)
-        except (OSError, AttributeError) as e:
-            if isinstance(e, OSError) and e.errno not in CANNOT_COPY_FILE_RANGE:
+        except OSError as e:
+            if e.errno not in CANNOT_COPY_FILE_RANGE:
                 raise
             data = os.pread(source.fileno(), step, offset)
             n = os.pwrite(target.fileno(), data, offset)
