@@ -108,13 +108,12 @@ def publish(build: Path, published: Path) -> Publication:
     staging = published.with_name(f".{published.name}.publishing")
     digests = block_digests(build)
     size = build.stat().st_size
-    written = _patch_spare(published, staging, build, digests)
+    written = _patch_spare(spare_of(published), staging, build, digests)
     from_spare = written is not None
     if not from_spare:
         copy_file(build, staging)
         written = size
-    with open(staging, "rb+") as f:
-        os.fsync(f.fileno())
+    _fsync(staging)
     try:
         with duckdb.connect(str(staging), read_only=True) as con:
             tables = con.execute(
@@ -143,6 +142,7 @@ def publish(build: Path, published: Path) -> Publication:
         spare = spare_of(published)
         try:
             copy_file(published, spare)
+            _fsync(spare)  # on disk before its record: a record is trusted as it stands
             _write_record(spare, digests)
         except OSError:  # a full disk: published all the same; the next one is copied whole
             _discard(spare)
@@ -224,13 +224,18 @@ def _read_record(path: Path) -> list[bytes] | None:
     return [body[i : i + 32] for i in range(0, len(body), 32)]
 
 
-def _patch_spare(published: Path, staging: Path, build: Path, digests: list[bytes]) -> int | None:
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def _patch_spare(spare: Path, staging: Path, build: Path, digests: list[bytes]) -> int | None:
     """Make `staging` from the spare: the blocks in which it differs from the build are copied in.
     Returns the bytes written, or None where there is no spare to patch: none kept, its record out
     of step, or a reader holding it (an analyst's connection opened before the last publication).
     Such a spare is removed; the reader keeps its file until it closes it."""
-    spare = spare_of(published)
-    staging.unlink(missing_ok=True)  # left by a killed run
+    for leftover in (staging, _discarded(spare)):  # left by a killed run
+        leftover.unlink(missing_ok=True)
     spare_digests = _read_record(spare)
     if spare_digests is None or not hasattr(fcntl, "F_OFD_SETLK"):
         _discard(spare)
@@ -286,11 +291,15 @@ def _copy_range(source, target, offset: int, length: int) -> None:
         length -= n
 
 
+def _discarded(spare: Path) -> Path:
+    return spare.with_name(spare.name + ".discarded")
+
+
 def _discard(spare: Path) -> None:
     _record_of(spare).unlink(missing_ok=True)
     if not spare.exists():
         return
-    discarded = spare.with_name(spare.name + ".discarded")
+    discarded = _discarded(spare)
     os.replace(spare, discarded)
     # Freeing a 6 GB file's blocks took 3-5 s on ext4: the run goes on meanwhile; the process
     # waits for the thread before it exits.

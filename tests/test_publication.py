@@ -407,9 +407,11 @@ def test_a_spare_out_of_step_with_its_record_is_replaced_by_a_whole_copy(tmp_pat
         record.write_bytes(record.read_bytes()[:-1])
     elif change == "record lost":
         record.unlink()
-    else:  # killed between its steps: a half-made copy and a publication kept aside remain
+    else:  # killed between its steps: a half-made copy, a publication kept aside, a spare
+        # discarded but not yet unlinked remain
         (tmp_path / ".warehouse.duckdb.publishing").write_bytes(b"half a copy")
         os.link(published, tmp_path / ".warehouse.duckdb.replaced")
+        (tmp_path / ".warehouse.duckdb.spare.discarded").write_bytes(b"an older spare")
     build_with(build, 2000)
     result = publish(build, published)
     assert result.from_spare == (change == "left by a killed run")
