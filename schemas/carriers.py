@@ -5,6 +5,7 @@ from schemas.common import (
     ExtractSchema,
     as_date,
     as_string,
+    code_as_number,
     not_after_period_end,
     one_of,
     park_known,
@@ -29,6 +30,7 @@ SCHEMA = ExtractSchema(
     },
     rules=(
         required(P, "carrier_id", "载体编号"),
+        code_as_number(P, "carrier_id", "载体编号"),
         *unique_key(P, ["carrier_id"], "载体编号"),
         required(P, "carrier_name", "载体名称"),
         required(P, "park", "所属园区"),

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandera.polars as pa
 import polars as pl
@@ -73,10 +74,38 @@ def as_string(e: pl.Expr) -> pl.Expr:
     return e
 
 
+# A number as a person or a spreadsheet writes it, with an exponent or without.
+_MANTISSA = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+_EXPONENT_SPELLING = rf"^{_MANTISSA}[eE][+-]?[0-9]+$"
+# Beyond this exponent a number fits no column (20 digits at most): left as written, it fails.
+_MAX_EXPONENT = 40
+
+
+def _written_out(number: str) -> str:
+    value = Decimal(number)
+    return number if abs(value.adjusted()) > _MAX_EXPONENT else f"{value:f}"
+
+
+def _write_out_exponents(texts: pl.Series) -> pl.Series:
+    rows = texts.str.contains(_EXPONENT_SPELLING).fill_null(False).arg_true()
+    if rows.len() == 0:
+        return texts
+    return texts.clone().scatter(rows, [_written_out(t) for t in texts.gather(rows)])
+
+
+def written_out(e: pl.Expr) -> pl.Expr:
+    """Numbers spelled with an exponent written out exactly (1.5e-3 -> 0.0015, 1.2E+3 -> 1200),
+    so that one scale rule reads every spelling; any other text unchanged. Exponents are rare:
+    only those values go through Python."""
+    return e.map_batches(_write_out_exponents, return_dtype=pl.String, is_elementwise=True)
+
+
 def as_decimal(scale: int) -> Parser:
-    """A number with at most `scale` decimals (more are refused, never silently rounded)."""
+    """A number with at most `scale` decimals, in any spelling (more are refused, never silently
+    rounded: the cast to Decimal would round them)."""
 
     def parse(e: pl.Expr) -> pl.Expr:
+        e = written_out(e)
         too_precise = e.str.contains(rf"\.\d{{{scale}}}\d*[1-9]")
         return pl.when(too_precise.not_()).then(e.cast(pl.Decimal(20, scale), strict=False))
 
@@ -84,9 +113,9 @@ def as_decimal(scale: int) -> Parser:
 
 
 def as_integer(e: pl.Expr) -> pl.Expr:
-    # XLSX numeric cells read as "12.0": accept integral values only.
-    number = e.cast(pl.Float64, strict=False)
-    return pl.when(number == number.floor()).then(number.cast(pl.Int64, strict=False))
+    """A whole number in any spelling ("12", "12.0", "1.2E+3"), exactly; "12.5" is refused."""
+    whole = written_out(e).str.extract(r"^([+-]?[0-9]+)(?:\.0*)?$")
+    return whole.cast(pl.Int64, strict=False)
 
 
 def as_yes_no(e: pl.Expr) -> pl.Expr:
@@ -94,28 +123,39 @@ def as_yes_no(e: pl.Expr) -> pl.Expr:
 
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# A spreadsheet date cell is read as a date-time ("2018-03-05 00:00:00"); a system export may
+# carry a time of day. Either way the cell shows a day: the time is not part of a date column.
+_TIME = r"(?:[ T](?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?)"
 
 
 def as_date(e: pl.Expr) -> pl.Expr:
-    """YYYY-MM-DD, YYYY/MM/DD, an Excel date cell ("2018-03-05 00:00:00") or an Excel serial."""
+    """YYYY-MM-DD or YYYY/MM/DD, with a time of day or not (dropped), or an Excel serial."""
     serial = e.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
     return pl.coalesce(
-        e.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?: 00:00:00)?$").str.to_date(
+        e.str.extract(rf"^(\d{{4}}-\d{{1,2}}-\d{{1,2}}){_TIME}?$").str.to_date(
             "%Y-%m-%d", strict=False
         ),
-        e.str.extract(r"^(\d{4}/\d{1,2}/\d{1,2})$").str.to_date("%Y/%m/%d", strict=False),
+        e.str.extract(rf"^(\d{{4}}/\d{{1,2}}/\d{{1,2}}){_TIME}?$").str.to_date(
+            "%Y/%m/%d", strict=False
+        ),
         pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial),
     )
 
 
 def as_period(e: pl.Expr) -> pl.Expr:
-    """YYYY-MM, YYYYMM, YYYY/MM or YYYY年M月 (also a number 201803 from XLSX) -> first day of month."""
+    """YYYY-MM, YYYYMM, YYYY/MM or YYYY年M月 (also a number 201803 from XLSX) -> first day of month.
+
+    A date-time is a spreadsheet date cell (a month typed into a spreadsheet becomes the first
+    day of that month, shown as the month): it is the month of its day. A bare date "2018-03-01"
+    is a day, not a month, and is refused.
+    """
     parts = e.str.extract_groups(r"^(\d{4})(?:[-/年](\d{1,2})月?|(\d{2}))(?:\.0+)?$")
     year = parts.struct.field("1").cast(pl.Int32, strict=False)
     month = pl.coalesce(parts.struct.field("2"), parts.struct.field("3")).cast(
         pl.Int8, strict=False
     )
-    return pl.when(month.is_between(1, 12)).then(pl.date(year, month, 1))
+    date_cell = as_date(pl.when(e.str.contains(rf"{_TIME}$")).then(e)).dt.month_start()
+    return pl.coalesce(pl.when(month.is_between(1, 12)).then(pl.date(year, month, 1)), date_cell)
 
 
 # ---------------------------------------------------------------- rule builders
@@ -141,43 +181,86 @@ def parses(p: str, column: str, label: str, what_zh: str, what_en: str) -> Rule:
     )
 
 
+# A spreadsheet keeps a number to 15 significant digits: a code typed into a number cell loses
+# the digits after the 15th. Such a cell is read (XLSX) or exported (CSV) in scientific notation
+# (9.15401239121531E+17, 9.15401E+17), which no code is; a CSV may also carry it written out
+# with zeros for the lost digits (915401239121531000).
+SCIENTIFIC = r"^[0-9](?:\.[0-9]+)?E\+?[0-9]+$"
+AS_NUMBER_ZH = "被电子表格存成了数字,第15位以后的数字已丢失:请将该列设为文本格式后重新导出"
+AS_NUMBER_EN = (
+    "was stored as a number by the spreadsheet, digits lost: format the column as text and "
+    "export again"
+)
+
+
+def uscc_as_number(code: pl.Expr) -> pl.Expr:
+    """The code is a number a spreadsheet kept to 15 significant digits: in scientific notation,
+    or 18 digits ending in three zeros whose check characters are wrong (a valid code may end in
+    000; a lost one almost never checks)."""
+    written_out = code.str.contains(r"^[1-9][0-9]{14}000$") & ~(
+        U.uscc_org_check_ok(code) & U.uscc_check_ok(code)
+    )
+    return code.str.contains(SCIENTIFIC) | written_out
+
+
+def code_as_number(p: str, column: str, label: str) -> Rule:
+    """A free-form code (no check character) in scientific notation: a number cell."""
+    return Rule(
+        f"{p}-AS-NUMBER-{column.upper()}",
+        column,
+        label + AS_NUMBER_ZH,
+        f"{label} {AS_NUMBER_EN}",
+        text(column).str.contains(SCIENTIFIC).not_(),
+    )
+
+
 def uscc_rules(p: str, column: str = "uscc") -> list[Rule]:
+    """The USCC's own rules (GB 32100, GB 11714), after the spreadsheet-number rule: a code that
+    lost its last digits is reported as that, not as a wrong check character."""
     c = text(column)
+    whole = uscc_as_number(c).not_()  # the cell holds the code as written, not a rounded number
     return [
+        Rule(
+            f"{p}-USCC-AS-NUMBER",
+            column,
+            "统一社会信用代码" + AS_NUMBER_ZH,
+            f"USCC {AS_NUMBER_EN}",
+            whole,
+        ),
         Rule(
             f"{p}-USCC-LENGTH",
             column,
             "统一社会信用代码须为18位",
             "USCC must have 18 characters",
-            U.uscc_length_ok(c),
+            pl.when(whole).then(U.uscc_length_ok(c)),
         ),
         Rule(
             f"{p}-USCC-CHARSET",
             column,
             "统一社会信用代码只能含数字和除I、O、S、V、Z外的大写字母",
             "USCC may only contain digits and capitals except I, O, S, V, Z",
-            pl.when(U.uscc_length_ok(c)).then(U.uscc_charset_ok(c)),
+            pl.when(whole & U.uscc_length_ok(c)).then(U.uscc_charset_ok(c)),
         ),
         Rule(
             f"{p}-USCC-REGION",
             column,
             "统一社会信用代码第3-8位须为行政区划数字",
             "USCC positions 3-8 must be digits (administrative division)",
-            pl.when(U.uscc_charset_ok(c)).then(U.uscc_region_ok(c)),
+            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_region_ok(c)),
         ),
         Rule(
             f"{p}-USCC-ORG-CHECK",
             column,
             "统一社会信用代码第17位(组织机构代码校验码)错误",
             "USCC position 17 (organization-code check, GB 11714) is wrong",
-            pl.when(U.uscc_charset_ok(c)).then(U.uscc_org_check_ok(c)),
+            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_org_check_ok(c)),
         ),
         Rule(
             f"{p}-USCC-CHECK",
             column,
             "统一社会信用代码第18位校验码错误",
             "USCC check character (position 18, GB 32100) is wrong",
-            pl.when(U.uscc_charset_ok(c)).then(U.uscc_check_ok(c)),
+            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_check_ok(c)),
         ),
     ]
 

@@ -10,6 +10,7 @@ from schemas.common import (
     as_decimal,
     as_string,
     at_least,
+    code_as_number,
     not_after_period_end,
     one_of,
     park_known,
@@ -52,6 +53,7 @@ SCHEMA = ExtractSchema(
     },
     rules=(
         required(P, "project_id", "项目编号"),
+        code_as_number(P, "project_id", "项目编号"),
         *unique_key(P, ["project_id"], "项目编号"),
         required(P, "project_name", "项目名称"),
         required(P, "park", "所属园区"),

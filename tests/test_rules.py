@@ -174,9 +174,25 @@ def ok(kind: str, name: str, changes: dict[str, object], **kw) -> Case:
     return Case(kind, name, rows=(changes,), fails=(frozenset(),), **kw)
 
 
+def valid_ending_000() -> str:
+    """An all-digit USCC that is valid and ends in 000: a spreadsheet number keeps it whole."""
+    return next(
+        code for n in range(100_000) if (code := complete(f"91540100{n:07d}0")).endswith("000")
+    )
+
+
+ROUNDED_BY_SPREADSHEET = "915401239121531000"  # 915401239121531xxx kept to 15 digits
+assert complete(ROUNDED_BY_SPREADSHEET[:16]) != ROUNDED_BY_SPREADSHEET
+
+
 def uscc_cases(kind: str, prefix: str, header: str = USCC) -> list[Case]:
     p = f"{prefix}-USCC" if header == USCC else f"{prefix}-INVESTOR-USCC"
     cases = [
+        # Stored as a number by a spreadsheet: said so, not blamed on the check character.
+        bad(kind, f"{p}-AS-NUMBER", header, "9.15401239121531E+17"),  # XLSX, LibreOffice CSV
+        bad(kind, f"{p}-AS-NUMBER", header, "9.15401E+17"),  # Excel's CSV of a General cell
+        bad(kind, f"{p}-AS-NUMBER", header, ROUNDED_BY_SPREADSHEET),  # CSV of a 0-format cell
+        ok(kind, f"{header} valid, ending in 000", {header: valid_ending_000()}),
         bad(kind, f"{p}-LENGTH", header, "5401001234"),  # an old 10-digit code
         bad(kind, f"{p}-LENGTH", header, "540100400012345"),  # 15-digit registration number
         bad(kind, f"{p}-CHARSET", header, complete("9154010000000777")[:10] + "I" + "0" * 7),
@@ -515,6 +531,8 @@ PRJ = "projects"
 PROJECTS = [
     base_case(PRJ),
     bad(PRJ, "PRJ-REQUIRED-PROJECT_ID", "项目编号", None),
+    bad(PRJ, "PRJ-AS-NUMBER-PROJECT_ID", "项目编号", "1.23456789012346E+17"),
+    ok(PRJ, "project id of digits", {"项目编号": "2018001"}),
     *duplicate_cases(PRJ, "PRJ", {"项目状态": "在建"}),
     bad(PRJ, "PRJ-REQUIRED-PROJECT_NAME", "项目名称", None),
     bad(PRJ, "PRJ-REQUIRED-PARK", "所属园区", None),
@@ -546,6 +564,7 @@ CAR = "carriers"
 CARRIERS = [
     base_case(CAR),
     bad(CAR, "CAR-REQUIRED-CARRIER_ID", "载体编号", None),
+    bad(CAR, "CAR-AS-NUMBER-CARRIER_ID", "载体编号", "5.40100201800001E+15"),
     *duplicate_cases(CAR, "CAR", {"载体名称": "拉萨创客空间二期"}),
     bad(CAR, "CAR-REQUIRED-CARRIER_NAME", "载体名称", None),
     bad(CAR, "CAR-REQUIRED-PARK", "所属园区", None),
