@@ -265,8 +265,10 @@ def test_undecodable_bytes(env):
         env,
         bad,
         "tax",
-        f"tax_201803.csv: byte {len(head)} cannot be decoded as UTF-8 nor as GB18030; "
-        "re-export the file as UTF-8 or GB18030",
+        f"tax_201803.csv: byte {len(head)} (0xFF, line 3) cannot be decoded as UTF-8 nor as "
+        "GB18030; it is 'ÿ' in Windows-1252 (a Western code page: text pasted from another "
+        "program or a non-Chinese Windows); save it from Excel or WPS as 'CSV UTF-8 (comma "
+        "delimited)' and send that file",
     )
     assert_good_employment_loads(env)
 
@@ -797,12 +799,15 @@ def test_bad_byte_past_the_first_chunk_of_a_gb18030_file(env, tmp_path, monkeypa
     assert len(head) > read.CHUNK_BYTES
     bad = landing / "registration_201803.csv"
     bad.write_bytes(head + b"\n\xff\n")
+    line = head.count(b"\n") + 2
     assert_file_rejected(
         env,
         bad,
         "registration",
-        f"registration_201803.csv: byte {len(head) + 1} cannot be decoded as UTF-8 nor as "
-        "GB18030; re-export the file as UTF-8 or GB18030",
+        f"registration_201803.csv: byte {len(head) + 1} (0xFF, line {line}) "
+        "cannot be decoded as UTF-8 nor as GB18030; it is 'ÿ' in Windows-1252 (a Western code "
+        "page: text pasted from another program or a non-Chinese Windows); save it from Excel "
+        "or WPS as 'CSV UTF-8 (comma delimited)' and send that file",
     )
     assert list(scratch.iterdir()) == []
 

@@ -165,16 +165,18 @@ def test_bad_byte_offsets_in_small_chunks(monkeypatch, chunk: int) -> None:
     for data, offset in cases.items():
         with pytest.raises(FileRejected) as e:
             decode(data, "tax_201803.csv")
-        assert str(e.value) == (
-            f"tax_201803.csv: byte {offset} cannot be decoded as UTF-8 nor as GB18030; "
-            "re-export the file as UTF-8 or GB18030"
-        )
+        line = data[:offset].count(b"\n") + 1
+        assert str(e.value).startswith(
+            f"tax_201803.csv: byte {offset} (0x{data[offset]:02X}, line {line}) cannot be "
+            "decoded as UTF-8 nor as GB18030; "
+        ), str(e.value)
     with pytest.raises(FileRejected) as e:
         decode(UTF8_BOM + body + b"\xff", "tax_201803.csv")
-    assert str(e.value) == (
-        f"tax_201803.csv: starts with a UTF-8 byte-order mark but byte {3 + len(body)} is not "
-        "UTF-8; re-export the file as UTF-8 or GB18030"
-    )
+    lines = body.count(b"\n")
+    assert str(e.value).startswith(
+        f"tax_201803.csv: starts with a UTF-8 byte-order mark but byte {3 + len(body)} (0xFF, "
+        f"line {lines + 1}) is not UTF-8; "
+    ), str(e.value)
 
 
 # ---------------------------------------------------------------- CSV shape

@@ -16,11 +16,13 @@ import codecs
 import functools
 import io
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -75,29 +77,88 @@ def _first_bad_byte(
         offset += len(chunk)
 
 
+# Byte-order marks of UTF-16 (little-, big-endian): Excel's "Unicode Text" starts with the first.
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SAVE_AS_UTF8 = "save it from Excel or WPS as 'CSV UTF-8 (comma delimited)' and send that file"
+
+
 def text_encoding(stream: BinaryIO, file_name: str, gb18030_copy: BinaryIO | None = None) -> str:
     """Strict detection: UTF-8 (BOM or not) first, then GB18030; never lossy.
 
     Returns "utf-8-sig", "utf-8" or "gb18030"; a GB18030 text is written to `gb18030_copy` as
     UTF-8 on the way.
     """
-    bom = stream.read(len(UTF8_BOM)) == UTF8_BOM
+    start = stream.read(len(UTF8_BOM))
+    if start.startswith(UTF16_BOMS):
+        raise FileRejected(
+            f"{file_name}: the file is UTF-16 text (it starts with the bytes "
+            f"{start[:2].hex(' ').upper()}): it was saved as 'Unicode Text' from Excel; "
+            f"{SAVE_AS_UTF8}"
+        )
+    bom = start == UTF8_BOM
     utf8_failure = _first_bad_byte(stream, "utf-8", len(UTF8_BOM) if bom else 0)
     if utf8_failure is None:
         return "utf-8-sig" if bom else "utf-8"
     if bom:
         raise FileRejected(
-            f"{file_name}: starts with a UTF-8 byte-order mark but byte {utf8_failure} is not UTF-8; "
-            "re-export the file as UTF-8 or GB18030"
+            f"{file_name}: starts with a UTF-8 byte-order mark but "
+            f"{_bad_byte(stream, utf8_failure)} is not UTF-8; {_likely_cause(stream, utf8_failure)}"
         )
     gb18030_failure = _first_bad_byte(stream, "gb18030", 0, gb18030_copy)
     if gb18030_failure is None:
         return "gb18030"
     # The encoding that read further is the one the sender meant; its failure is the bad byte.
+    offset = max(utf8_failure, gb18030_failure)
     raise FileRejected(
-        f"{file_name}: byte {max(utf8_failure, gb18030_failure)} cannot be decoded as UTF-8 nor "
-        "as GB18030; re-export the file as UTF-8 or GB18030"
+        f"{file_name}: {_bad_byte(stream, offset)} cannot be decoded as UTF-8 nor as GB18030; "
+        f"{_likely_cause(stream, offset)}"
     )
+
+
+def _bad_byte(stream: BinaryIO, offset: int) -> str:
+    """'byte 1234 (0x80, line 7)': where a person finds it in a hex or a text editor."""
+    stream.seek(0)
+    line, read = 1, 0
+    while read < offset:
+        chunk = stream.read(min(CHUNK_BYTES, offset - read))
+        line += chunk.count(b"\n")
+        read += len(chunk)
+    stream.seek(offset)
+    return f"byte {offset} (0x{stream.read(1).hex().upper()}, line {line})"
+
+
+# The first one to three bytes of a GB18030 character (two bytes, or four: lead, digit, lead, digit).
+_GB18030_START = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe]?)?")
+
+
+def _cut_short(rest: bytes) -> bool:
+    """`rest`, the last bytes of a file, is the start of a character, not a whole one."""
+    if _GB18030_START.fullmatch(rest):
+        return True
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(rest, final=False) == ""
+    except UnicodeDecodeError:
+        return False
+
+
+def _likely_cause(stream: BinaryIO, offset: int) -> str:
+    """What the byte at `offset` most likely is, and what to do."""
+    stream.seek(offset)
+    rest = stream.read(4)  # no character is longer
+    byte = rest[:1]
+    if len(rest) < 4 and _cut_short(rest):
+        return "the file ends in the middle of a character: it was cut short; ask for it again"
+    if byte == b"\x80":
+        return (
+            "0x80 is the euro sign € of the Windows code pages cp936 and Windows-1252 (the file, "
+            f"or text pasted into it, was saved in one): write 欧元 or EUR instead, or {SAVE_AS_UTF8}"
+        )
+    if byte >= b"\x80" and byte.decode("cp1252", errors="replace") != "\ufffd":
+        return (
+            f"it is '{byte.decode('cp1252')}' in Windows-1252 (a Western code page: text pasted "
+            f"from another program or a non-Chinese Windows); {SAVE_AS_UTF8}"
+        )
+    return f"the file is in another encoding or damaged; {SAVE_AS_UTF8}"
 
 
 def decode(data: bytes, file_name: str) -> tuple[str, str]:
@@ -304,8 +365,46 @@ def _utf8_text(source: Path | bytes, file_name: str, copy: Path) -> tuple[str, P
     return encoding, copy if encoding == "gb18030" else source
 
 
+# Significant digits a spreadsheet keeps and shows of a number (Excel, LibreOffice, WPS).
+SPREADSHEET_DIGITS = 15
+
+
+def spreadsheet_number(value: float) -> str:
+    """The number a spreadsheet shows for a number cell holding the double `value`: the shortest
+    decimal that reads back as the same double (Python's repr: 10694188.71, where the file may
+    hold 10694188.710000001), or rounded to 15 significant digits when that needs more, as a
+    spreadsheet shows it. Written out, except beyond 15 integer digits, which a spreadsheet does
+    not keep: in scientific notation (9.15401239121531E+17), as it shows them.
+    """
+    if value == 0:
+        return "0"  # also -0.0
+    number = Decimal(repr(value)).normalize()
+    if len(number.as_tuple().digits) > SPREADSHEET_DIGITS:
+        number = Decimal(f"{value:.{SPREADSHEET_DIGITS}g}").normalize()
+    return f"{number:E}" if number.adjusted() >= SPREADSHEET_DIGITS else f"{number:f}"
+
+
+def _shown(values: pl.Series) -> pl.Series:
+    """`spreadsheet_number` of each double. polars writes a double as its shortest decimal too;
+    where that has at most 15 digits and no exponent (most amounts) it is what a spreadsheet
+    shows, once ".0" is dropped: only the other values go through Python."""
+    written = values.cast(pl.String)
+    digits = written.str.replace_all(r"[-.]", "").str.strip_chars_start("0").str.len_chars()
+    fast = (digits <= SPREADSHEET_DIGITS) & ~written.str.contains("e") & (values != 0)
+    shown = written.str.replace(r"\.0$", "")
+    slow = (~fast).fill_null(False).arg_true()
+    if slow.len():
+        shown = shown.scatter(slow, [spreadsheet_number(v) for v in values.gather(slow)])
+    return shown
+
+
+# Text that may be a number cell, as fastexcel writes one.
+_NUMBER_CELL = r"^-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?$"
+
+
 def _read_xlsx(data: bytes, file_name: str) -> tuple[pl.DataFrame, list[str]]:
-    """The first sheet, every cell as text (read whole: see the module's docstring)."""
+    """The first sheet, every cell as text (read whole: see the module's docstring); a number
+    cell as the spreadsheet shows it (`spreadsheet_number`)."""
     import fastexcel
 
     notes = []
@@ -314,12 +413,36 @@ def _read_xlsx(data: bytes, file_name: str) -> tuple[pl.DataFrame, list[str]]:
         if len(reader.sheet_names) > 1:
             ignored = ", ".join(reader.sheet_names[1:])
             notes.append(f"read the first sheet '{reader.sheet_names[0]}' only; ignored: {ignored}")
-        frame = reader.load_sheet(0, dtypes="string").to_polars()
+        frame = reader.load_sheet(0, dtypes="string").to_polars().cast(pl.String)
+        # As text, a number cell is not told from a text cell ("12.5" may be typed as text), and
+        # fastexcel writes some doubles with fewer digits than they hold (0.30000000000000004 as
+        # 0.3). Read as booleans, a number or boolean cell is a value and a text cell null; read
+        # as floats, a number cell is its double (fastexcel 0.21, tested). Only the columns with
+        # text that may be a number are read again.
+        maybe = [
+            i for i, c in enumerate(frame.columns) if frame[c].str.contains(_NUMBER_CELL).any()
+        ]
+        kinds, values = (
+            [
+                reader.load_sheet(0, dtypes=t, use_columns=maybe).to_polars()
+                for t in ("boolean", "float")
+            ]
+            if maybe
+            else [pl.DataFrame(), pl.DataFrame()]
+        )
     except Exception as e:  # calamine's errors are many and untyped
         raise FileRejected(
             f"{file_name}: not a readable XLSX workbook ({e}); re-export it"
         ) from None
-    return frame.cast(pl.String), notes
+    for c in kinds.columns:
+        text, value = frame.get_column(c), values.get_column(c)
+        number = (
+            kinds.get_column(c).is_not_null()
+            & value.is_not_null()
+            & ~text.is_in(["true", "false"])  # boolean cells
+        )
+        frame = frame.with_columns(pl.when(number).then(_shown(value)).otherwise(text).alias(c))
+    return frame, notes
 
 
 def _binary(source: Path | bytes) -> BinaryIO:
@@ -358,6 +481,11 @@ def open_extract(
         scan = pl.scan_csv(text, infer_schema=False, has_header=True, quote_char='"')
         with _csv_errors(file_name):
             columns = scan.collect_schema().names()
+        if len(columns) == 1 and "\t" in columns[0]:
+            raise FileRejected(
+                f"{file_name}: the columns are separated by tabs, not commas: the file was saved "
+                f"as 'Text (Tab delimited)' or 'Unicode Text'; {SAVE_AS_UTF8}"
+            )
 
         def raw_batches() -> Iterator[pl.DataFrame]:
             with _csv_errors(file_name):
