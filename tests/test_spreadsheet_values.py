@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
+from test_rules import complete  # the check characters, computed independently
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipelines.ingest.landing import scan
@@ -203,6 +204,7 @@ def test_integer_and_period_number_cells() -> None:
 
 
 def test_xlsx_uscc_stored_as_a_number_says_so() -> None:
+    assert complete(DIGITS_USCC[:16]) == DIGITS_USCC  # a valid code: only the number loses it
     assert float(DIGITS_USCC) == 915401239121531008  # what the spreadsheet keeps
     parsed = read_xlsx(
         "employment",
