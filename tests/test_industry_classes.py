@@ -64,7 +64,7 @@ def test_every_class_sits_in_its_group_division_and_section() -> None:
 
 def test_counts_of_the_standard() -> None:
     # 20 sections, 97 divisions and 473 groups as the standard states; 1381 classes in the
-    # transcribed table (the foreword of GB/T 4754-2017 says 1380, see docs/data-dictionary.md).
+    # transcribed table (summaries quote 1380 or 1381, see docs/data-dictionary.md).
     assert len({r["section_code"] for r in CLASSES}) == 20
     assert {r["division_code"] for r in CLASSES} == set(DIVISIONS)  # every division has a class
     assert len(DIVISIONS) == 97
