@@ -34,6 +34,12 @@ def park_aliases() -> dict[str, str]:
 
 
 @cache
+def industry_classes() -> dict[str, str]:
+    """GB/T 4754-2017 class code (4 digits, leading zeros kept) -> class name."""
+    return {r["class_code"]: r["class_name"] for r in _rows("industry_classes.csv")}
+
+
+@cache
 def industry_divisions() -> dict[str, bool]:
     """GB/T 4754-2017 division code (2 digits) -> is industrial (sections B-D)."""
     return {

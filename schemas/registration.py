@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.reference import industry_divisions, park_aliases
+from pipelines.reference import industry_classes, park_aliases
 from schemas.common import (
     ExtractSchema,
     Rule,
@@ -38,10 +38,12 @@ _industry_rules = [
     Rule(
         f"{P}-INDUSTRY-KNOWN",
         "industry_code",
-        "行业代码的前两位须为GB/T 4754-2017的行业大类",
-        "行业代码 must start with a GB/T 4754-2017 division",
+        "行业代码须为GB/T 4754-2017的小类代码(见 seeds/industry_classes.csv);"
+        "大类或中类代码补0(如1520)不是小类,请填写企业所属的小类",
+        "行业代码 must be a GB/T 4754-2017 class (listed in seeds/industry_classes.csv); a "
+        "division or group padded with 0 (such as 1520) is not a class: give the enterprise's class",
         pl.when(_industry.str.contains(r"^[0-9]{4}$")).then(
-            _industry.str.slice(0, 2).is_in(list(industry_divisions()))
+            _industry.is_in(list(industry_classes()))
         ),
     ),
 ]

@@ -450,6 +450,21 @@ def test_dim_enterprise_versions(warehouse: Path) -> None:
     ]
 
 
+def test_dim_enterprise_class_names(warehouse: Path) -> None:
+    rows = query_rows(
+        warehouse, "select distinct uscc, industry_class_name from marts.dim_enterprise"
+    )
+    # The GB/T 4754-2017 names of the classes registered above.
+    assert {r["uscc"]: r["industry_class_name"] for r in rows} == {
+        A: "白酒制造",
+        B: "水泥制造",
+        C: "百货零售",
+        D_: "火力发电",
+        F: "淀粉及淀粉制品制造",
+        G: "投资与资产管理",
+    }
+
+
 def test_enterprise_month(warehouse: Path) -> None:
     rows = _by_key(
         query_rows(warehouse, "select * from marts.fct_enterprise_month"), "uscc", "period"

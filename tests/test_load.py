@@ -204,7 +204,7 @@ def test_revision_changes_removed_added_and_every_kind_of_cell(env):
     }
     v2 = {
         A: f"{A},西藏雪域藏药股份有限公司,柳梧新区,2740,存续,2015-01-01,100.5,是,否,否,主板",
-        B: f"{B},拉萨高原饮品有限公司,经开区,1520,存续,2016-05-06,200,是,否,否,",
+        B: f"{B},拉萨高原饮品有限公司,经开区,1521,存续,2016-05-06,200,是,否,否,",
         D: f"{D},拉萨新设有限公司,经开区,2740,存续,2018-03-01,1,否,否,否,",
     }
     write(landing, "registration_201803.csv", [REG_HEADER, *v1.values()])
@@ -235,7 +235,7 @@ def test_revision_changes_removed_added_and_every_kind_of_cell(env):
             (*v, A, "changed", "park_name_reported", "经开区", "柳梧新区", None),
             (*v, A, "changed", "registered_capital_10k", "100.000000", "100.500000", 0.5),
             (*v, B, "changed", "established_on", "2016-05-05", "2016-05-06", None),
-            (*v, B, "changed", "industry_code", "1512", "1520", 8.0),
+            (*v, B, "changed", "industry_code", "1512", "1521", 9.0),
             (*v, B, "changed", "listing_board", "新三板", None, None),
             (*v, C, "removed", None, None, None, None),
             (*v, D, "added", None, None, None, None),

@@ -97,9 +97,9 @@ def build_population(seed: int, n: int, a_start: int, a_end: int) -> pl.DataFram
     division = pick_grouped(
         d.uniform("division"), park, {p: ref.park_division_table(p) for p in park_codes}
     ).rename("division")
-    industry_code = pick_grouped(
-        d.uniform("class"), division, {dv: (cl, [1.0] * len(cl)) for dv, cl in ref.CLASSES.items()}
-    ).rename("industry_code")
+    industry_code = pick_grouped(d.uniform("class"), division, ref.class_tables()).rename(
+        "industry_code"
+    )
 
     # ---------- life cycle
     u_entry = d.uniform("entry")

@@ -1,7 +1,7 @@
 """Reference tables the generator draws from: seeds, park industry mixes, class codes, words.
 
 The park mixes follow the plan's section 四(一) (park positioning); the GB/T 4754-2017 class
-codes are real classes of each division.
+codes are classes of each division in seeds/industry_classes.csv (checked when drawn).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from pipelines.reference import industry_classes
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -87,7 +89,7 @@ def park_division_table(park: str) -> tuple[list[str], list[float]]:
     return divs, [weights[d] for d in divs]
 
 
-# GB/T 4754-2017 classes (4 digits) used per division.
+# GB/T 4754-2017 classes (4 digits) drawn per division, a class listed twice twice as often.
 CLASSES: dict[str, list[str]] = {
     "01": ["0111", "0113", "0121", "0141", "0151", "0190"],
     "03": ["0311", "0314", "0319", "0321"],
@@ -124,7 +126,7 @@ CLASSES: dict[str, list[str]] = {
     "65": ["6513", "6519", "6531", "6532", "6550", "6560", "6572"],
     "66": ["6621", "6631", "6633", "6635"],
     "67": ["6712", "6731", "6739", "6760", "6790"],
-    "69": ["6910", "6920", "6930", "6940", "6999"],
+    "69": ["6911", "6920", "6930", "6940", "6999"],
     "70": ["7010", "7020", "7030", "7040"],
     "72": ["7211", "7212", "7221", "7243", "7259", "7284", "7299"],
     "73": ["7310", "7320", "7330", "7340"],
@@ -137,6 +139,18 @@ CLASSES: dict[str, list[str]] = {
     "88": ["8810", "8820", "8840", "8850", "8890"],
     "90": ["9030", "9019"],
 }
+
+
+@cache
+def class_tables() -> dict[str, tuple[list[str], list[float]]]:
+    """Per division, the classes drawn and their weights; every one a class of that division in
+    the seed, or the demo would lose its rows to the register's industry code rule."""
+    known = industry_classes()
+    wrong = [c for dv, cl in CLASSES.items() for c in cl if c not in known or c[:2] != dv]
+    if wrong:
+        raise ValueError(f"CLASSES: not a class of its division in industry_classes.csv: {wrong}")
+    return {dv: (cl, [1.0] * len(cl)) for dv, cl in CLASSES.items()}
+
 
 # Annual size multiplier by division (mines and power plants are big, studios small).
 SIZE_FACTOR: dict[str, float] = {
