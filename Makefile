@@ -79,10 +79,10 @@ report: setup
 	$(BIN)/parks report --format xlsx --out $(DATA)/reports/
 	$(BIN)/parks report --format html --out $(DATA)/reports/
 
-## docs: dbt's documentation of every table and column, built offline into data/dbt-docs/index.html
+## docs: dbt's documentation of every table and column as one page that opens from disk with no
+## network: data/dbt-docs/static_index.html (pipelines/docs_site.py removes dbt-docs' tracker)
 docs: setup
-	cd dbt_project && PARKS_BUILD_WAREHOUSE=$${PARKS_BUILD_WAREHOUSE:-$(abspath $(DATA))/build/warehouse.duckdb} \
-		../$(BIN)/dbt docs generate --profiles-dir . --target-path $(abspath $(DATA))/dbt-docs --quiet
+	$(BIN)/python -m pipelines.docs_site --out $(abspath $(DATA))/dbt-docs
 
 ## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
 dev: setup
