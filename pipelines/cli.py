@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -37,6 +38,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         mess=args.mess,
         progress=_progress,
+        revisions_out=Path(args.revisions_out) if args.revisions_out else None,
     )
     _progress("done: " + summary.describe())
     return 0
@@ -211,6 +213,7 @@ def print_frame(columns: list[str], rows: list[tuple], *, keys: int = 1) -> None
 
 
 SQL_FORMATS = ("table", "csv", "json", "markdown")
+LEADING_COMMENTS = re.compile(r"\A(?:\s*(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/))+\s*", re.DOTALL)
 
 
 def _read_query(args: argparse.Namespace) -> tuple[str, str]:
@@ -292,7 +295,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
                 terminal.write_json(columns, rows, sys.stdout)
             else:
                 if len(statements) > 1:
-                    one_line = " ".join(statement.split())
+                    one_line = " ".join(LEADING_COMMENTS.sub("", statement).split())
                     print(("\n" if n else "") + f"-- {n + 1}/{len(statements)}: {one_line}")
                 if args.format == "markdown":
                     print(terminal.render_markdown(columns, rows) if columns else "(no result)")
@@ -430,6 +433,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument(
         "--mess", type=float, default=0.0, help="share of messy files and rows (0 = clean)"
+    )
+    g.add_argument(
+        "--revisions-out",
+        metavar="DIR",
+        help="write the `_v2` revisions (made when --mess > 0) into DIR instead of --out, to "
+        "deliver them after their month was loaded",
     )
     g.set_defaults(func=cmd_generate)
 

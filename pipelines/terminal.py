@@ -2,8 +2,9 @@
 
 Values keep their meaning in every format: a DECIMAL is written as its exact value without
 trailing zeros (a count stored as DECIMAL(28,6) shows `3`, not `3.000000`), a DOUBLE as the
-shortest text that reads back as the same number, dates and times in ISO 8601. A Chinese
-character takes two columns of a terminal, so widths are measured in terminal cells.
+shortest text that reads back as the same number (`6`, not `6.0`), dates and times in ISO
+8601. A Chinese character takes two columns of a terminal, so widths are measured in terminal
+cells.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def text_of(value) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, float):
-        return repr(value)
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)

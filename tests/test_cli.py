@@ -76,9 +76,10 @@ def figures(tmp_path, monkeypatch):
         con.execute(
             "create schema marts; create table marts.f as select * from (values "
             "('慈觉林文创园', 3::decimal(28,6), 10694188.71::decimal(18,2), date '2020-12-01', "
-            "2020), "
-            "('经开区 拉萨 | A', 12.5::decimal(28,6), 0.10::decimal(18,2), null, 2019)"
-            ") t(park_name, enterprise_count, tax_yuan, period, year)"
+            "2020, 6::double), "
+            "('经开区 拉萨 | A', 12.5::decimal(28,6), 0.10::decimal(18,2), null, 2019, "
+            "0.1::double + 0.2::double)"
+            ") t(park_name, enterprise_count, tax_yuan, period, year, share)"
         )
     monkeypatch.setenv("PARKS_HOME", str(tmp_path))
     return path
@@ -103,11 +104,12 @@ def test_sql_table_shows_decimals_as_they_are_and_cuts_nothing(figures, capsys):
         "tax_yuan   ",
         "period    ",
         "year",
+        "share",
     ]
     first = [cell.strip() for cell in lines[2].split("│")]
-    assert first == ["慈觉林文创园", "3", "10694188.71", "2020-12-01", "2020"]
+    assert first == ["慈觉林文创园", "3", "10694188.71", "2020-12-01", "2020", "6"]
     second = [cell.strip() for cell in lines[3].split("│")]
-    assert second == ["经开区 拉萨 | A", "12.5", "0.1", "", "2019"]
+    assert second == ["经开区 拉萨 | A", "12.5", "0.1", "", "2019", "0.30000000000000004"]
     assert "3.000000" not in out and "(2 rows)" in out
 
 
@@ -121,9 +123,9 @@ def test_sql_csv_keeps_every_digit(figures, capsys):
     status, out, err = sql(capsys, QUERY, "--warehouse", str(figures), "--format", "csv")
     assert status == 0 and err == ""
     assert list(csv.reader(io.StringIO(out))) == [
-        ["park_name", "enterprise_count", "tax_yuan", "period", "year"],
-        ["慈觉林文创园", "3", "10694188.71", "2020-12-01", "2020"],
-        ["经开区 拉萨 | A", "12.5", "0.1", "", "2019"],
+        ["park_name", "enterprise_count", "tax_yuan", "period", "year", "share"],
+        ["慈觉林文创园", "3", "10694188.71", "2020-12-01", "2020", "6"],
+        ["经开区 拉萨 | A", "12.5", "0.1", "", "2019", "0.30000000000000004"],
     ]
 
 
@@ -138,6 +140,7 @@ def test_sql_json_is_exact_numbers_and_null(figures, capsys):
             "tax_yuan": Decimal("10694188.71"),
             "period": "2020-12-01",
             "year": 2020,
+            "share": 6,
         },
         {
             "park_name": "经开区 拉萨 | A",
@@ -145,6 +148,7 @@ def test_sql_json_is_exact_numbers_and_null(figures, capsys):
             "tax_yuan": Decimal("0.1"),
             "period": None,
             "year": 2019,
+            "share": Decimal("0.30000000000000004"),
         },
     ]
 
@@ -153,10 +157,10 @@ def test_sql_markdown_escapes_the_pipe(figures, capsys):
     status, out, _ = sql(capsys, QUERY, "--warehouse", str(figures), "--format", "markdown")
     assert status == 0
     assert out.splitlines() == [
-        "| park_name | enterprise_count | tax_yuan | period | year |",
-        "|---|---:|---:|---|---:|",
-        "| 慈觉林文创园 | 3 | 10694188.71 | 2020-12-01 | 2020 |",
-        "| 经开区 拉萨 \\| A | 12.5 | 0.1 |  | 2019 |",
+        "| park_name | enterprise_count | tax_yuan | period | year | share |",
+        "|---|---:|---:|---|---:|---:|",
+        "| 慈觉林文创园 | 3 | 10694188.71 | 2020-12-01 | 2020 | 6 |",
+        "| 经开区 拉萨 \\| A | 12.5 | 0.1 |  | 2019 | 0.30000000000000004 |",
     ]
 
 
@@ -268,3 +272,23 @@ def test_sql_help_describes_every_option(capsys, monkeypatch):
         described[signature.split(", ")[-1].split()[0]] = text
     assert set(described) >= {"query", "--file", "--format", "--max-width", "--warehouse"}
     assert all(len(text.split()) >= 3 for text in described.values()), described
+
+
+def test_generate_can_hold_the_revisions_back_for_a_later_delivery(tmp_path, capsys):
+    """`make demo` delivers the `_v2` files after their months were loaded: the generator writes
+    them into their own folder, and the two folders hold exactly the files (and bytes) of one
+    generation into a single folder."""
+    common = ["--enterprises", "60", "--start", "2020-01", "--end", "2020-04", "--seed", "5"]
+    common += ["--mess", "0.05"]
+    assert main(["generate", "--out", str(tmp_path / "all"), *common]) == 0
+    landing, later = tmp_path / "landing", tmp_path / "later"
+    assert main(["generate", "--out", str(landing), "--revisions-out", str(later), *common]) == 0
+    capsys.readouterr()
+    revisions = sorted(p.name for p in later.iterdir())
+    assert revisions and all(re.fullmatch(r"[a-z]+_\d{6}_v2\.csv", n) for n in revisions)
+    assert not [p for p in landing.iterdir() if "_v2" in p.name]
+    for name in revisions:  # the month itself is delivered first
+        assert any(p.name.startswith(name.removesuffix("_v2.csv") + ".") for p in landing.iterdir())
+    split = {p.name: p.read_bytes() for folder in (landing, later) for p in folder.iterdir()}
+    whole = {p.name: p.read_bytes() for p in (tmp_path / "all").iterdir()}
+    assert split == whole
