@@ -216,6 +216,12 @@ SQL_FORMATS = ("table", "csv", "json", "markdown")
 LEADING_COMMENTS = re.compile(r"\A(?:\s*(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/))+\s*", re.DOTALL)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of columns of 2 or more")
+    return int(text)
+
+
 def _read_query(args: argparse.Namespace) -> tuple[str, str]:
     """The SQL text and where it came from."""
     if args.file and args.query:
@@ -488,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     q.add_argument(
         "--max-width",
-        type=int,
+        type=_positive,
         metavar="N",
         help="table format: cut text longer than N terminal columns, ending it with … "
         "(default: nothing is cut)",

@@ -50,6 +50,8 @@ def text_of(value) -> str:
     if isinstance(value, float):
         text = repr(value)
         return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, list | tuple | dict):  # LIST, STRUCT, MAP: as in JSON
+        return _json(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)

@@ -6,12 +6,14 @@ import io
 import json
 import re
 import sys
+import unicodedata
 from decimal import Decimal
 
 import duckdb
 import pytest
 
 from pipelines.cli import main
+from pipelines.terminal import render_table
 
 
 @pytest.fixture(autouse=True)
@@ -292,3 +294,32 @@ def test_generate_can_hold_the_revisions_back_for_a_later_delivery(tmp_path, cap
     split = {p.name: p.read_bytes() for folder in (landing, later) for p in folder.iterdir()}
     whole = {p.name: p.read_bytes() for p in (tmp_path / "all").iterdir()}
     assert split == whole
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+@pytest.mark.parametrize("width", [40, 80])
+def test_a_table_fits_the_width_and_keeps_all_its_text(width):
+    note = "全市目标为规划期内累计建设数(记在2020年), compared with the sum of the parks. " * 3
+    rows = [("慈觉林文创园", note), ("经开区", "短")]
+    lines = render_table(["园区", "说明"], rows, width=width).splitlines()
+    assert max(display_width(line) for line in lines) <= width
+    cells = [[c.strip() for c in line.split("│")] for line in lines[2:]]
+    assert [c[0] for c in cells if c[0]] == ["慈觉林文创园", "经开区"]
+    wrapped = "".join(c[1] for c in cells[:-1])
+    assert wrapped.replace(" ", "") == note.replace(" ", "")
+
+
+def test_a_wide_table_continues_in_blocks_that_repeat_the_key():
+    columns = ["园区", *(f"{year}\nT{tier}" for year in (2018, 2019, 2020) for tier in (1, 2, 3))]
+    rows = [("慈觉林文创园", *range(100, 109)), ("经开区", *range(200, 209))]
+    lines = render_table(columns, rows, width=40).splitlines()
+    assert max(display_width(line) for line in lines) <= 40
+    found = {}
+    for line in lines:
+        cells = [c.strip() for c in line.split("│")]
+        if cells[0] in ("慈觉林文创园", "经开区"):
+            found.setdefault(cells[0], []).extend(int(c) for c in cells[1:])
+    assert found == {"慈觉林文创园": list(range(100, 109)), "经开区": list(range(200, 209))}
