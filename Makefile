@@ -26,13 +26,20 @@ $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	touch $@
 
-## demo: generate a realistic landing folder (once), build the warehouse, print a summary
+## demo: generate a realistic landing folder (once), build the warehouse, deliver the revisions
+## of two months after those months were loaded (meta.revision_changes), print a summary
+REVISIONS ?= $(DATA)/revisions
 demo: setup
 	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
-		$(BIN)/parks generate --out $(LANDING) --enterprises $(ENTERPRISES) \
-			--start 2018-01 --end 2020-12 --seed 2018 --mess $(MESS); \
+		$(BIN)/parks generate --out $(LANDING) --revisions-out $(REVISIONS) \
+			--enterprises $(ENTERPRISES) --start 2018-01 --end 2020-12 --seed 2018 --mess $(MESS); \
 	fi
 	$(BIN)/parks run --landing $(LANDING)
+	@if [ -n "$$(ls -A $(REVISIONS) 2>/dev/null)" ]; then \
+		echo "revisions arrive after their months were loaded: $$(ls $(REVISIONS) | tr '\n' ' ')"; \
+		mv $(REVISIONS)/* $(LANDING)/ && $(BIN)/parks run --landing $(LANDING); \
+	fi
+	$(BIN)/parks sql --file docs/revision_changes.sql
 	$(BIN)/parks summary
 
 ## run: load whatever is in the landing folder and rebuild the warehouse
@@ -79,10 +86,10 @@ report: setup
 	$(BIN)/parks report --format xlsx --out $(DATA)/reports/
 	$(BIN)/parks report --format html --out $(DATA)/reports/
 
-## docs: dbt's documentation of every table and column, built offline into data/dbt-docs/index.html
+## docs: dbt's documentation of every table and column as one page that opens from disk with no
+## network: data/dbt-docs/static_index.html (pipelines/docs_site.py removes dbt-docs' tracker)
 docs: setup
-	cd dbt_project && PARKS_BUILD_WAREHOUSE=$${PARKS_BUILD_WAREHOUSE:-$(abspath $(DATA))/build/warehouse.duckdb} \
-		../$(BIN)/dbt docs generate --profiles-dir . --target-path $(abspath $(DATA))/dbt-docs --quiet
+	$(BIN)/python -m pipelines.docs_site --out $(abspath $(DATA))/dbt-docs
 
 ## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
 dev: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import time
@@ -37,6 +38,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         mess=args.mess,
         progress=_progress,
+        revisions_out=Path(args.revisions_out) if args.revisions_out else None,
     )
     _progress("done: " + summary.describe())
     return 0
@@ -174,69 +176,160 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def query(paths: Paths, sql: str, parameters: list | None = None):
+# The connection of `parks sql` and `parks summary`: read-only, and no access to any file but
+# the warehouse itself (no COPY ... TO, EXPORT DATABASE, ATTACH, INSTALL, read_csv of a path),
+# with its settings locked (SET and PRAGMA cannot turn that back on, nor point a log or a
+# profile at a file). DuckDB enforces both; the text of a query is not parsed here.
+READ_ONLY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+def connect(paths: Paths):
     import duckdb
 
     if not paths.warehouse.exists():
         raise SystemExit(
             f"no warehouse at {paths.warehouse}: run `parks run` (or `make demo`) first"
         )
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        return con.execute(sql, parameters or []).pl()
+    return duckdb.connect(str(paths.warehouse), read_only=True, config=READ_ONLY_CONFIG)
 
 
-def print_frame(frame) -> None:
-    import polars as pl
+def query(paths: Paths, sql: str, parameters: list | None = None) -> tuple[list[str], list[tuple]]:
+    """Column names and rows (Python values: DECIMAL as Decimal, dates as dates) of one query."""
+    with connect(paths) as con:
+        return _result(con.execute(sql, parameters or []))
 
-    with pl.Config(
-        tbl_rows=200,
-        tbl_cols=30,
-        fmt_str_lengths=60,
-        tbl_width_chars=200,
-        tbl_hide_dataframe_shape=True,
-        tbl_hide_column_data_types=True,
-        thousands_separator=False,
-    ):
-        print(frame)
+
+def _result(cursor) -> tuple[list[str], list[tuple]]:
+    if cursor.description is None:
+        return [], []
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def print_frame(columns: list[str], rows: list[tuple], *, keys: int = 1) -> None:
+    """A table fitted to the terminal's width (COLUMNS), nothing cut."""
+    from pipelines.terminal import render_table, terminal_width
+
+    print(render_table(columns, rows, width=terminal_width(), keys=keys))
+
+
+SQL_FORMATS = ("table", "csv", "json", "markdown")
+LEADING_COMMENTS = re.compile(r"\A(?:\s*(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/))+\s*", re.DOTALL)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of columns of 2 or more")
+    return int(text)
+
+
+def _read_query(args: argparse.Namespace) -> tuple[str, str]:
+    """The SQL text and where it came from."""
+    if args.file and args.query:
+        raise SystemExit("error: give the query as an argument or with --file, not both")
+    source = args.file or args.query
+    if source is None:
+        if sys.stdin.isatty():
+            raise SystemExit(
+                'error: no query: give one (parks sql "select ..."), a file (--file q.sql) '
+                "or `-` to read standard input"
+            )
+        source = "-"
+    if args.file and source != "-":
+        try:
+            return Path(source).read_text(encoding="utf-8-sig"), f"the file {source}"
+        except (OSError, UnicodeDecodeError) as e:
+            raise SystemExit(f"error: cannot read the query file {source}: {e}") from e
+    return (sys.stdin.read(), "standard input") if source == "-" else (source, "the query")
+
+
+def _sql_error(e: Exception) -> str:
+    import duckdb
+
+    message = str(e)
+    if isinstance(e, duckdb.PermissionException):
+        return (
+            "`parks sql` reads the warehouse only: statements that write or read files (COPY, "
+            "EXPORT, ATTACH, INSTALL, read_csv of a path, ...) are refused. To save a result, "
+            f"use --format csv or json and redirect it: parks sql ... --format csv > out.csv ({e})"
+        )
+    if "configuration has been locked" in message:
+        return (
+            f"`parks sql` cannot change DuckDB's settings (SET, PRAGMA, RESET are refused). ({e})"
+        )
+    if "read-only" in message or "read only" in message:
+        return (
+            "the warehouse is opened read-only by `parks sql`; statements that write are refused. "
+            f"({e})"
+        )
+    return message
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    paths = _paths(args)
+    from pipelines import terminal
+
+    text, source = _read_query(args)
     try:
-        print_frame(query(paths, args.query))
+        statements = [s.query.strip() for s in duckdb.extract_statements(text)]
     except duckdb.Error as e:
-        message = str(e)
-        if "read-only" in message or "read only" in message:
-            message = (
-                "the warehouse is opened read-only by `parks sql`; statements that write are refused. "
-                f"({e})"
-            )
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
+    if not statements:
+        print(f"error: {source} holds no statement (only spaces or comments)", file=sys.stderr)
+        return 2
+    machine = args.format in ("csv", "json")
+    if machine and len(statements) > 1:
+        print(
+            f"error: --format {args.format} writes the result of one statement; the query has "
+            f"{len(statements)}: run them one at a time, or use --format table or markdown",
+            file=sys.stderr,
+        )
+        return 2
+    paths = _paths(args)
+    with connect(paths) as con:
+        for n, statement in enumerate(statements):
+            try:
+                columns, rows = _result(con.execute(statement))
+            except duckdb.Error as e:
+                where = f" (statement {n + 1} of {len(statements)})" if len(statements) > 1 else ""
+                print(f"error{where}: {_sql_error(e)}", file=sys.stderr)
+                return 2
+            if args.format == "csv":
+                terminal.write_csv(columns, rows, sys.stdout)
+            elif args.format == "json":
+                terminal.write_json(columns, rows, sys.stdout)
+            else:
+                if len(statements) > 1:
+                    one_line = " ".join(LEADING_COMMENTS.sub("", statement).split())
+                    print(("\n" if n else "") + f"-- {n + 1}/{len(statements)}: {one_line}")
+                if args.format == "markdown":
+                    print(terminal.render_markdown(columns, rows) if columns else "(no result)")
+                elif columns:
+                    print(terminal.render_table(columns, rows, max_width=args.max_width))
+                    print(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+                else:
+                    print("(no result)")
     return 0
 
 
-SUMMARY_SQL = """
-select s.park_code as 园区代码, s.park_name as 园区, s.year as 年份,
-       s.enterprise_count as 企业数,
-       s.output_t1_or_above_count as 产值超10亿, s.output_t2_or_above_count as 产值超5亿,
-       s.output_t3_or_above_count as 产值超1亿,
-       s.tax_t1_or_above_count as 税收超1亿, s.tax_t2_or_above_count as 税收超5000万,
-       s.tax_t3_or_above_count as 税收超1000万,
-       s.staff_t1_or_above_count as 就业超1000人, s.staff_t2_or_above_count as 就业超500人,
-       s.staff_t3_or_above_count as 就业超100人,
-       s.above_scale_count as 规上工业
-from marts.park_year_summary s
-order by s.year, s.park_code
+# Tier counts per park and year. The tiers, their order and their labels are the rows of the
+# tier_thresholds seed (reference.tier_thresholds); park_year_summary has a column per tier,
+# `<dimension>_<tier>_or_above_count`, and `above_scale_count`.
+TIER_LABELS_SQL = """
+select dimension, tier, coalesce(plan_wording, tier_label) as label, tier_label
+from reference.tier_thresholds
+order by dimension, tier
 """
 
+PARK_YEARS_SQL = """
+select * from marts.park_year_summary order by park_code, year
+"""
 
 CITY_ATTAINMENT_SQL = """
-select year as 年份, metric_label as 指标, unit as 单位, round(target, 2)::double as 目标,
-       round(actual, 2)::double as 实际, round(gap, 2)::double as 差额,
-       round(attainment_ratio * 100, 1)::double as "完成率%",
+select year as 年份, metric_label as 指标, unit as 单位, round(target, 2) as 目标,
+       round(actual, 2) as 实际, round(gap, 2) as 差额,
+       round(attainment_ratio * 100, 1) as "完成率%",
        case when attained then '达成' when not attained then '未达成' else '无数据' end as 是否达成,
        target_window as 目标期, as_of_period as 数据截至, is_final as 年度终值
 from marts.target_attainment
@@ -245,32 +338,81 @@ order by year, metric
 """
 
 RECONCILIATION_SQL = """
-select metric_label as 指标, city_year_or_window as 期间, city_target::double as 全市目标,
-       parks_target_sum::double as 各园区目标合计, difference::double as "差额(园区-全市)", note as 说明
+select metric_label as 指标, city_year_or_window as 期间, city_target as 全市目标,
+       parks_target_sum as 各园区目标合计, difference as "差额(园区-全市)", note as 说明
 from marts.target_reconciliation
 where not is_consistent
 order by metric
 """
 
+FILES_SQL = "select status, count(*) as files from meta.loads group by status order by status"
+
+
+def tier_tables(paths: Paths) -> list[tuple[str, list[str], list[list]]]:
+    """(title, columns, rows) per table of `parks summary`: enterprises and those above scale,
+    then one table per tier dimension; a row per park, a column per year and count."""
+    _, labels = query(paths, TIER_LABELS_SQL)
+    columns, records = query(paths, PARK_YEARS_SQL)
+    position = {name: i for i, name in enumerate(columns)}
+    dimensions: dict[str, list[tuple[str, str, str]]] = {}  # dimension -> (tier, column, label)
+    above_scale = None
+    for dimension, tier, label, tier_label in labels:
+        if tier is None:
+            above_scale = (f"{dimension}_count", tier_label)
+        else:
+            column = f"{dimension}_{tier.lower()}_or_above_count"
+            dimensions.setdefault(dimension, []).append((tier, column, label))
+    years = sorted({r[position["year"]] for r in records})
+    parks = list(dict.fromkeys(r[position["park_name"]] for r in records))
+    by_park = {(r[position["park_name"]], r[position["year"]]): r for r in records}
+
+    def table(title: str, counts: list[tuple[str, str]]) -> tuple[str, list[str], list[list]]:
+        header = ["园区"] + [f"{year}\n{code}" for year in years for code, _ in counts]
+        rows = [
+            [park]
+            + [by_park[park, year][position[column]] for year in years for _, column in counts]
+            for park in parks
+        ]
+        return title, header, rows
+
+    tables = [
+        table(
+            "企业数 / enterprises" + (f"; 规上: {above_scale[1]}" if above_scale else ""),
+            [("企业数", "enterprise_count")] + ([("规上", above_scale[0])] if above_scale else []),
+        )
+    ]
+    # dimensions in the order of their columns in park_year_summary (output, tax, staff)
+    for dimension, tiers in sorted(dimensions.items(), key=lambda d: position[d[1][0][1]]):
+        legend = " · ".join(f"{tier} {label}" for tier, _, label in tiers)
+        tables.append(table(f"{dimension}: {legend}", [(t, c) for t, c, _ in tiers]))
+    return tables
+
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from pipelines.terminal import terminal_width, wrap
+
     paths = _paths(args)
-    print(
-        "各园区分年度企业梯队(“超”= 达到及以上) / enterprises per park, year and tier (at or above)"
+    width = terminal_width()
+
+    def title(text: str) -> None:
+        print("\n" + "\n".join(wrap(text, width)))
+
+    title(
+        "各园区分年度企业梯队(“超”= 达到及以上) / enterprises per park and year, "
+        "per tier at or above its threshold"
     )
-    print_frame(query(paths, SUMMARY_SQL))
-    print("\n全市目标完成情况 2018-2020 / city attainment of the plan's targets")
-    print_frame(query(paths, CITY_ATTAINMENT_SQL))
-    print(
-        "\n规划内部不一致:全市目标与各园区目标之和的差额 / where the plan's city targets differ "
+    for name, columns, rows in tier_tables(paths):
+        title(name)
+        print_frame(columns, rows)
+    title("全市目标完成情况 2018-2020 / city attainment of the plan's targets")
+    print_frame(*query(paths, CITY_ATTAINMENT_SQL), keys=2)
+    title(
+        "规划内部不一致:全市目标与各园区目标之和的差额 / where the plan's city targets differ "
         "from the sum of its park targets"
     )
-    print_frame(query(paths, RECONCILIATION_SQL))
-    rejected = query(
-        paths, "select status, count(*) as files from meta.loads group by status order by status"
-    )
-    print("\n文件接收情况 / files received:")
-    print_frame(rejected)
+    print_frame(*query(paths, RECONCILIATION_SQL))
+    title("文件接收情况 / files received")
+    print_frame(*query(paths, FILES_SQL))
     return 0
 
 
@@ -298,6 +440,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument(
         "--mess", type=float, default=0.0, help="share of messy files and rows (0 = clean)"
     )
+    g.add_argument(
+        "--revisions-out",
+        metavar="DIR",
+        help="write the `_v2` revisions (made when --mess > 0) into DIR instead of --out, to "
+        "deliver them after their month was loaded",
+    )
     g.set_defaults(func=cmd_generate)
 
     r = sub.add_parser("run", help="load every month in the landing folder and build the warehouse")
@@ -323,9 +471,38 @@ def main(argv: list[str] | None = None) -> int:
     )
     r.set_defaults(func=cmd_run)
 
-    q = sub.add_parser("sql", help="run a read-only SQL query against the warehouse")
-    q.add_argument("query")
-    q.add_argument("--warehouse")
+    q = sub.add_parser(
+        "sql",
+        help="run read-only SQL against the published warehouse",
+        description="Run SQL against the published warehouse, read-only: statements that write, "
+        "read or write files, or change settings are refused. Several statements separated by "
+        "`;` print one result each (table and markdown formats).",
+    )
+    q.add_argument(
+        "query",
+        nargs="?",
+        help="the SQL; `-` (or nothing, when standard input is not a terminal) reads it from "
+        "standard input",
+    )
+    q.add_argument("-f", "--file", help="read the SQL from this file (UTF-8)")
+    q.add_argument(
+        "--format",
+        choices=SQL_FORMATS,
+        default="table",
+        help="table (default, for reading), markdown, or csv and json (one statement, every "
+        "digit, for other programs: redirect to a file)",
+    )
+    q.add_argument(
+        "--max-width",
+        type=_positive,
+        metavar="N",
+        help="table format: cut text longer than N terminal columns, ending it with … "
+        "(default: nothing is cut)",
+    )
+    q.add_argument(
+        "--warehouse",
+        help="DuckDB file to query (default $PARKS_WAREHOUSE or data/warehouse.duckdb)",
+    )
     q.set_defaults(func=cmd_sql)
 
     s = sub.add_parser(

@@ -226,6 +226,7 @@ def generate(
     seed: int = 0,
     mess: float = 0.0,
     progress: Callable[[str], None] | None = None,
+    revisions_out: Path | None = None,
 ) -> GenerationSummary:
     """Write extract files `<kind>_<YYYYMM>[_v<N>].(csv|xlsx)` for every month into `out`.
 
@@ -241,6 +242,8 @@ def generate(
     rule: no knock-on failures in year-to-date chains); about as many rows carry valid
     variants; one or two months are re-issued as `_v2` (a tax month, an employment month).
     `progress` receives one line per file, e.g. "registration 2018-03 (3/36)".
+    `revisions_out`: write the `_v2` files there instead of into `out`, to deliver them after
+    their month was loaded (as `make demo` does).
     """
     started = time.perf_counter()
     if enterprises < 1:
@@ -252,6 +255,8 @@ def generate(
         raise ValueError(f"end {end} is before start {start}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    revisions_out = Path(revisions_out) if revisions_out is not None else out
+    revisions_out.mkdir(parents=True, exist_ok=True)
     months = list(range(a_start, a_end + 1))
     say = progress or (lambda _line: None)
 
@@ -302,7 +307,7 @@ def generate(
                 revised, changed = _revise(typed, kind, py_random(seed, "revision", kind, a))
                 v2 = file_name(kind, a, "csv", revision=2)
                 v2_style = FileStyle(encoding="utf-8-sig")
-                write_csv(to_text(revised, kind, v2_style), kind, out / v2, v2_style)
+                write_csv(to_text(revised, kind, v2_style), kind, revisions_out / v2, v2_style)
                 files.append(v2)
                 revisions.append(v2)
                 rows[kind] += revised.height
