@@ -164,6 +164,13 @@ class LandingScan:
             sorted(by_revision[r], key=lambda f: f.path.name) for r in sorted(by_revision)[::-1]
         ]
 
+    def delivered_twice(self) -> set[Path]:
+        """The files whose revision arrived more than once: none of them is read."""
+        seen: dict[tuple, list[Path]] = {}
+        for f in self.extracts:
+            seen.setdefault((f.kind, f.period, f.revision), []).append(f.path)
+        return {p for paths in seen.values() if len(paths) > 1 for p in paths}
+
     def latest(self, kind: str, period: dt.date) -> LandingFile | None:
         """The highest revision of a kind and month."""
         revisions = self.revisions(kind, period)

@@ -179,13 +179,14 @@ def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
 def months_to_load(landing: LandingScan, build: Path) -> list[str]:
     """Months ("YYYY-MM") with an extract file that meta.loads does not list under its name,
     size and modification time (see `identify`): what a run must load; the others would all be
-    "already loaded, unchanged". Every month when there is no build yet, when a killed writer
+    "already loaded, unchanged". A revision delivered twice is not read, so it is no reason. Every month when there is no build yet, when a killed writer
     left a WAL beside it (the loader first goes back to the last publication), or with
     PARKS_VERIFY_CHECKSUMS=1."""
     every = landing.months()
     wal = build.with_name(build.name + ".wal")
     if env_flag("PARKS_VERIFY_CHECKSUMS") or not build.exists() or wal.exists():
         return every
+    twice = landing.delivered_twice()  # none is read until all but one are removed
     stats = {f.path: f.path.stat() for f in landing.extracts}
     try:
         with duckdb.connect(str(build), read_only=True) as con:
@@ -207,7 +208,8 @@ def months_to_load(landing: LandingScan, build: Path) -> list[str]:
         {
             f.month_key
             for f in landing.extracts
-            if (f.path.name, stats[f.path].st_size, modified_time(stats[f.path])) not in known
+            if f.path not in twice
+            and (f.path.name, stats[f.path].st_size, modified_time(stats[f.path])) not in known
         }
     )
 
