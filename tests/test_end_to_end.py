@@ -17,8 +17,8 @@ import pytest
 from pipelines.bench.run import COMPARED, baseline_command, compare
 from pipelines.cli import run_warehouse
 from pipelines.config import Paths
-from pipelines.run_summary import PUBLISHED, UP_TO_DATE
 from pipelines.generate import generate
+from pipelines.run_summary import PUBLISHED, UP_TO_DATE
 
 REPO = Path(__file__).resolve().parents[1]
 THRESHOLDS = {  # the plan's tiers, written out here independently of seeds/tier_thresholds.csv
