@@ -81,6 +81,22 @@ def test_a_refused_revision_arriving_with_the_first_leaves_the_first_loaded(env,
     ]
 
 
+def test_the_quality_check_sees_a_refused_revision_though_a_lower_one_loaded_after_it(
+    env, tmp_path, monkeypatch
+):
+    from pipelines.defs.checks import evaluate_no_file_rejected
+
+    landing, _, con = env
+    write(landing, "registration_202012.csv", [REG_HEADER, *REG_ROWS])
+    write(landing, "registration_202012_v2.csv", [BAD_HEADER, *REG_ROWS])
+    load(env)
+    con.close()
+    monkeypatch.setenv("PARKS_BUILD_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    verdict = evaluate_no_file_rejected("registration")
+    assert not verdict.passed
+    assert "registration_202012_v2.csv" in verdict.metadata["rejected_files"].value
+
+
 def test_a_revision_refused_after_the_first_was_loaded_keeps_the_first(env):
     landing, _, con = env
     write(landing, "registration_202012.csv", [REG_HEADER, *REG_ROWS])
