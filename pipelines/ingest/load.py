@@ -478,6 +478,7 @@ def load_month(
         f = files[0]
         if current and f.revision < current.revision:
             counted = current.file_name  # loaded before, from a higher revision than any left
+            outcome.file_name, outcome.sha256 = current.file_name, current.sha
             below.extend(files)
             continue
         file = identify(con, f.path)
