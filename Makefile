@@ -27,12 +27,13 @@ $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 	touch $@
 
 ## demo: generate a realistic landing folder (once), build the warehouse, print a summary
+# `parks run` exits 3 when it published but refused files (the messy demo has some): go on.
 demo: setup
 	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
 		$(BIN)/parks generate --out $(LANDING) --enterprises $(ENTERPRISES) \
 			--start 2018-01 --end 2020-12 --seed 2018 --mess $(MESS); \
 	fi
-	$(BIN)/parks run --landing $(LANDING)
+	$(BIN)/parks run --landing $(LANDING) || [ $$? -eq 3 ]
 	$(BIN)/parks summary
 
 ## run: load whatever is in the landing folder and rebuild the warehouse
