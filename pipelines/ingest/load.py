@@ -1,9 +1,10 @@
 """Load one kind and month from the landing folder into the warehouse, atomically.
 
-The highest revision of the month is read, validated, and replaces that month of the raw
-table in one transaction, together with its rejects, rule counts, what the revision changed and
-a line in meta.loads. Every file seen is archived byte-for-byte under its sha256 first. A file
-already loaded is not loaded again.
+The highest revision of the month that loads is read, validated, and replaces that month of the
+raw table in one transaction, together with its rejects, rule counts, what the revision changed
+and a line in meta.loads (a revision refused whole leaves the month to the one below it). Every
+file seen is archived byte-for-byte under its sha256 first. A file handled before (loaded,
+refused, superseded) is not read again.
 
 A file is never held whole in memory (XLSX aside, see read.py): it is hashed and archived in
 chunks, surveyed (survey.py), then validated batch by batch; each batch's valid rows and rejects
