@@ -28,16 +28,17 @@ $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 
 ## demo: generate a realistic landing folder (once), build the warehouse, deliver the revisions
 ## of two months after those months were loaded (meta.revision_changes), print a summary
+# `parks run` exits 3 when it published but refused files (the messy demo has some): go on.
 REVISIONS ?= $(DATA)/revisions
 demo: setup
 	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
 		$(BIN)/parks generate --out $(LANDING) --revisions-out $(REVISIONS) \
 			--enterprises $(ENTERPRISES) --start 2018-01 --end 2020-12 --seed 2018 --mess $(MESS); \
 	fi
-	$(BIN)/parks run --landing $(LANDING)
+	$(BIN)/parks run --landing $(LANDING) || [ $$? -eq 3 ]
 	@if [ -n "$$(ls -A $(REVISIONS) 2>/dev/null)" ]; then \
 		echo "revisions arrive after their months were loaded: $$(ls $(REVISIONS) | tr '\n' ' ')"; \
-		mv $(REVISIONS)/* $(LANDING)/ && $(BIN)/parks run --landing $(LANDING); \
+		mv $(REVISIONS)/* $(LANDING)/ && { $(BIN)/parks run --landing $(LANDING) || [ $$? -eq 3 ]; }; \
 	fi
 	$(BIN)/parks sql --file docs/revision_changes.sql
 	$(BIN)/parks summary

@@ -106,23 +106,31 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
-    """Materialize every asset for all months in the landing folder, in-process; True on success."""
+def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
+    """Materialize every asset for the months in the landing folder that need it, in-process.
+    How it ended: one of the states of pipelines/run_summary.py."""
     warnings.filterwarnings("ignore", module="dagster")
     from pipelines.ingest.landing import scan
     from pipelines.ingest.load import months_to_load
+    from pipelines.run_summary import FAILED, NOTHING_TO_RUN, PUBLISHED, UP_TO_DATE, nothing_new
 
     if not paths.landing.is_dir():
         _progress(
             f"no landing folder {paths.landing}: create it and put extracts there, "
             "or run `parks generate --out` into it"
         )
-        return False
+        return NOTHING_TO_RUN
     landing = scan(paths.landing)
     months = landing.months()
     if not months:
         _progress(f"no extract files in {paths.landing} (expected names like tax_201803.csv)")
-        return False
+        return NOTHING_TO_RUN
+    if nothing_new(landing, paths):
+        _progress(
+            f"nothing new: every file in {paths.landing} was handled before, the dbt project "
+            f"is unchanged and {paths.warehouse} is current; nothing rebuilt, nothing published"
+        )
+        return UP_TO_DATE
     # The run's months: from the first to the last with a file not loaded before (the loader
     # skips the unchanged ones in between); the latest alone when every file was loaded before,
     # for the dbt models, checks and reports to run on.
@@ -153,27 +161,34 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> bool:
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )
-    return result.success
+    return PUBLISHED if result.success else FAILED
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.ingest.landing import scan
+    from pipelines.run_summary import FAILED, PUBLISHED, collect, exit_status
+
     paths = _paths(args)
     if args.full_refresh:
         os.environ["PARKS_FULL_REFRESH"] = "1"
     if args.verify_checksums:
         os.environ["PARKS_VERIFY_CHECKSUMS"] = "1"
     started = time.monotonic()
-    ok = run_warehouse(paths, log_level=args.log_level)
+    state = run_warehouse(paths, log_level=args.log_level)
     elapsed = time.monotonic() - started
-    if not ok:
+    if state == FAILED:
         _progress(
             f"FAILED after {elapsed:.0f} s; see the messages above (and the run in the Dagster UI)"
         )
-        return 1
-    _progress(
-        f"warehouse built and published in {elapsed:.0f} s: {paths.warehouse} (read-only for analysts)"
-    )
-    return 0
+    elif state == PUBLISHED:
+        _progress(
+            f"warehouse built and published in {elapsed:.0f} s: {paths.warehouse} "
+            "(read-only for analysts)"
+        )
+    summary = collect(scan(paths.landing), paths) if paths.landing.is_dir() else None
+    if summary and (summary.entries or state in (PUBLISHED, FAILED)):  # the last thing printed
+        print(summary.render(), flush=True)
+    return exit_status(state, summary)
 
 
 # The connection of `parks sql` and `parks summary`: read-only, and no access to any file but
@@ -448,7 +463,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     g.set_defaults(func=cmd_generate)
 
-    r = sub.add_parser("run", help="load every month in the landing folder and build the warehouse")
+    from pipelines.run_summary import exit_statuses_text
+
+    r = sub.add_parser(
+        "run",
+        help="load every month in the landing folder and build the warehouse",
+        description="Load the new or revised extracts of the landing folder, build the "
+        "warehouse and publish it; ends with a summary of every file that was not loaded, why, "
+        "and what to do.",
+        epilog=exit_statuses_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("--landing", help="landing folder (default $PARKS_LANDING or data/landing)")
     r.add_argument(
         "--warehouse",

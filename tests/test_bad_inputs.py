@@ -274,10 +274,20 @@ def test_undecodable_bytes(env):
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["tax_2018-03.csv", "TAX_201803.CSV", "tax_201813.csv", "land_201803.csv", "税收2018年3月.csv"],
+    ("name", "why"),
+    [
+        ("tax_2018-03.csv", "the month '2018-03' is not written YYYYMM (six digits, e.g. 201803)"),
+        ("TAX_201803.CSV", "names are written in lower case: rename it tax_201803.csv"),
+        ("tax_201813.csv", "month 13 does not exist"),
+        (
+            "land_201803.csv",
+            "kind 'land' unknown; the kinds are registration, tax, employment, output, "
+            "projects, carriers",
+        ),
+        ("税收2018年3月.csv", "the name does not follow the pattern"),
+    ],
 )
-def test_file_name_not_matching_the_pattern(env, name):
+def test_file_name_not_matching_the_pattern(env, name, why):
     landing, archive, con = env
     bad = write(landing, name, [header("tax"), *GOOD_TAX_ROWS])
     with_good_employment(env)
@@ -286,7 +296,7 @@ def test_file_name_not_matching_the_pattern(env, name):
     # As the pipeline does once per run; a second time changes nothing.
     messages = [record_not_extract(con, p, archive) for p in landing_scan.not_extracts * 2]
     message = (
-        f"{name}: not an extract: file names must look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
+        f"{name}: not an extract: {why}; file names look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
         "with kind one of registration, tax, employment, output, projects, carriers; "
         "rename it or remove it from the landing folder"
     )

@@ -620,9 +620,10 @@ def test_scan_latest_highest_revision(tmp_path: Path) -> None:
     latest = result.latest("tax", march)
     assert latest is not None and latest.path.name == "tax_201803_v3.csv"
     assert latest.revision == 3
-    assert sorted(f.path.name for f in result.superseded("tax", march)) == [
-        "tax_201803.csv",
-        "tax_201803_v2.csv",
+    assert [[f.path.name for f in r] for r in result.revisions("tax", march)] == [
+        ["tax_201803_v3.csv"],
+        ["tax_201803_v2.csv"],
+        ["tax_201803.csv"],
     ]
     assert result.latest("tax", dt.date(2018, 4, 1)).path.name == "tax_201804.csv"
     assert result.latest("tax", dt.date(2018, 5, 1)) is None

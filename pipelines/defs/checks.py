@@ -1,9 +1,9 @@
 """Data-quality asset checks, shown in the Dagster UI beside the assets they judge.
 
 On every raw asset `raw/<kind>`:
-- `no_file_rejected`: for no month is the latest file received rejected as a whole (meta.loads
-  status `file_rejected`: encoding, header, wrong month, empty). Such a month keeps the rows of
-  the file loaded before it, or has none.
+- `no_file_rejected`: for no month is the highest revision received rejected as a whole
+  (meta.loads status `file_rejected`: encoding, header, wrong month, empty). Such a month keeps
+  the highest revision below it that loads, or has none.
 - `reject_rate_below_5pct`: every month's current file had fewer than 5 % of its rows set aside.
 
 On the data-quality marts (dbt models, dbt_project/models/marts/dq_*.sql):
@@ -78,7 +78,10 @@ def evaluate_no_file_rejected(kind: str) -> Verdict:
             select period, file_name, status, message, received_at
             from meta.loads
             where kind = ? and status in ('loaded', 'file_rejected')
-            qualify row_number() over (partition by period order by received_at desc) = 1
+            -- the highest revision: a refused one is tried before the lower one that loads
+            qualify row_number() over (
+                partition by period order by revision desc, received_at desc
+            ) = 1
         )
         select strftime(period, '%Y-%m') as month, file_name, message,
                status = 'file_rejected' as rejected

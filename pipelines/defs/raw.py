@@ -9,6 +9,7 @@ from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
 from pipelines.publish import recover_build
+from pipelines.run_summary import collect
 from schemas import SCHEMAS
 
 MONTHLY = dg.MonthlyPartitionsDefinition(start_date=FIRST_MONTH, fmt="%Y-%m", end_offset=1)
@@ -38,7 +39,45 @@ def outcome_metadata(outcomes: list[LoadOutcome]) -> dict[str, dg.MetadataValue]
         "files": dg.MetadataValue.md(
             "\n".join(f"- {o.status}: {o.summary()}" for o in outcomes) or "(none)"
         ),
+        "not_loaded": dg.MetadataValue.md(
+            "\n".join(
+                f"- {n.file_name}: {n.status}: {n.message}" for o in outcomes for n in o.refused
+            )
+            or "(none)"
+        ),
     }
+
+
+LANDING_FOLDER = dg.AssetKey(["landing_folder"])
+
+
+@dg.asset(
+    key=LANDING_FOLDER,
+    group_name="raw",
+    pool=WAREHOUSE_POOL,
+    description="落地目录中不是数据文件的条目 / what the landing folder holds besides extracts: "
+    "names that do not match (archived and listed in meta.loads) and entries never read for "
+    "safety (symbolic links, sub-folders, hidden files)",
+)
+def landing_folder(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    paths = Paths.from_env()
+    landing = scan(paths.landing)
+    paths.build.parent.mkdir(parents=True, exist_ok=True)
+    if recovered := recover_build(paths.build, paths.warehouse):
+        context.log.warning(recovered)
+    with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
+        ensure_tables(con)
+        for path in landing.not_extracts:
+            context.log.warning(record_not_extract(con, path, paths.archive))
+        con.execute("checkpoint")
+    for s in landing.skipped:
+        context.log.warning(f"{s.path.name}: {s.reason}; {s.fix}")
+    return dg.MaterializeResult(
+        metadata={
+            "not_extracts": dg.MetadataValue.int(len(landing.not_extracts)),
+            "never_read": dg.MetadataValue.int(len(landing.skipped)),
+        }
+    )
 
 
 def build_raw_asset(kind: str) -> dg.AssetsDefinition:
@@ -52,7 +91,10 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "polars"},
         description=DESCRIPTIONS[kind],
         # The output checks look up the same month's register (industrial or not).
-        deps=[dg.AssetKey(["raw", "registration"])] if kind == "output" else None,
+        deps=[
+            LANDING_FOLDER,
+            *([dg.AssetKey(["raw", "registration"])] if kind == "output" else []),
+        ],
     )
     def _load(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         paths = Paths.from_env()
@@ -63,20 +105,45 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
             context.log.warning(recovered)
         with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
             ensure_tables(con)
-            if kind == "registration":  # files that are no extract: reported once per run, here
-                for path in landing.not_extracts:
-                    context.log.warning(record_not_extract(con, path, paths.archive))
             # Months in order: the output year-to-date rule reads the month before.
             for key in sorted(context.partition_keys):
                 period = dt.datetime.strptime(key, "%Y-%m").date()
                 outcome = load_month(con, landing, kind, period, paths.archive)
                 outcomes.append(outcome)
-                log = context.log.warning if outcome.status == "file_rejected" else context.log.info
-                log(outcome.summary())
+                # one line per refusal: a revision delivered twice is one, of two files
+                refused = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))
+                if outcome.status == "file_rejected":  # its summary is the first refusal's
+                    refused[0] = outcome.summary()
+                else:
+                    context.log.info(outcome.summary())
+                for line in refused:
+                    context.log.warning(line)
+                if outcome.superseded:
+                    context.log.info(f"superseded: {', '.join(outcome.superseded)}")
             con.execute("checkpoint")
         return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
 
     return _load
 
 
-RAW_ASSETS = [build_raw_asset(kind) for kind in SCHEMAS]
+@dg.asset(
+    key=["run_summary"],
+    group_name="raw",
+    deps=[dg.AssetKey(["raw", kind]) for kind in SCHEMAS],
+    pool=WAREHOUSE_POOL,  # it reads the build, which no writer may hold meanwhile
+    description="运行摘要:未载入的文件、原因和处理办法 / the files of the landing folder that do "
+    "not count, why and what to do (what `parks run` prints last)",
+)
+def run_summary(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    paths = Paths.from_env()
+    summary = collect(scan(paths.landing), paths)  # each step logged what it found
+    return dg.MaterializeResult(
+        metadata={
+            "not_loaded": dg.MetadataValue.int(len(summary.entries)),
+            "summary": dg.MetadataValue.md(summary.markdown()),
+            "superseded": dg.MetadataValue.text(", ".join(summary.superseded) or "(none)"),
+        }
+    )
+
+
+RAW_ASSETS = [landing_folder, *(build_raw_asset(kind) for kind in SCHEMAS), run_summary]

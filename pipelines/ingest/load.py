@@ -1,9 +1,10 @@
 """Load one kind and month from the landing folder into the warehouse, atomically.
 
-The highest revision of the month is read, validated, and replaces that month of the raw
-table in one transaction, together with its rejects, rule counts, what the revision changed and
-a line in meta.loads. Every file seen is archived byte-for-byte under its sha256 first. A file
-already loaded is not loaded again.
+The highest revision of the month that loads is read, validated, and replaces that month of the
+raw table in one transaction, together with its rejects, rule counts, what the revision changed
+and a line in meta.loads (a revision refused whole leaves the month to the one below it). Every
+file seen is archived byte-for-byte under its sha256 first. A file handled before (loaded,
+refused, superseded) is not read again.
 
 A file is never held whole in memory (XLSX aside, see read.py): it is hashed and archived in
 chunks, surveyed (survey.py), then validated batch by batch; each batch's valid rows and rejects
@@ -24,7 +25,13 @@ import duckdb
 import polars as pl
 
 from pipelines.config import env_flag
-from pipelines.ingest.landing import LandingFile, LandingScan
+from pipelines.ingest.landing import (
+    NAME_FORM,
+    LandingFile,
+    LandingScan,
+    name_problem,
+    same_revision_twice,
+)
 from pipelines.ingest.quality import rule_results
 from pipelines.ingest.read import CHUNK_BYTES, Extract, FileRejected, open_extract
 from pipelines.ingest.revisions import insert_revision_changes
@@ -41,11 +48,20 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL.read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class NotLoaded:
+    """A landing file that was not loaded and why (status as in meta.loads)."""
+
+    file_name: str
+    status: str  # file_rejected | same_revision_twice
+    message: str
+
+
 @dataclass
 class LoadOutcome:
     kind: str
     month: str
-    status: str  # loaded | unchanged | file_rejected | no_file
+    status: str  # loaded | unchanged | file_rejected (nothing loaded, a revision refused) | no_file
     file_name: str | None = None
     sha256: str | None = None
     message: str | None = None
@@ -54,6 +70,10 @@ class LoadOutcome:
     rows_rejected: int = 0
     rule_failures: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    refused: list[NotLoaded] = field(
+        default_factory=list
+    )  # the revisions above the one that counts
+    superseded: list[str] = field(default_factory=list)  # file names, the revisions below it
 
     def summary(self) -> str:
         if self.status == "loaded":
@@ -110,7 +130,7 @@ def _already_seen(con: duckdb.DuckDBPyConnection, name: str, sha: str) -> bool:
     )
 
 
-def _modified_at(stat: os.stat_result) -> dt.datetime:
+def modified_time(stat: os.stat_result) -> dt.datetime:
     """A file's modification time as meta.loads records it (UTC, to the microsecond)."""
     return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
 
@@ -131,7 +151,7 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     took 15-20 s of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is hashed,
     and a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
-    modified_at = _modified_at(stat)
+    modified_at = modified_time(stat)
     if not env_flag("PARKS_VERIFY_CHECKSUMS"):
         known = con.execute(
             "select sha256 from meta.loads where file_name = ? and size_bytes = ? "
@@ -151,15 +171,6 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     return Identity(sha, modified_at, seen)
 
 
-def _current_sha(con: duckdb.DuckDBPyConnection, kind: str, period: dt.date) -> str | None:
-    rows = con.execute(
-        "select sha256 from meta.loads where kind = ? and period = ? and status = 'loaded' "
-        "order by loaded_at desc limit 1",
-        [kind, period],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
     return con.execute(
         "select file_name from meta.loads where sha256 = ? limit 1", [sha]
@@ -169,13 +180,14 @@ def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
 def months_to_load(landing: LandingScan, build: Path) -> list[str]:
     """Months ("YYYY-MM") with an extract file that meta.loads does not list under its name,
     size and modification time (see `identify`): what a run must load; the others would all be
-    "already loaded, unchanged". Every month when there is no build yet, when a killed writer
+    "already loaded, unchanged". A revision delivered twice is not read, so it is no reason. Every month when there is no build yet, when a killed writer
     left a WAL beside it (the loader first goes back to the last publication), or with
     PARKS_VERIFY_CHECKSUMS=1."""
     every = landing.months()
     wal = build.with_name(build.name + ".wal")
     if env_flag("PARKS_VERIFY_CHECKSUMS") or not build.exists() or wal.exists():
         return every
+    twice = landing.delivered_twice()  # none is read until all but one are removed
     stats = {f.path: f.path.stat() for f in landing.extracts}
     try:
         with duckdb.connect(str(build), read_only=True) as con:
@@ -197,21 +209,23 @@ def months_to_load(landing: LandingScan, build: Path) -> list[str]:
         {
             f.month_key
             for f in landing.extracts
-            if (f.path.name, stats[f.path].st_size, _modified_at(stats[f.path])) not in known
+            if f.path not in twice
+            and (f.path.name, stats[f.path].st_size, modified_time(stats[f.path])) not in known
         }
     )
 
 
-def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_dir: Path) -> None:
-    """An older revision beside a newer one: archived and listed, never loaded."""
+def record_superseded(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, counted: str, archive_dir: Path
+) -> None:
+    """A revision below the one that counts (`counted`): archived and listed, never loaded."""
     file = identify(con, f.path)
     if file.seen:
         return
     kept = archive(f.path, file.sha, f.ext, archive_dir)
     con.execute(
         "insert into meta.loads (file_name, kind, period, revision, sha256, size_bytes, modified_at, "
-        "received_at, status, message) values (?, ?, ?, ?, ?, ?, ?, now(), 'superseded', "
-        "'a higher revision of this month arrived')",
+        "received_at, status, message) values (?, ?, ?, ?, ?, ?, ?, now(), 'superseded', ?)",
         [
             f.path.name,
             f.kind,
@@ -220,6 +234,7 @@ def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_di
             file.sha,
             kept.stat().st_size,
             file.modified_at,
+            f"{counted}, a higher revision of this month, counts",
         ],
     )
 
@@ -227,8 +242,9 @@ def record_superseded(con: duckdb.DuckDBPyConnection, f: LandingFile, archive_di
 def record_not_extract(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> str:
     file = identify(con, path)
     message = (
-        f"{path.name}: not an extract: file names must look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
-        f"with kind one of {', '.join(SCHEMAS)}; rename it or remove it from the landing folder"
+        f"{path.name}: not an extract: {name_problem(path.name)}; file names look like "
+        f"{NAME_FORM} with kind one of {', '.join(SCHEMAS)}; rename it or remove it from the "
+        "landing folder"
     )
     if not file.seen:
         kept = archive(path, file.sha, path.suffix.lstrip(".") or "bin", archive_dir)
@@ -407,39 +423,118 @@ class _Received:
     previous: str | None  # sha256 of the file the month holds now
 
 
+@dataclass(frozen=True)
+class _Current:
+    """The file a month's raw rows come from (meta.loads, status loaded)."""
+
+    sha: str
+    file_name: str
+    revision: int
+
+
+def _current(con: duckdb.DuckDBPyConnection, kind: str, period: dt.date) -> _Current | None:
+    row = con.execute(
+        "select sha256, file_name, revision from meta.loads where kind = ? and period = ? "
+        "and status = 'loaded' order by loaded_at desc limit 1",
+        [kind, period],
+    ).fetchone()
+    return _Current(*row) if row else None
+
+
+def _status_of(con: duckdb.DuckDBPyConnection, name: str, sha: str) -> tuple[str, str | None]:
+    """What became of a file seen before: its latest line in meta.loads (status, message)."""
+    return con.execute(
+        "select status, message from meta.loads where file_name = ? and sha256 = ? "
+        "order by received_at desc limit 1",
+        [name, sha],
+    ).fetchone()
+
+
 def load_month(
     con: duckdb.DuckDBPyConnection, scan: LandingScan, kind: str, period: dt.date, archive_dir: Path
 ) -> LoadOutcome:
+    """The month holds the highest revision in the landing folder that loads: revisions are tried
+    from the highest down until one loads or is the one loaded before. A revision refused whole
+    (or delivered twice) never empties the month; the revisions below the one that counts are
+    superseded. A file refused before is recognized like any other (`identify`) and not read
+    again, so the next run neither retries it nor goes back and forth."""
     month = period.strftime("%Y-%m")
-    for old in scan.superseded(kind, period):
-        record_superseded(con, old, archive_dir)
-    f = scan.latest(kind, period)
-    if f is None:
+    revisions = scan.revisions(kind, period)
+    if not revisions:
         return LoadOutcome(kind, month, "no_file")
-    file = identify(con, f.path)
-    sha = file.sha
-    outcome = LoadOutcome(kind, month, "loaded", file_name=f.path.name, sha256=sha)
-    if file.seen:
-        outcome.status = "unchanged"
-        return outcome
+    current = _current(con, kind, period)
+    outcome = LoadOutcome(kind, month, "unchanged")
+    counted: str | None = None  # the name of the file the month holds once this is done
+    below: list[LandingFile] = []  # revisions under the one that counts
+    for files in revisions:
+        if counted:
+            below.extend(files)
+            continue
+        if len(files) > 1:
+            message = same_revision_twice(files)
+            outcome.refused += [
+                NotLoaded(f.path.name, "same_revision_twice", message) for f in files
+            ]
+            continue
+        f = files[0]
+        if current and f.revision < current.revision:
+            counted = current.file_name  # loaded before, from a higher revision than any left
+            outcome.file_name, outcome.sha256 = current.file_name, current.sha
+            below.extend(files)
+            continue
+        file = identify(con, f.path)
+        if file.seen and current and file.sha == current.sha:
+            counted = f.path.name
+            outcome.file_name, outcome.sha256 = f.path.name, file.sha
+            continue
+        if file.seen:
+            status, message = _status_of(con, f.path.name, file.sha)
+            if status == "file_rejected":
+                outcome.refused.append(NotLoaded(f.path.name, status, message))
+                continue
+            # else superseded without ever counting (a higher revision refused by an earlier
+            # release of this loader, since removed): it counts now
+        if _load_file(con, f, file, current, archive_dir, outcome):
+            counted = f.path.name
+            outcome.status = "loaded"
+    for f in below:
+        record_superseded(con, f, counted, archive_dir)
+        outcome.superseded.append(f.path.name)
+    if outcome.status != "loaded" and outcome.refused:
+        outcome.status, outcome.message = "file_rejected", outcome.refused[0].message
+        if kept := counted or (current and current.file_name):
+            outcome.message += f" (the month keeps {kept}, loaded before)"
+    return outcome
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    f: LandingFile,
+    file: Identity,
+    current: _Current | None,
+    archive_dir: Path,
+    outcome: LoadOutcome,
+) -> bool:
+    """Load one revision into its month (True), or record why it is refused whole (False)."""
     # Read from the archived copy: every pass over the file reads the bytes of its checksum.
-    kept = archive(f.path, sha, f.ext, archive_dir)
+    kept = archive(f.path, file.sha, f.ext, archive_dir)
     received = _Received(
         f,
-        sha,
+        file.sha,
         kept.stat().st_size,
         file.modified_at,
         dt.datetime.now(),
-        _current_sha(con, kind, period),
+        current.sha if current else None,
     )
     try:
         with (
-            open_extract(kept, f.path.name, f.ext, SCHEMAS[kind]) as extract,
+            open_extract(kept, f.path.name, f.ext, SCHEMAS[f.kind]) as extract,
             tempfile.TemporaryDirectory(prefix="parks-load-") as scratch,
         ):
             facts = survey(extract, f)
             staging = Staging(Path(scratch))
             confrontation = _validate(con, extract, facts.flags, f, staging)
+            outcome.file_name, outcome.sha256 = f.path.name, file.sha
             outcome.notes = extract.notes
             outcome.rows_read = facts.rows
             outcome.rows_loaded = confrontation.passed
@@ -447,29 +542,25 @@ def load_month(
             outcome.rule_failures = confrontation.rule_counts
             _replace_month(con, received, extract.encoding, staging, confrontation, outcome)
     except FileRejected as e:
-        outcome.status, outcome.message = "file_rejected", str(e)
-        if received.previous:
-            outcome.message += (
-                " (the month keeps the rows of the file loaded before, sha256 "
-                f"{received.previous[:12]})"
-            )
+        outcome.refused.append(NotLoaded(f.path.name, "file_rejected", str(e)))
         con.execute(
             "insert into meta.loads (file_name, kind, period, revision, sha256, size_bytes, "
             "modified_at, received_at, status, message) "
             "values (?, ?, ?, ?, ?, ?, ?, ?, 'file_rejected', ?)",
             [
                 f.path.name,
-                kind,
-                period,
+                f.kind,
+                f.period,
                 f.revision,
-                sha,
+                file.sha,
                 received.size,
                 received.modified_at,
                 received.received_at,
-                outcome.message,
+                str(e),
             ],
         )
-    return outcome
+        return False
+    return True
 
 
 def _replace_month(
@@ -521,6 +612,12 @@ def _replace_month(
             "update meta.loads set status = 'superseded' where kind = ? and period = ? "
             "and status = 'loaded'",
             [kind, period],
+        )
+        # a revision once superseded without ever counting (see load_month) has one line
+        con.execute(
+            "delete from meta.loads where file_name = ? and sha256 = ? and status = 'superseded' "
+            "and loaded_at is null",
+            [name, sha],
         )
         con.execute(
             "insert into meta.loads (file_name, kind, period, revision, sha256, size_bytes, "
