@@ -509,7 +509,8 @@ def test_comparison_columns(warehouse: Path) -> None:
         1,
     )
     assert (r["actual"], r["gap"], r["attainment_ratio"], r["attained"]) == (1, 0, 1.0, True)
-    assert (r["as_of_period"], r["is_final"], r["attainment_status"]) == ("2019-12", True, "已达成")
+    assert (r["as_of_period"], r["is_final"], r["attainment_status"]) == (DEC19, True, "已达成")
+    assert r["actual_count"] == 1  # a count of enterprises (家) is also an integer
     # below target in a final year
     r = rows[("JKQ", 2019, "output_500m")]
     assert (r["actual"], r["gap"], r["attainment_ratio"], r["attained"]) == (1, -3, 0.25, False)
@@ -517,8 +518,9 @@ def test_comparison_columns(warehouse: Path) -> None:
     # below target in a year in progress: not a failure yet
     r = rows[("JKQ", 2020, "employment")]
     assert (r["target"], r["actual"], r["gap"], r["attained"]) == (20000, 1000, -19000, False)
+    assert r["actual_count"] is None  # a sum of average headcounts, not a count
     assert (r["as_of_period"], r["is_final"], r["attainment_status"]) == (
-        "2020-06",
+        JUN20,
         False,
         "进行中",
     )
@@ -532,7 +534,7 @@ def test_comparison_columns(warehouse: Path) -> None:
         1,
     )
     assert (r["as_of_period"], r["is_final"], r["attainment_status"]) == (
-        "2020-06",
+        JUN20,
         False,
         "进行中",
     )
@@ -540,7 +542,7 @@ def test_comparison_columns(warehouse: Path) -> None:
     r = rows[("DL", 2018, "projects_100m")]
     assert (r["actual"], r["as_of_period"], r["is_final"], r["attainment_status"]) == (
         1,
-        "2018-12",
+        date(2018, 12, 1),
         True,
         "未达成",
     )
@@ -647,5 +649,5 @@ def test_milestones(warehouse: Path) -> None:
         False,
     )
     # latest data June 2020: the 2018 and 2019 milestones, none completed, are overdue
-    assert {r["as_of_period"] for r in rows.values()} == {"2020-06"}
+    assert {r["as_of_period"] for r in rows.values()} == {JUN20}
     assert all(r["is_overdue"] for r in rows.values())

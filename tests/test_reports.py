@@ -192,13 +192,13 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
                 metric_label varchar, metric_label_en varchar, unit varchar,
                 target decimal(28, 6), target_window varchar, clause_zh varchar,
                 actual decimal(28, 6), gap decimal(28, 6), attainment_ratio double,
-                attained boolean, attainment_status varchar, as_of_period varchar,
+                attained boolean, attainment_status varchar, as_of_period date,
                 is_final boolean, band_counting varchar)
             """
         )
         names = {"CITY": "拉萨市", "JKQ": "经开区", "LWXQ": "柳梧新区", "DZ": "达孜工业园"}
         for park, year, metric, label, unit, target, actual, status, window, final in TARGETS:
-            as_of = None if actual is None else (f"{year}-12" if final else AS_OF)
+            as_of = None if actual is None else (f"{year}-12-01" if final else f"{AS_OF}-01")
             con.execute(
                 "insert into marts.target_attainment values "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

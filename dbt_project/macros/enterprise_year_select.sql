@@ -220,8 +220,10 @@
         measures.annual_revenue_10k,
         measures.annual_value_added_10k,
         measures.annual_tax_yuan,
-        cast(round(cast(measures.headcount_sum as decimal(18, 2))
-                   / nullif(measures.headcount_months, 0), 2) as decimal(18, 2)) as avg_headcount,
+        -- rounded once at 6 decimals; sums of averages add headcount_sum / headcount_months
+        -- exactly (macros/exact_means.sql), never this column
+        cast({{ units_to_decimal(headcount_units('measures.headcount_sum', 'measures.headcount_months')) }}
+             as decimal(18, 6))                                            as avg_headcount,
         ---------- what the annual values are folded from (the next month of the year adds to them)
         measures.sum_gross_output_month_10k,
         measures.sum_revenue_month_10k,

@@ -157,6 +157,7 @@
     select
         ---------- keys
         parks.park_code,
+        make_date(as_of.year, as_of.as_of_month, 1) as period,
         as_of.year,
         cast(as_of.as_of_month as integer)        as month,
         bands.metric,

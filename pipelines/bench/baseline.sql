@@ -213,8 +213,11 @@ select
     m.months_with_employment, m.months_with_output, years.as_of_period, years.is_final,
     case when m.r.is_industrial = false then null else m.annual_gross_output_10k end as annual_output_10k,
     m.annual_revenue_10k, m.annual_value_added_10k, m.annual_tax_yuan,
-    cast(round(cast(m.headcount_sum as decimal(18, 2)) / nullif(m.headcount_months, 0), 2)
-         as decimal(18, 2)) as avg_headcount,
+    -- the exact mean rounded once at 6 decimals (integer arithmetic: DuckDB divides decimals as
+    -- doubles); q = the mean in millionths, rounded half up
+    (select cast(q // 1000000 as decimal(12, 0)) + cast(q % 1000000 as decimal(7, 0)) * 0.000001
+     from (select (cast(m.headcount_sum as hugeint) * 2000000 + m.headcount_months)
+                  // (2 * nullif(m.headcount_months, 0)) as q)) as avg_headcount,
     m.headcount_sum, m.headcount_months, m.tier_output_basis_10k,
     coalesce(m.r.is_industrial and m.annual_revenue_10k >= (select min_value from thresholds where dimension = 'above_scale'),
              false) as is_above_scale,
@@ -310,7 +313,10 @@ select
     coalesce(sum(annual_revenue_10k), 0) as total_revenue_10k,
     coalesce(sum(annual_value_added_10k), 0) as total_value_added_10k,
     coalesce(sum(annual_tax_yuan), 0) as total_tax_yuan,
-    coalesce(sum(avg_headcount), 0) as total_avg_headcount
+    -- the exact sum of the means: in 27720ths (the lcm of 1..12 months) each mean is an integer
+    coalesce((select cast(q // 1000000 as decimal(32, 0)) + cast(q % 1000000 as decimal(7, 0)) * 0.000001
+              from (select (sum(cast(headcount_sum as hugeint) * 27720 // nullif(headcount_months, 0))
+                            * 1000000 + 13860) // 27720 as q)), 0) as total_avg_headcount
 from fct_enterprise_year
 where park_code is not null
 group by park_code, year;

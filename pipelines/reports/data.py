@@ -202,7 +202,9 @@ def read_as_of(con: duckdb.DuckDBPyConnection) -> str | None:
     values = []
     if _has_table(con, "marts", "target_attainment"):
         values.append(
-            con.execute("select max(as_of_period) from marts.target_attainment").fetchone()[0]
+            con.execute(
+                "select strftime(max(as_of_period), '%Y-%m') from marts.target_attainment"
+            ).fetchone()[0]
         )
     if _has_table(con, "marts", "fct_enterprise_month"):
         sql = "select strftime(max(period), '%Y-%m') from marts.fct_enterprise_month"
@@ -257,7 +259,9 @@ def load_report_data(
         )
         attainment = _frame(
             con,
-            "select * from marts.target_attainment where year in (select unnest(?)) ",
+            # the month (a DATE in the warehouse) as the reports show it: YYYY-MM
+            "select * replace (strftime(as_of_period, '%Y-%m') as as_of_period) "
+            "from marts.target_attainment where year in (select unnest(?)) ",
             [years],
         )
         band_counting = next((b for b in attainment["band_counting"].to_list() if b), "at_or_above")

@@ -24,8 +24,10 @@
 --   output_*, tax_*, staff_*
 --                     enterprise-years of the park (fct_enterprise_year: the park of the last
 --                     registered month of the year) whose tier_output_basis_10k (万元) /
---                     annual_tax_yuan (元) / avg_headcount (人) is in the band.
---   employment        sum of avg_headcount of the park's enterprise-years.
+--                     annual_tax_yuan (元) / mean headcount (人) is in the band (the mean
+--                     compared exactly: headcount_sum against bound x headcount_months).
+--   employment        sum of the mean headcounts of the park's enterprise-years, added exactly
+--                     (macros/exact_means.sql), not from the rounded avg_headcount.
 --   above_scale       enterprise-years with is_above_scale.
 --   industrial_output, industrial_value_added
 --                     sum of annual_output_10k / annual_value_added_10k, in 亿元 (万元 / 10000).
@@ -49,10 +51,12 @@
     ('tech_smes', 'is_tech_sme'),
     ('listed', "nullif(trim(listing_board), '') is not null"),
 ] %}
+{#- series, measure, weight: a value is in a band when measure >= bound x weight, so the staff
+    bands compare the mean headcount exactly (headcount_sum >= bound x headcount_months) #}
 {%- set enterprise_measures = [
-    ('output', 'tier_output_basis_10k'),
-    ('tax', 'annual_tax_yuan'),
-    ('staff', 'avg_headcount'),
+    ('output', 'tier_output_basis_10k', '1'),
+    ('tax', 'annual_tax_yuan', '1'),
+    ('staff', 'headcount_sum', 'headcount_months'),
 ] %}
 {%- set carrier_types = [
     ('carriers', none),
@@ -125,14 +129,15 @@ enterprise_years as (
 
 ---------- enterprise-year metrics
 enterprise_measures as (
-    {%- for series, column in enterprise_measures %}
+    {%- for series, column, weight in enterprise_measures %}
     select
         park_code,
         year,
         '{{ series }}' as series,
-        cast({{ column }} as decimal(28, 6)) as measure
+        cast({{ column }} as decimal(38, 6)) as measure,
+        {{ weight }} as weight
     from enterprise_years
-    where {{ column }} is not null
+    where {{ column }} is not null and {{ weight }} > 0
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -144,12 +149,13 @@ enterprise_banded as (
         enterprise_measures.park_code,
         enterprise_measures.year,
         bands.metric,
-        cast(count(*) as decimal(28, 6)) as value
+        count(*) as value
     from enterprise_measures
     inner join bands
         on bands.series = enterprise_measures.series
-        and enterprise_measures.measure >= bands.lower_bound
-        and (bands.upper_bound is null or enterprise_measures.measure < bands.upper_bound)
+        and enterprise_measures.measure >= bands.lower_bound * enterprise_measures.weight
+        and (bands.upper_bound is null
+             or enterprise_measures.measure < bands.upper_bound * enterprise_measures.weight)
     group by all
 ),
 
@@ -157,20 +163,32 @@ enterprise_totals as (
     select
         park_code,
         year,
-        cast(count(*) filter (where is_above_scale) as decimal(28, 6))  as above_scale,
-        cast(sum(avg_headcount) as decimal(28, 6))                      as employment,
-        cast(sum(annual_output_10k) * 0.0001 as decimal(28, 6))         as industrial_output,
-        cast(sum(annual_value_added_10k) * 0.0001 as decimal(28, 6))    as industrial_value_added
+        count(*) filter (where is_above_scale)                          as above_scale,
+        {{ units_to_decimal('sum(' ~ headcount_units('headcount_sum', 'headcount_months') ~ ')') }}
+                                                                        as employment,
+        -- 万元 at 6 decimals are 亿元 at 10: not rounded, so CITY adds them exactly
+        sum(annual_output_10k) * 0.0001                                 as industrial_output,
+        sum(annual_value_added_10k) * 0.0001                            as industrial_value_added,
+        -- the employment of CITY adds these (exact), not the parks' rounded sums
+        sum({{ headcount_units('headcount_sum', 'headcount_months') }}) as headcount_units
     from enterprise_years
     group by park_code, year
 ),
 
 enterprise_totals_long as (
     {%- for metric in ['above_scale', 'employment', 'industrial_output', 'industrial_value_added'] %}
-    select park_code, year, '{{ metric }}' as metric, {{ metric }} as value
+    select
+        park_code,
+        year,
+        '{{ metric }}' as metric,
+        -- one type before the union (a union of DECIMAL(38, 6) and (38, 10) keeps 6 decimals)
+        cast({{ metric }} as decimal(38, 10)) as value
+        {%- if metric == 'employment' %},
+        headcount_units
+        {%- endif %}
     from enterprise_totals
     {%- if not loop.last %}
-    union all
+    union all by name
     {%- endif %}
     {%- endfor %}
 ),
@@ -193,7 +211,7 @@ stocks as (
         park_code,
         year,
         '{{ metric }}' as metric,
-        cast(count(*) as decimal(28, 6)) as value
+        count(*) as value
     from year_end_register
     where coalesce({{ predicate }}, false)
     group by park_code, year
@@ -215,7 +233,7 @@ projects as (
         latest_projects.park_code,
         cast(year(latest_projects.signed_on) as integer) as year,
         bands.metric,
-        cast(count(*) as decimal(28, 6)) as value
+        count(*) as value
     from latest_projects
     inner join bands
         on bands.series = 'projects'
@@ -238,7 +256,7 @@ carriers as (
         latest_carriers.park_code,
         coverage.year,
         '{{ metric }}' as metric,
-        cast(count(*) as decimal(28, 6)) as value
+        count(*) as value
     from latest_carriers
     cross join plan_start
     inner join coverage
@@ -256,15 +274,20 @@ carriers as (
 ),
 
 values_found as (
-    select * from enterprise_banded
-    union all
-    select * from enterprise_totals_long
-    union all
-    select * from stocks
-    union all
-    select * from projects
-    union all
-    select * from carriers
+    -- counts, exact sums (DECIMAL(38, 10): 亿元 from 万元 keep every digit) and the employment's
+    -- headcount units (null for the other metrics)
+    select * replace (cast(value as decimal(38, 10)) as value)
+    from (
+        select * from enterprise_banded
+        union all by name
+        select * from enterprise_totals_long
+        union all by name
+        select * from stocks
+        union all by name
+        select * from projects
+        union all by name
+        select * from carriers
+    )
 ),
 
 ---------- every park x covered year x metric; 0 where covered and nothing qualifies
@@ -274,7 +297,8 @@ park_actuals as (
         coverage.year,
         metrics.metric,
         metrics.source,
-        coalesce(values_found.value, 0)  as actual,
+        coalesce(values_found.value, 0)  as actual,  -- DECIMAL(38, 10), as every actual
+        coalesce(values_found.headcount_units, 0) as headcount_units,
         coverage.as_of_period,
         coverage.is_final
     from parks
@@ -293,7 +317,11 @@ city_actuals as (
         year,
         metric,
         source,
-        sum(actual)         as actual,
+        -- the sum of the parks', except employment: its exact units (a park's is rounded)
+        case when metric = 'employment'
+            then cast({{ units_to_decimal('sum(headcount_units)') }} as decimal(38, 10))
+            else cast(sum(actual) as decimal(38, 10))
+        end                 as actual,
         max(as_of_period)   as as_of_period,
         bool_and(is_final)  as is_final
     from park_actuals
@@ -373,10 +401,11 @@ city_growth as (
         coverage.year,
         'value_added_growth'                as metric,
         'enterprise_year'                   as source,
+        -- a ratio (DuckDB divides decimals as doubles), stored at 6 decimals, never added up
         cast(round(
             (growth.value_added_10k - growth.previous_value_added_10k) * 100
             / nullif(growth.previous_value_added_10k, 0), 6
-        ) as decimal(28, 6))                as actual,
+        ) as decimal(38, 10))               as actual,
         coverage.as_of_period,
         coverage.is_final and coalesce(previous_coverage.is_final, false) as is_final
     from coverage
@@ -401,7 +430,7 @@ select
     unioned.year,
     unioned.metric,
     unioned.source,
-    cast(unioned.actual as decimal(28, 6))  as actual,
+    cast(unioned.actual as decimal(38, 10)) as actual,
     unioned.as_of_period,
     unioned.is_final,
     (select any_value(band_counting) from bands) as band_counting,

@@ -44,7 +44,7 @@ select
     milestones.status_note,
     milestones.status = '已完成'                                          as is_completed,
     ---------- against the loaded data
-    strftime(latest.latest_period, '%Y-%m')                               as as_of_period,
+    latest.latest_period                                                  as as_of_period,
     cast(year(latest.latest_period) as integer)                           as as_of_year,
     coalesce(
         milestones.status <> '已完成'

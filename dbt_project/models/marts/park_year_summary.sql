@@ -51,7 +51,8 @@ by_park as (
         sum(annual_revenue_10k)                    as total_revenue_10k,
         sum(annual_value_added_10k)                as total_value_added_10k,
         sum(annual_tax_yuan)                       as total_tax_yuan,
-        sum(avg_headcount)                         as total_avg_headcount
+        {{ units_to_decimal('sum(' ~ headcount_units('headcount_sum', 'headcount_months') ~ ')') }}
+                                                   as total_avg_headcount
     from enterprise_years
     where park_code is not null
     group by park_code, year
@@ -83,7 +84,7 @@ select
     cast(coalesce(by_park.total_revenue_10k, 0) as decimal(28, 6))     as total_revenue_10k,
     cast(coalesce(by_park.total_value_added_10k, 0) as decimal(28, 6)) as total_value_added_10k,
     cast(coalesce(by_park.total_tax_yuan, 0) as decimal(24, 2))        as total_tax_yuan,
-    cast(coalesce(by_park.total_avg_headcount, 0) as decimal(20, 2))   as total_avg_headcount,
+    cast(coalesce(by_park.total_avg_headcount, 0) as decimal(24, 6))   as total_avg_headcount,
     ---------- lineage
     years.source_loaded_at                                             as _source_loaded_at
 from parks

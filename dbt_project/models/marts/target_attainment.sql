@@ -9,8 +9,13 @@
 --   * a year in progress (is_final false) compares year-to-date values with the full-year
 --     target; attainment_status is 进行中 until it is attained or the year is final.
 --   * band_counting: the dbt var the banded metrics were counted with (null for other metrics).
+--   * types: actual and gap are DECIMAL(38, 6), the exact actual (int_attainment_actuals keeps
+--     10 decimals) rounded once; a metric that counts (unit 个 or 家: enterprises, projects,
+--     carriers) also has its actual as an integer, actual_count (null for other metrics).
 -- Incremental by target: every target is compared again (a few hundred rows), and only the
 -- rows whose result changed are replaced, so a load leaves the other targets' rows untouched.
+{#- the units of metric_catalog whose metrics count things: their actual is an integer #}
+{%- set count_units = ['个', '家'] %}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -80,12 +85,14 @@ compared as (
         catalog.metric_label_en,
         targets.unit,
         targets.target,
-        cast(in_window.actual as decimal(28, 6))                       as actual,
-        cast(in_window.actual - targets.target as decimal(28, 6))      as gap,
+        cast(in_window.actual as decimal(38, 6))                       as actual,
+        case when catalog.unit in ('{{ count_units | join("', '") }}')
+            then cast(in_window.actual as bigint) end                 as actual_count,
+        cast(in_window.actual - targets.target as decimal(38, 6))      as gap,
         round(cast(in_window.actual as double)
               / nullif(cast(targets.target as double), 0), 6)          as attainment_ratio,
         in_window.actual >= targets.target                             as attained,
-        strftime(in_window.as_of_period, '%Y-%m')                      as as_of_period,
+        in_window.as_of_period,
         in_window.is_final,
         targets.target_window,
         targets.clause_zh,
@@ -119,6 +126,7 @@ attainment as (
         clause_zh,
         ---------- actual and comparison
         actual,
+        actual_count,
         gap,
         attainment_ratio,
         attained,
