@@ -8,6 +8,7 @@ import duckdb
 from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from pipelines.progress import file_read
 from pipelines.publish import recover_build
 from schemas import SCHEMAS
 
@@ -72,7 +73,7 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
                 outcome = load_month(con, landing, kind, period, paths.archive)
                 outcomes.append(outcome)
                 log = context.log.warning if outcome.status == "file_rejected" else context.log.info
-                log(outcome.summary())
+                log(outcome.summary(), extra=file_read(outcome))
             con.execute("checkpoint")
         return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
 
