@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 import pipelines.defs.dbt  # noqa: F401  (prepares dbt's manifest before the repository is listed)
+from pipelines.config import Paths
 from pipelines.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,16 +39,20 @@ def listing(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def repository_state() -> dict[str, object]:
-    """What a run could leave in the repository: its data folder, dbt's target folder, the
-    names at its top."""
+    """What a run could leave in the repository: its data folder, a build's folder in dbt's
+    target folder (whose files, dbt's parse of the project, a `dbt ls` of another test may
+    rewrite meanwhile), the names at its top."""
+    target = REPO / "dbt_project" / "target"
     return {
         "data": listing(REPO / "data"),
-        "dbt_project/target": listing(REPO / "dbt_project" / "target"),
+        "dbt_project/target": sorted(p.name for p in target.iterdir() if p.is_dir()),
         "top": sorted(p.name for p in REPO.iterdir()),
     }
 
 
-def parks_run(warehouse: Path, sentinel: Path, *args: str) -> subprocess.CompletedProcess:
+def parks_run(
+    warehouse: Path, landing: Path, sentinel: Path, *args: str
+) -> subprocess.CompletedProcess:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -55,7 +60,7 @@ def parks_run(warehouse: Path, sentinel: Path, *args: str) -> subprocess.Complet
     }
     env.update(HOME=str(sentinel), TERM="xterm-256color")  # a terminal type, but a pipe
     return subprocess.run(
-        [PARKS, "run", "--warehouse", str(warehouse), *args],
+        [PARKS, "run", "--warehouse", str(warehouse), "--landing", str(landing), *args],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -81,7 +86,7 @@ def runs(tmp_path_factory):
     warehouse = home / "warehouse.duckdb"
 
     before = repository_state()
-    first = parks_run(warehouse, sentinel)
+    first = parks_run(warehouse, home / "landing", sentinel)
     after_first = repository_state()
     published = (warehouse.stat().st_ino, digest(warehouse)) if warehouse.exists() else None
 
@@ -93,7 +98,7 @@ def runs(tmp_path_factory):
         )
     for p in generated.glob("*_2020*"):
         shutil.copy(p, home / "landing")
-    second = parks_run(warehouse, sentinel, "--full-refresh")
+    second = parks_run(warehouse, home / "landing", sentinel, "--full-refresh")
     return {
         "home": home,
         "sentinel": sentinel,
@@ -105,6 +110,34 @@ def runs(tmp_path_factory):
         "published": published,
         "second": second,
     }
+
+
+@pytest.mark.parametrize("parks_home", [None, "elsewhere"])
+def test_every_place_defaults_under_the_home(tmp_path, monkeypatch, parks_home):
+    """The home is PARKS_HOME, else the folder of the warehouse named, else data/."""
+    for name in ("PARKS_LANDING", "PARKS_BUILD_WAREHOUSE", "PARKS_ARCHIVE", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PARKS_WAREHOUSE", str(tmp_path / "X" / "w.duckdb"))
+    if parks_home:
+        monkeypatch.setenv("PARKS_HOME", str(tmp_path / parks_home))
+    else:
+        monkeypatch.delenv("PARKS_HOME", raising=False)
+    paths = Paths.from_env()
+    home = tmp_path / (parks_home or "X")
+    assert paths.home == home
+    assert (paths.landing, paths.archive, paths.dagster) == (
+        home / "landing",
+        home / "archive",
+        home / "dagster",
+    )
+    assert (paths.reports, paths.dbt, paths.logs) == (home / "reports", home / "dbt", home / "logs")
+    assert (paths.warehouse, paths.build) == (
+        tmp_path / "X" / "w.duckdb",
+        tmp_path / "X" / "build" / "w.duckdb",
+    )
+    monkeypatch.delenv("PARKS_WAREHOUSE")
+    monkeypatch.delenv("PARKS_HOME", raising=False)
+    assert Paths.from_env().home == REPO / "data"
 
 
 def log_of(run: subprocess.CompletedProcess) -> Path:
@@ -157,7 +190,9 @@ def test_the_terminal_shows_stages_and_the_log_holds_the_detail(runs):
 
 def test_a_failing_dbt_test_keeps_the_last_publication(runs):
     second = runs["second"]
-    assert runs["published"] is not None
+    assert runs["published"] is not None, (
+        "the first run published nothing: " + (runs["first"].stderr[-3000:])
+    )
     assert second.returncode != 0, second.stderr[-3000:]
     warehouse = runs["warehouse"]
     assert (warehouse.stat().st_ino, digest(warehouse)) == runs["published"]
