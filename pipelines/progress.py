@@ -251,7 +251,6 @@ def progress_display(paths: Paths, log_level: str = "INFO") -> Iterator[Display]
 
     console = Console(stderr=True, highlight=False)
     log_file = new_log_file(paths)
-    console.print(f"日志 / log: {log_file}", markup=False, soft_wrap=True)
     progress = Progress(
         SpinnerColumn(finished_text="·"),
         TextColumn("{task.description}"),
@@ -262,7 +261,8 @@ def progress_display(paths: Paths, log_level: str = "INFO") -> Iterator[Display]
         redirect_stdout=False,
         redirect_stderr=False,
     )
-    with log_file.open("a", encoding="utf-8") as log, progress:
+    with log_file.open("a", encoding="utf-8") as log:
+        console.print(f"日志 / log: {log_file}", markup=False, soft_wrap=True)
         display = RunDisplay(log, progress, console, logging.getLevelName(log_level))
 
         class _Handler(logging.Handler):
@@ -276,7 +276,7 @@ def progress_display(paths: Paths, log_level: str = "INFO") -> Iterator[Display]
             return logger
 
         output = _DbtOutput(display)
-        with redirect_stdout(output):
+        with progress, redirect_stdout(output):
             try:
                 yield Display(
                     log_file=log_file,
