@@ -32,9 +32,10 @@ def changed_months(
 
 
 def loaded_warehouse(paths: Paths) -> Path:
-    """The warehouse whose meta.loads lists the files loaded so far: the build, else the
-    publication (a build folder removed or not yet made)."""
-    return paths.build if paths.build.exists() else paths.warehouse
+    """The warehouse whose meta.loads lists the files loaded so far: the publication, which a
+    running build never locks (files the build loaded in a run that did not publish are loaded
+    again, skipped by checksum, and published); else the build."""
+    return paths.warehouse if paths.warehouse.exists() else paths.build
 
 
 def build_landing_sensor(job) -> dg.SensorDefinition:
