@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from pipelines.config import Paths
+
+if TYPE_CHECKING:
+    from pipelines.ingest.load import LoadOutcome
 
 LOGGER = "parks_progress"  # the Dagster logger of `parks run` (run_config["loggers"])
 ROWS_READ = "parks_rows_read"  # a record's `extra`: a landing file was read, with so many rows
@@ -43,7 +46,7 @@ DBT_FAILED = {"FAIL", "ERROR"}
 SHORT = 200  # characters of an error shown on the terminal
 
 
-def file_read(outcome: Any) -> dict[str, int]:
+def file_read(outcome: LoadOutcome) -> dict[str, int]:
     """The `extra` of a load outcome's log record: a file read (not one already loaded)."""
     return (
         {ROWS_READ: outcome.rows_read}
@@ -75,8 +78,8 @@ class _Stage:
     nodes_done: int = 0
     nodes_total: int | None = None
     nodes_failed: int = 0
-    steps: set[str] = field(default_factory=set)  # its steps that started (a stage is listed
-    # when the run plans its assets, before any of them starts)
+    # its steps that started: a stage is listed when the run plans its assets, before that
+    steps: set[str] = field(default_factory=set)
     failed: bool = False
     skipped: bool = False
 
@@ -93,6 +96,7 @@ class RunDisplay:
         self._console = console
         self._level = level
         self._stages: dict[str, _Stage] = {}
+        self._step: str | None = None  # the step running: one at a time, in-process
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ the log file
@@ -135,7 +139,9 @@ class RunDisplay:
                 stage.rows += record.__dict__[ROWS_READ]
             if kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") and step in stage.running:
                 stage.seconds += now - stage.running.pop(step)
+                self._step = None
             if kind == "STEP_START":
+                self._step = step
                 stage.running[step] = now
                 stage.steps.add(step)
                 stage.skipped = False
@@ -143,20 +149,20 @@ class RunDisplay:
                 stage.failed = True
                 self.error(f"{step} failed: {_short(error.message if error else message)}")
             elif kind == "STEP_SKIPPED" or (record.levelno >= logging.ERROR and not kind):
-                # Dagster's "Dependencies for step ... failed" comes before the step would start
-                if step not in stage.steps:
-                    stage.skipped = not stage.steps
-                else:
+                if step in stage.steps:  # an error the step logged
                     self.error(f"{step}: {_short(message)}")
+                elif not stage.steps:  # Dagster's "Dependencies for step ... failed"
+                    stage.skipped = True
             self._show(stage, now)
 
-    # ------------------------------------------------------------------ dbt's lines
-    def dbt_line(self, line: str) -> None:
-        self.write("DBT", "warehouse_models", line)
-        done = DBT_NODE_DONE.match(line)
+    # ------------------------------------------------------------------ printed lines (dbt's)
+    def output_line(self, line: str) -> None:
         with self._lock:
+            step = self._step
+            self.write("OUTPUT", step, line)
+            done = DBT_NODE_DONE.match(line)
             stage = self._stages.get("dbt")
-            if not done or stage is None:
+            if not done or stage is None or stage_of(step) != "dbt":
                 return
             stage.nodes_done += 1
             stage.nodes_total = int(done.group(2))
@@ -198,7 +204,7 @@ class RunDisplay:
         )
 
 
-class _DbtOutput(io.TextIOBase):
+class _Output(io.TextIOBase):
     """sys.stdout during the run: dagster-dbt prints dbt's lines there; they go to the log."""
 
     def __init__(self, display: RunDisplay):
@@ -216,7 +222,7 @@ class _DbtOutput(io.TextIOBase):
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()
         for line in lines:
-            self._display.dbt_line(line)
+            self._display.output_line(line)
         return len(text)
 
     def flush(self) -> None:
@@ -224,7 +230,7 @@ class _DbtOutput(io.TextIOBase):
 
     def close_partial(self) -> None:
         if self._partial:
-            self._display.dbt_line(self._partial)
+            self._display.output_line(self._partial)
             self._partial = ""
 
 
@@ -275,7 +281,7 @@ def progress_display(paths: Paths, log_level: str = "INFO") -> Iterator[Display]
             logger.addHandler(_Handler())
             return logger
 
-        output = _DbtOutput(display)
+        output = _Output(display)
         with progress, redirect_stdout(output):
             try:
                 yield Display(
