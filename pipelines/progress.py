@@ -1,9 +1,9 @@
 """What `parks run` shows while it works: a line per stage (files read and rows per second, dbt
 nodes built of the total, ...) drawn by rich, and the run's log file with every detail.
 
-Every Dagster record of the run (each file's outcome, each step, each failure with its traceback)
-and every line dbt prints go to <home>/logs/run-<time>-<pid>.log; the terminal shows the stages
-and the failures. rich writes colours and redraws only on a terminal, and honours NO_COLOR.
+The Dagster records of the run at --log-level and above (each file's outcome, each check), the
+start and end of every step, each failure with its traceback, and every line dbt prints go to
+<home>/logs/run-<time>-<pid>.log; the terminal shows the stages and the failures. rich writes colours and redraws only on a terminal, and honours NO_COLOR.
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ STAGES = {
 DBT_NODE_DONE = re.compile(r"^\s*(\d+) of (\d+) (?!START\b)([A-Z-]+)\b")
 DBT_FAILED = {"FAIL", "ERROR"}
 SHORT = 200  # characters of an error shown on the terminal
+# Dagster's events written to the log whatever its level (they are at DEBUG): when what ran
+LOGGED_EVENTS = {
+    "PIPELINE_START",
+    "PIPELINE_SUCCESS",
+    "PIPELINE_FAILURE",
+    "STEP_START",
+    "STEP_SUCCESS",
+    "STEP_FAILURE",
+    "STEP_SKIPPED",
+}
 
 
 def file_read(outcome: LoadOutcome) -> dict[str, int]:
@@ -118,10 +128,10 @@ class RunDisplay:
         kind = event.event_type_value if event is not None else ""
         message = meta.get("orig_message") or record.getMessage()
         error = getattr(getattr(event, "event_specific_data", None), "error", None)
-        if record.levelno >= self._level or error is not None:
-            self.write(
-                record.levelname, step, message + (f"\n{error.to_string()}" if error else "")
-            )
+        if record.levelno >= self._level or kind in LOGGED_EVENTS:
+            # the run's failure repeats its step's error, logged with the step
+            trace = f"\n{error.to_string()}" if error and kind != "PIPELINE_FAILURE" else ""
+            self.write(record.levelname, step, message + trace)
         name = stage_of(step)
         if name is None:
             if record.levelno >= logging.ERROR and kind != "PIPELINE_FAILURE":
@@ -147,6 +157,8 @@ class RunDisplay:
                 stage.skipped = False
             elif kind == "STEP_FAILURE":
                 stage.failed = True
+                while error is not None and error.cause is not None:  # the user code's error
+                    error = error.cause
                 self.error(f"{step} failed: {_short(error.message if error else message)}")
             elif kind == "STEP_SKIPPED" or (record.levelno >= logging.ERROR and not kind):
                 if step in stage.steps:  # an error the step logged

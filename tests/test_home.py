@@ -206,3 +206,81 @@ def test_a_failing_dbt_test_keeps_the_last_publication(runs):
     assert re.search(
         r"FAIL \d+ unique_combination_of_columns_stg_raw__projects", log.read_text(encoding="utf-8")
     )
+
+
+# The display on its own, on a job of two steps named as the warehouse job's: a load that reads
+# a file, and a dbt step that prints dbt's lines (one test failing) and fails.
+DBT_LINES = [
+    "Running with dbt=1.11",
+    "1 of 3 START sql table model marts.a ......... [RUN]",
+    "1 of 3 OK created sql table model marts.a .... [OK in 0.1s]",
+    "2 of 3 START test not_null_a_x ............... [RUN]",
+    "2 of 3 PASS not_null_a_x ..................... [PASS in 0.0s]",
+    "3 of 3 START test unique_a_x ................. [RUN]",
+    "3 of 3 FAIL 2 unique_a_x ..................... [FAIL 2 in 0.0s]",
+]
+
+
+def run_with_display(tmp_path: Path) -> tuple[Path, bool]:
+    import dagster as dg
+
+    from pipelines.ingest.load import LoadOutcome
+    from pipelines.progress import file_read, progress_display
+
+    @dg.asset(key=["raw", "tax"])
+    def raw__tax(context):
+        outcome = LoadOutcome("tax", "2019-11", "loaded", "tax_201911.csv", rows_read=120)
+        context.log.info(outcome.summary(), extra=file_read(outcome))
+
+    @dg.asset(deps=[raw__tax])
+    def warehouse_models():
+        for line in DBT_LINES:
+            print(line)
+        raise RuntimeError("dbt build failed: 1 test")
+
+    job = dg.define_asset_job("j", selection="*")
+    defs = dg.Definitions(assets=[raw__tax, warehouse_models], jobs=[job])
+    paths = Paths.from_env()
+    with dg.instance_for_test() as instance, progress_display(paths) as display:
+        result = (
+            defs.resolve_job_def("j")
+            .with_logger_defs(display.loggers)
+            .execute_in_process(
+                instance=instance, run_config=display.run_config, raise_on_error=False
+            )
+        )
+    return display.log_file, result.success
+
+
+@pytest.mark.parametrize("terminal", ["pipe", "terminal", "terminal, NO_COLOR"])
+def test_the_display_counts_files_and_dbt_nodes_in_colour_only_on_a_terminal(
+    tmp_path, monkeypatch, capsys, terminal
+):
+    monkeypatch.setenv("PARKS_HOME", str(tmp_path))
+    for name in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(name, raising=False)
+    if terminal != "pipe":
+        monkeypatch.setenv("FORCE_COLOR", "1")  # what rich sees on a terminal
+    if "NO_COLOR" in terminal:
+        monkeypatch.setenv("NO_COLOR", "1")
+    log, success = run_with_display(tmp_path)
+    shown = capsys.readouterr()
+    terminal_text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.err)
+    colour = re.compile(r"\x1b\[[0-9;]*m")
+    assert not success and shown.out == ""
+    assert bool(colour.search(shown.err)) == (terminal == "terminal")
+    if terminal == "pipe":
+        assert not ANSI.search(shown.err)
+    assert f"日志 / log: {log}" in terminal_text
+    assert "1 files, 120 rows" in terminal_text
+    assert "3/3 models, seeds, tests, 1 failed" in terminal_text
+    assert "dbt: 3 of 3 FAIL 2 unique_a_x" in terminal_text
+    assert "warehouse_models failed: RuntimeError: dbt build failed: 1 test" in terminal_text
+    assert "START" not in terminal_text and "tax_201911.csv" not in terminal_text
+    detail = log.read_text(encoding="utf-8")
+    assert log.parent == tmp_path / "logs"
+    assert "tax_201911.csv: 0 of 120 rows loaded" in detail
+    for line in DBT_LINES:
+        assert f"OUTPUT  warehouse_models: {line}\n" in detail
+    assert 'Started execution of step "raw__tax"' in detail
+    assert "RuntimeError: dbt build failed: 1 test\n" in detail and "Stack Trace:" in detail
