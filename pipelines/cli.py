@@ -309,7 +309,12 @@ def main(argv: list[str] | None = None) -> int:
         "the build happens in build/ beside it, and its folder is the run's home (archive, "
         "reports, run history, logs) unless PARKS_HOME is set",
     )
-    r.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    r.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the least severe records kept in the run's log file, <home>/logs/ (default INFO)",
+    )
     r.add_argument(
         "--full-refresh",
         action="store_true",
