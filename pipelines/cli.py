@@ -55,15 +55,14 @@ def _paths(args: argparse.Namespace) -> Paths:
 
 
 def dagster_instance(paths: Paths):
-    """The Dagster instance under DAGSTER_HOME (default PARKS_HOME/dagster), set up from dagster.yaml."""
+    """The Dagster instance in paths.dagster, set up from dagster.yaml."""
     import dagster as dg
 
-    home = Path(os.environ.get("DAGSTER_HOME", paths.home / "dagster")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
+    paths.dagster.mkdir(parents=True, exist_ok=True)
+    config = paths.dagster / "dagster.yaml"
     if not config.exists():
         shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
-    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(paths.dagster)
     return dg.DagsterInstance.get()
 
 
@@ -146,21 +145,23 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
         + f" into {paths.build}"
     )
     from pipelines.definitions import defs
+    from pipelines.progress import progress_display
 
     job = defs.resolve_job_def("warehouse_job")
     instance = dagster_instance(paths)
     for run_id in release_dead_runs(instance):
         _progress(f"run {run_id} was killed before it finished: marked failed, its pool slot freed")
-    result = job.execute_in_process(
-        instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": todo[0],
-            "dagster/asset_partition_range_end": todo[-1],
-            PID_TAG: str(os.getpid()),
-        },
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        raise_on_error=False,
-    )
+    with progress_display(paths, log_level) as display:
+        result = job.with_logger_defs(display.loggers).execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": todo[0],
+                "dagster/asset_partition_range_end": todo[-1],
+                PID_TAG: str(os.getpid()),
+            },
+            run_config=display.run_config,
+            raise_on_error=False,
+        )
     return PUBLISHED if result.success else FAILED
 
 
@@ -178,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     if state == FAILED:
         _progress(
-            f"FAILED after {elapsed:.0f} s; see the messages above (and the run in the Dagster UI)"
+            f"FAILED after {elapsed:.0f} s; see the run's log (its path is printed above) and the run in the Dagster UI"
         )
     elif state == PUBLISHED:
         _progress(
@@ -474,13 +475,19 @@ def main(argv: list[str] | None = None) -> int:
         epilog=exit_statuses_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("--landing", help="landing folder (default $PARKS_LANDING or data/landing)")
+    r.add_argument("--landing", help="landing folder (default $PARKS_LANDING or <home>/landing)")
     r.add_argument(
         "--warehouse",
         help="published DuckDB file (default $PARKS_WAREHOUSE or data/warehouse.duckdb); "
-        "the build happens in build/ beside it",
+        "the build happens in build/ beside it, and its folder is the run's home (archive, "
+        "reports, run history, logs) unless PARKS_HOME is set",
     )
-    r.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    r.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the least severe records kept in the run's log file, <home>/logs/ (default INFO)",
+    )
     r.add_argument(
         "--full-refresh",
         action="store_true",

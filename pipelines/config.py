@@ -29,16 +29,27 @@ def duckdb_config() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Paths:
-    home: Path  # PARKS_HOME: the data folder (default ./data)
+    """Every place a run reads or writes. One home holds them all: PARKS_HOME if set, else the
+    folder of the warehouse named (`--warehouse`, PARKS_WAREHOUSE), else ./data; each place
+    defaults under it, and its own variable names it elsewhere. A run against another warehouse
+    thus never writes into the official one's reports, archive or run history."""
+
+    home: Path  # PARKS_HOME
     landing: Path  # PARKS_LANDING: where the bureau drops extracts
     warehouse: Path  # PARKS_WAREHOUSE: the published DuckDB file that analysts open (read-only)
     build: Path  # PARKS_BUILD_WAREHOUSE: the file the pipeline writes (dbt's profiles.yml reads it)
-    archive: Path  # every received file, by sha256
+    archive: Path  # PARKS_ARCHIVE: every received file, by sha256
+    dagster: Path  # DAGSTER_HOME: Dagster's run history
+    reports: Path  # the reports written after each publication, one folder per month of data
+    dbt: Path  # dbt's folder of each build (compiled SQL, run_results.json, dbt.log)
+    logs: Path  # the log file of each `parks run`
 
     @classmethod
     def from_env(cls) -> Paths:
-        home = Path(os.environ.get("PARKS_HOME", REPO_ROOT / "data")).resolve()
-        warehouse = Path(os.environ.get("PARKS_WAREHOUSE", home / "warehouse.duckdb")).resolve()
+        named = os.environ.get("PARKS_WAREHOUSE")
+        default_home = Path(named).parent if named else REPO_ROOT / "data"
+        home = Path(os.environ.get("PARKS_HOME") or default_home).resolve()
+        warehouse = Path(named or home / "warehouse.duckdb").resolve()
         build = os.environ.get("PARKS_BUILD_WAREHOUSE", warehouse.parent / "build" / warehouse.name)
         return cls(
             home=home,
@@ -46,6 +57,10 @@ class Paths:
             warehouse=warehouse,
             build=Path(build).resolve(),
             archive=Path(os.environ.get("PARKS_ARCHIVE", home / "archive")).resolve(),
+            dagster=Path(os.environ.get("DAGSTER_HOME") or home / "dagster").resolve(),
+            reports=home / "reports",
+            dbt=home / "dbt",
+            logs=home / "logs",
         )
 
     def export(self) -> None:

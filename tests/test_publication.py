@@ -25,6 +25,7 @@ from pipelines.generate import generate
 from pipelines.publish import copy_file, publish, read_ahead
 
 PARKS = str(Path(sys.executable).parent / "parks")
+LOG_PRINTED = "日志 / log: "  # pipelines/progress.py
 STATE_SQL = (
     "select (select count(*) from marts.fct_enterprise_month), (select max(period)::varchar from raw.tax), "
     "(select count(*) from meta.loads)"
@@ -95,17 +96,25 @@ def run_to_end(home: Path) -> None:
 
 
 def kill_when(home: Path, marker: str) -> str:
-    """Start `parks run` and SIGKILL its process group when `marker` shows in its output."""
+    """Start `parks run` and SIGKILL its process group when `marker` shows in its log file (the
+    terminal shows a line per stage; the log, whose path it prints first, every file and node)."""
     proc = parks_run(home)
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if marker in line:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if line.startswith(LOG_PRINTED):
+            log = Path(line.removeprefix(LOG_PRINTED).strip())
             break
+    else:
+        raise AssertionError("no log file printed: " + "".join(seen)[-3000:])
+    deadline = time.monotonic() + 600
+    while marker not in log.read_text(encoding="utf-8"):
+        assert proc.poll() is None and time.monotonic() < deadline, "".join(seen)[-3000:]
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)[-3000:]
-    return "".join(seen)
+    return log.read_text(encoding="utf-8")
 
 
 def state(published: Path) -> dict[str, list]:

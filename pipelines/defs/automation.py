@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.config import Paths
 from pipelines.ingest.landing import safe_files, scan
+from pipelines.ingest.load import months_to_load
 
 # The bureau's extracts arrive in the first days of a month; the tables the city reads are rebuilt
 # on the 10th (Lhasa time), after the month's files have landed and loaded.
@@ -29,6 +31,13 @@ def changed_months(
     return sorted({f.month_key for f in scan(paths.landing).extracts if f.path.name in changed})
 
 
+def loaded_warehouse(paths: Paths) -> Path:
+    """The warehouse whose meta.loads lists the files loaded so far: the publication, which a
+    running build never locks (files the build loaded in a run that did not publish are loaded
+    again, skipped by checksum, and published); else the build."""
+    return paths.warehouse if paths.warehouse.exists() else paths.build
+
+
 def build_landing_sensor(job) -> dg.SensorDefinition:
     @dg.sensor(
         job=job,
@@ -36,23 +45,31 @@ def build_landing_sensor(job) -> dg.SensorDefinition:
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Loads the months whose files are new or revised in the landing folder.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext):
+    def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         paths = Paths.from_env()
-        before = json.loads(context.cursor) if context.cursor else {}
         now = landing_fingerprint(paths)
-        months = changed_months(before, now, paths)
-        if not months:
-            return dg.SkipReason(f"no new or revised extract in {paths.landing}")
-        # One run for the whole range: unchanged months in between are skipped by checksum.
         state = json.dumps(now, sort_keys=True)
-        yield dg.RunRequest(
+        if context.cursor:
+            months = changed_months(json.loads(context.cursor), now, paths)
+        elif now:
+            # The first tick (a new Dagster home, `make dev` on a loaded warehouse): the files
+            # meta.loads lists under their name, size and modification time are not new.
+            months = months_to_load(scan(paths.landing), loaded_warehouse(paths))
+        else:
+            months = []
+        if not months:
+            return dg.SensorResult(
+                skip_reason=f"no new or revised extract in {paths.landing}", cursor=state
+            )
+        # One run for the whole range: unchanged months in between are skipped by checksum.
+        request = dg.RunRequest(
             run_key=f"landing:{hashlib.sha256(state.encode()).hexdigest()[:16]}",
             tags={
                 "dagster/asset_partition_range_start": months[0],
                 "dagster/asset_partition_range_end": months[-1],
             },
         )
-        context.update_cursor(state)
+        return dg.SensorResult(run_requests=[request], cursor=state)
 
     return landing_sensor
 

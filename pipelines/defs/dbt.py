@@ -4,6 +4,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # The dbt tag of the seeds and the models computed from them alone (dbt_project.yml): an
 # incremental build leaves them out (dbt_build_args).
 REFERENCE_DATA = "reference_data"
+PARSE_STATE = "partial_parse.msgpack"  # dbt's, reused by a build of the same project and profile
 KEPT_BUILD_TARGETS = 10  # the latest builds' target folders (run_results.json, compiled SQL, log)
 # dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -45,7 +47,10 @@ class WarehouseDbtCli(DbtCliResource):
         return None
 
 
-DBT_RESOURCE = WarehouseDbtCli(project_dir=DBT_PROJECT)
+# dbt's lines go to the run's log file (pipelines/progress.py) and its dbt.log: plain text.
+DBT_RESOURCE = WarehouseDbtCli(
+    project_dir=DBT_PROJECT, global_config_flags=["--no-use-colors", "--no-use-colors-file"]
+)
 
 
 def _newest_source_mtime() -> float:
@@ -94,7 +99,13 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     if reason:
         context.log.info(f"dbt build --full-refresh: {reason}")
     read_ahead(paths.build)  # for the publication's copy, right after this step
-    build = dbt.cli(dbt_build_args(reason, context.is_subset), context=context)
+    build = dbt.cli(
+        dbt_build_args(reason, context.is_subset),
+        context=context,
+        target_path=new_build_folder(
+            paths.dbt, f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}"
+        ),
+    )
     yield from build.stream()
     record_build(paths.build, fingerprint, reason)
     keep_parse_state(build.target_path)
@@ -124,17 +135,29 @@ def dbt_build_args(whole_because: str | None, subset: bool = False) -> list[str]
     return args
 
 
+def new_build_folder(folder: Path, name: str) -> Path:
+    """The build's own dbt target folder in the home (<op>-<run>-<uuid>, as dagster-dbt names
+    them), not in dbt_project/target: a build of another warehouse leaves the repository as it
+    was. Seeded with the parse state the last build of this home kept (keep_parse_state)."""
+    target = folder / f"{name}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True)
+    parsed = folder / PARSE_STATE
+    if parsed.exists():
+        shutil.copyfile(parsed, target / PARSE_STATE)
+    return target
+
+
 def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) -> None:
-    """Each build runs in its own target folder, seeded with target/partial_parse.msgpack. dbt
+    """Each build runs in its own target folder, seeded with the parse state kept beside it. dbt
     parses the whole project again (7 s) unless that file was written for the same profile, and
     the profile includes the warehouse's path: the last build's parse state seeds the next one.
     Of the builds' folders (12 MB each: manifest, compiled SQL, log), the latest are kept."""
     target = build_target.parent
-    parsed = build_target / "partial_parse.msgpack"
+    parsed = build_target / PARSE_STATE
     if parsed.exists():
         staging = target / f".partial_parse.{os.getpid()}"
         shutil.copyfile(parsed, staging)
-        os.replace(staging, target / "partial_parse.msgpack")  # atomic for a concurrent build
+        os.replace(staging, target / PARSE_STATE)  # atomic for a concurrent build
     asset = build_target.name.rsplit("-", 2)[0]  # dagster-dbt names it <op>-<run>-<uuid>
     builds = sorted(
         (p for p in target.glob(f"{asset}-*-*") if p.is_dir()),

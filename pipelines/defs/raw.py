@@ -8,6 +8,7 @@ import duckdb
 from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from pipelines.progress import file_read
 from pipelines.publish import recover_build
 from pipelines.run_summary import collect
 from schemas import SCHEMAS
@@ -115,9 +116,10 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
                 if outcome.status == "file_rejected":  # its summary is the first refusal's
                     refused[0] = outcome.summary()
                 else:
-                    context.log.info(outcome.summary())
-                for line in refused:
-                    context.log.warning(line)
+                    context.log.info(outcome.summary(), extra=file_read(outcome))
+                for i, line in enumerate(refused):
+                    first = i == 0 and outcome.status == "file_rejected"
+                    context.log.warning(line, extra=file_read(outcome) if first else None)
                 if outcome.superseded:
                     context.log.info(f"superseded: {', '.join(outcome.superseded)}")
             con.execute("checkpoint")

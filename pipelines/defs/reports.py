@@ -1,5 +1,5 @@
 """Reports after each publication: the attainment workbook and the dashboard, written into
-<PARKS_HOME>/reports/<YYYY-MM>/ (the month of the latest data), external edition (with
+<home>/reports/<YYYY-MM>/ (the month of the latest data), external edition (with
 statistical disclosure control). Both read the published warehouse read-only, so they need no
 slot in the writers' pool. The bureau's internal edition: `parks report --internal`."""
 
@@ -14,8 +14,8 @@ REPORTS_GROUP = "reports"
 
 
 def report_folder(paths: Paths, as_of: str | None) -> Path:
-    """<PARKS_HOME>/reports/<YYYY-MM>/ for the month of the data."""
-    return paths.home / "reports" / (as_of or "no-data")
+    """<home>/reports/<YYYY-MM>/ for the month of the data."""
+    return paths.reports / (as_of or "no-data")
 
 
 FORMATS = {
@@ -32,7 +32,7 @@ FORMATS = {
             deps=[PUBLISHED_WAREHOUSE],
             kinds={"excel"},
             description="规划目标完成情况 Excel 工作簿(对外发布版,已做统计披露控制),写入 "
-            "<PARKS_HOME>/reports/<YYYY-MM>/ / the plan's attainment workbook (external edition, "
+            "<home>/reports/<YYYY-MM>/ / the plan's attainment workbook (external edition, "
             "disclosure-controlled), one sheet for the city and one per park, park totals, "
             "reconciliation, milestones and data quality",
         ),
