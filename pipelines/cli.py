@@ -347,7 +347,7 @@ select year as 年份, metric_label as 指标, unit as 单位, round(target, 2) 
        round(actual, 2) as 实际, round(gap, 2) as 差额,
        round(attainment_ratio * 100, 1) as "完成率%",
        case when attained then '达成' when not attained then '未达成' else '无数据' end as 是否达成,
-       target_window as 目标期, as_of_period as 数据截至, is_final as 年度终值
+       target_window as 目标期, strftime(as_of_period, '%Y-%m') as 数据截至, is_final as 年度终值
 from marts.target_attainment
 where park_code = 'CITY'
 order by year, metric
