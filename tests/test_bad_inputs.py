@@ -21,14 +21,13 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 import xlsxwriter
 
 from pipelines.ingest import read, survey
 from pipelines.ingest.landing import scan
-from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from pipelines.ingest.load import LoadOutcome, load_month, record_not_extract
 from schemas import common
 from schemas.headers import HEADERS
 from schemas.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS, complete_uscc
@@ -74,16 +73,6 @@ def reg_row(code: str, name: str = "拉萨某某有限公司", park: str = "经�
 
 GOOD_EMPLOYMENT = [header("employment"), f"{A},2018-03,10", f"{B},2018-03,20", f"{C},2018-03,0"]
 GOOD_TAX_ROWS = [f"{A},2018-03,1,1,0,2", f"{B},2018-03,5,5,5,15"]
-
-
-@pytest.fixture
-def env(tmp_path):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_tables(con)
-    yield landing, tmp_path / "archive", con
-    con.close()
 
 
 def load(env, kind: str, period: dt.date = MARCH) -> LoadOutcome:

@@ -20,9 +20,6 @@ targets and logs go to a temporary directory.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import warnings
 from collections import Counter
 from decimal import Decimal as D
@@ -32,7 +29,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from warehouse_helpers import query_rows
+from warehouse_helpers import dbt_build, query_rows
 
 warnings.filterwarnings("ignore", module="dagster")
 
@@ -41,10 +38,6 @@ from pipelines.ingest.landing import scan  # noqa: E402
 from pipelines.ingest.load import ensure_tables, load_month  # noqa: E402
 from schemas import SCHEMAS, common  # noqa: E402
 from schemas.common import ROW, parse, validate  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = ROOT / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
 
 # Valid USCCs (GB 32100-2015 check characters included).
 A = "91540091MA6T1A015B"
@@ -109,42 +102,20 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("dq")
     path = tmp / "warehouse.duckdb"
     _load(tmp / "landing", tmp / "archive", path)
-    env = {
-        **os.environ,
-        "PARKS_BUILD_WAREHOUSE": str(path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-    result = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--select",
-            "+dq_rule_summary",
-            "+dq_cross_extract",
-            "+dq_month_movement",
-            # The data tests of the data-quality models only: not the seeds, nor the staging
-            # tests (some look up the parks seed).
-            "--indirect-selection",
-            "cautious",
-            "--exclude",
-            "staging,resource_type:test",  # tested in test_dbt_models.py
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    dbt_build(
+        path,
+        tmp,
+        "--select",
+        "+dq_rule_summary",
+        "+dq_cross_extract",
+        "+dq_month_movement",
+        # The data tests of the data-quality models only: not the seeds, nor the staging
+        # tests (some look up the parks seed).
+        "--indirect-selection",
+        "cautious",
+        "--exclude",
+        "staging,resource_type:test",  # tested in test_dbt_models.py
     )
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
     return path
 
 

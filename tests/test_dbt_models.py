@@ -14,21 +14,16 @@ logs go to a temporary directory, so the test leaves nothing in the tree.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_helpers import insert_raw, query_rows
+from warehouse_helpers import dbt_build, insert_raw, query_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = ROOT / "dbt_project"
 DDL = ROOT / "pipelines" / "warehouse_ddl.sql"
-DBT = Path(sys.executable).parent / "dbt"
 
 # Valid USCCs (GB 32100-2015 check characters included).
 A = "91540091MA6T1A015B"  # industrial 1512, 经开区; December YTD exactly 100,000万 -> T1
@@ -217,32 +212,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         con.close()
 
-    env = {
-        **os.environ,
-        "PARKS_BUILD_WAREHOUSE": str(path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-    result = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT),
-            "--profiles-dir",
-            str(DBT_PROJECT),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    dbt_build(path, tmp)
     return path
 
 

@@ -24,16 +24,6 @@ REG_ROWS = [
 BAD_HEADER = REG_HEADER.replace("企业名称", "公司名称")  # refused whole: a column is missing
 
 
-@pytest.fixture
-def env(tmp_path):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_tables(con)
-    yield landing, tmp_path / "archive", con
-    con.close()
-
-
 def load(env, kind="registration", period=DECEMBER):
     landing, archive, con = env
     return load_month(con, scan(landing), kind, period, archive)
@@ -226,6 +216,10 @@ def paths_of(tmp_path: Path) -> Paths:
         warehouse=tmp_path / "published.duckdb",
         build=tmp_path / "w.duckdb",
         archive=tmp_path / "archive",
+        dagster=tmp_path / "dagster",
+        reports=tmp_path / "reports",
+        dbt=tmp_path / "dbt",
+        logs=tmp_path / "logs",
     )
 
 

@@ -12,12 +12,9 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-import duckdb
-import pytest
-
 from pipelines.generate import reference as generator_reference
 from pipelines.ingest.landing import scan
-from pipelines.ingest.load import ensure_tables, load_month
+from pipelines.ingest.load import load_month
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 MARCH = dt.date(2018, 3, 1)
@@ -95,16 +92,6 @@ def test_generator_draws_only_classes_of_the_seed_in_their_division() -> None:
 
 
 # ---------------------------------------------------------------- the rule, through the loader
-
-
-@pytest.fixture
-def env(tmp_path):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_tables(con)
-    yield landing, tmp_path / "archive", con
-    con.close()
 
 
 def test_a_code_that_is_not_a_class_is_refused_with_what_to_do(env) -> None:

@@ -5,9 +5,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import duckdb
-import pytest
-
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import ensure_tables, load_month
 
@@ -21,16 +18,6 @@ def write(folder: Path, name: str, lines: list[str], encoding: str = "utf-8") ->
     path = folder / name
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
-
-
-@pytest.fixture
-def env(tmp_path):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_tables(con)
-    yield landing, tmp_path / "archive", con
-    con.close()
 
 
 def load(con, landing, archive, kind, period=MARCH):

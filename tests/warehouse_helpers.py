@@ -1,12 +1,51 @@
 """Helpers shared by the tests that build or read a DuckDB warehouse."""
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 LOADED_AT = datetime(2020, 7, 10, 9, 0, 0)
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = ROOT / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def dbt_build(path: Path, tmp: Path, *args: str) -> None:
+    """`dbt build` of the project (with `args`, e.g. a selection) on the warehouse at `path`,
+    its target and logs under `tmp`; fails the test with dbt's output if dbt fails."""
+    env = {
+        **os.environ,
+        "PARKS_BUILD_WAREHOUSE": str(path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
+    result = subprocess.run(
+        [
+            str(DBT),
+            "build",
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
 
 
 def insert_raw(
