@@ -22,6 +22,7 @@ from pipelines.ingest.landing import (
     name_problem,
     same_revision_twice,
 )
+from pipelines.terminal import cell_len, terminal_width, wrap
 
 # How a run ended (pipelines/cli.py run_warehouse).
 PUBLISHED = "published"
@@ -71,21 +72,24 @@ class Summary:
     entries: list[Entry]  # files that do not count, superseded revisions aside
     superseded: list[str]  # earlier revisions a later one replaced: nothing to do
 
-    def render(self) -> str:
-        """The summary as `parks run` prints it, last."""
+    def render(self, width: int | None = None) -> str:
+        """The summary as `parks run` prints it, last, in lines of at most `width` terminal
+        columns (the terminal's by default; file names are never cut)."""
+        width = width or terminal_width()
         if not self.entries:
             lines = [f"Run summary: every file in {self.landing} counts."]
         else:
             lines = [
                 f"Run summary: {len(self.entries)} file(s) in {self.landing} not loaded:",
             ]
-            width = max(len(e.file_name) for e in self.entries)
+            names = max(cell_len(e.file_name) for e in self.entries)
             for e in self.entries:
-                lines += [
-                    f"  {e.file_name:<{width}}  {LABELS[e.status]}",
-                    f"      why: {e.reason}",
-                    f"      fix: {e.fix}",
-                ]
+                pad = " " * (names - cell_len(e.file_name))
+                lines.append(f"  {e.file_name}{pad}  {LABELS[e.status]}")
+                for label, text in (("why", e.reason), ("fix", e.fix)):
+                    body = wrap(text, max(width - len("      why: "), 20))
+                    lines.append(f"      {label}: {body[0]}")
+                    lines += [" " * len("      why: ") + line for line in body[1:]]
         if self.superseded:
             lines.append(
                 f"Superseded by a later revision (nothing to do): {', '.join(self.superseded)}"

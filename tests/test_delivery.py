@@ -14,6 +14,7 @@ from test_load import REG_HEADER, TAX_HEADER, A, B, C, write
 from pipelines.config import Paths
 from pipelines.ingest.landing import name_problem, parse_name, scan
 from pipelines.ingest.load import ensure_tables, load_month
+from pipelines.terminal import cell_len
 
 DECEMBER = dt.date(2020, 12, 1)
 MARCH = dt.date(2018, 3, 1)
@@ -234,6 +235,7 @@ def test_the_summary_names_every_file_not_loaded_with_why_and_what_to_do(env, tm
     write(landing, "tax_201804.csv", [TAX_HEADER, f"{A},2018-04,1,1,0,2"])
     write(landing, "tax_201804_v2.csv", [TAX_HEADER, f"{A},2018-04,2,1,0,3"])
     write(landing, "taxes_201805.csv", [TAX_HEADER])
+    write(landing, "tax_２０１８０７.csv", [TAX_HEADER])
     (landing / "old").mkdir()
     (landing / "tax_201806.csv").symlink_to(tmp_path / "w.duckdb")
     load(env)
@@ -249,6 +251,7 @@ def test_the_summary_names_every_file_not_loaded_with_why_and_what_to_do(env, tm
         "tax_201803.csv": "same_revision_twice",
         "tax_201803_v1.csv": "same_revision_twice",
         "taxes_201805.csv": "not_an_extract",
+        "tax_２０１８０７.csv": "not_an_extract",
         "old": "skipped",
         "tax_201806.csv": "skipped",
     }
@@ -269,6 +272,17 @@ def test_the_summary_names_every_file_not_loaded_with_why_and_what_to_do(env, tm
     text = summary.render()
     for name in [*got, "tax_201804.csv"]:
         assert name in text
+    # At 80 columns: the long header message wrapped, the statuses aligned after the names
+    # (a full-width digit takes two columns).
+    lines = summary.render(width=80).splitlines()
+    assert all(cell_len(line) <= 80 for line in lines[1:]), lines
+    status_at = {
+        cell_len(line[: line.index(label)])
+        for line in lines
+        for label in ("refused", "same revision twice", "not an extract", "never read")
+        if line.startswith("  ") and not line.startswith("      ") and label in line
+    }
+    assert len(status_at) == 1, lines
     assert exit_status(PUBLISHED, summary) == 3
     assert exit_status(FAILED, summary) == 1
 
