@@ -65,6 +65,11 @@ def file_read(outcome: LoadOutcome) -> dict[str, int]:
     )
 
 
+def _count(n: int, noun: str) -> str:
+    """`1 file`, `2 files`, `1,207,446 rows`."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _short(message: str, width: int = SHORT) -> str:
     """A message on one line, cut: the whole of it is in the log file."""
     line = " ".join(message.split())
@@ -187,7 +192,7 @@ class RunDisplay:
         elapsed = stage.elapsed(now)
         if stage.files:
             rate = stage.rows / max(elapsed, 1e-3)
-            detail = f"{stage.files} files, {stage.rows:,} rows ({rate:,.0f}/s)"
+            detail = f"{_count(stage.files, 'file')}, {_count(stage.rows, 'row')} ({rate:,.0f}/s)"
         elif stage.nodes_total:
             detail = f"{stage.nodes_done}/{stage.nodes_total} models, seeds, tests"
             if stage.nodes_failed:

@@ -272,7 +272,7 @@ def test_the_display_counts_files_and_dbt_nodes_in_colour_only_on_a_terminal(
     if terminal == "pipe":
         assert not ANSI.search(shown.err)
     assert f"日志 / log: {log}" in terminal_text
-    assert "1 files, 120 rows" in terminal_text
+    assert "1 file, 120 rows" in terminal_text
     assert "3/3 models, seeds, tests, 1 failed" in terminal_text
     assert "dbt: 3 of 3 FAIL 2 unique_a_x" in terminal_text
     assert "warehouse_models failed: RuntimeError: dbt build failed: 1 test" in terminal_text
