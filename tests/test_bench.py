@@ -1,8 +1,19 @@
-"""The benchmark's months: the full build loads the 36 months before the one more month."""
+"""The benchmark: its months (the full build loads the 36 months before the one more month), and
+its baseline, an independent computation of the pipeline's marts (pipelines/bench/baseline.sql)."""
 
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
 import pytest
 
-from pipelines.bench.run import _months, bench_months
+from pipelines.bench.run import COMPARED, _months, baseline_command, bench_months, compare
+from pipelines.cli import run_warehouse
+from pipelines.config import Paths
+from pipelines.generate import generate
+from pipelines.run_summary import PUBLISHED
+from schemas.headers import HEADERS
 
 
 @pytest.mark.parametrize(
@@ -23,3 +34,150 @@ def test_the_full_build_loads_the_36_months_before_the_month(month, first, last)
 def test_a_month_that_is_not_yyyy_mm_is_refused_with_the_expected_form(month) -> None:
     with pytest.raises(SystemExit, match="expected a month as YYYY-MM"):
         bench_months(month)
+
+
+# --------------------------------------------------------------------------- the baseline
+
+# The baseline's marts against the pipeline's, per mart: its key and the columns compared (the
+# names aside: the baseline keeps text as the files have it, the pipeline normalizes it). The
+# pipeline's rows are those the benchmark compares (COMPARED: no park without enterprises).
+BASELINE_MARTS = {
+    "fct_enterprise_month": (
+        "uscc, period",
+        "is_registered, has_tax, has_employment, has_output, park_code, industry_code, "
+        "industry_division_code, is_industrial, status, vat_yuan, corporate_income_tax_yuan, "
+        "other_taxes_yuan, total_tax_yuan, insured_headcount, gross_output_month_10k, "
+        "gross_output_ytd_10k, value_added_month_10k, revenue_month_10k, revenue_ytd_10k",
+    ),
+    "dim_enterprise": (
+        "enterprise_version_key",
+        "uscc, version_number, valid_from, valid_to, months_in_version, is_current, "
+        "is_last_version, park_code, park_name, industry_code, industry_division_name, "
+        "industry_section_name, is_industrial, status, is_leaving, established_on, "
+        "registered_capital_10k, is_high_tech, is_tech_sme, is_tech_leader, listing_board, is_listed",
+    ),
+    "fct_enterprise_year": (
+        "uscc, year",
+        "park_code, industry_code, is_industrial, status, last_registered_period, "
+        "months_reported, months_with_tax, months_with_employment, months_with_output, "
+        "as_of_period, is_final, annual_output_10k, annual_revenue_10k, annual_value_added_10k, "
+        "annual_tax_yuan, avg_headcount, headcount_sum, headcount_months, tier_output_basis_10k, "
+        "is_above_scale, output_tier, tax_tier, staff_tier",
+    ),
+    "park_year_summary": (
+        "park_code, year",
+        "total_output_10k, total_revenue_10k, total_value_added_10k, total_tax_yuan, "
+        "total_avg_headcount",
+    ),
+}
+
+
+def run_baseline(landing: Path, db: Path) -> None:
+    result = subprocess.run(baseline_command(db, landing), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def baseline_differences(warehouse: Path, baseline: Path) -> dict[str, int]:
+    """Per mart of BASELINE_MARTS, the rows of the baseline or of the pipeline that the other
+    lacks (only marts that differ or that the baseline left empty)."""
+    out = {}
+    with duckdb.connect(str(baseline)) as con:
+        con.execute(f"attach '{warehouse}' as pipeline (read_only)")
+        for mart, (key, columns) in BASELINE_MARTS.items():
+            both = f"{key}, {columns}"
+            kept = f"where {COMPARED[mart][2]}" if mart in COMPARED else ""
+            rows = con.execute(f"select count(*) from {mart}").fetchone()[0]
+            differ = con.execute(
+                f"""select count(*) from (
+                    (select {both} from {mart} except all select {both} from pipeline.marts.{mart})
+                    union all
+                    (select {both} from pipeline.marts.{mart} {kept} except all select {both} from {mart})
+                )"""
+            ).fetchone()[0]
+            if differ or not rows:
+                out[mart] = differ
+    return out
+
+
+# What a raw table's row was in the file: the bureau's header -> the raw column as text.
+_AS_IN_THE_FILE = {
+    "park": "park_name_reported",
+    "period": "strftime(period, '%Y-%m')",
+    **{
+        flag: f"case {flag} when true then '是' when false then '否' end"
+        for flag in ("is_high_tech", "is_tech_sme", "is_tech_leader")
+    },
+}
+
+
+def write_accepted_rows(warehouse: Path, folder: Path) -> None:
+    """The rows the loader accepted (raw.*: the month's revision that counts, rejects left out),
+    written back as clean landing files, one per kind and month: the input the baseline trusts."""
+    folder.mkdir()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for kind in ("registration", "tax", "employment", "output"):
+            columns = ", ".join(
+                f'{_AS_IN_THE_FILE.get(name, name)} as "{header}"'
+                for header, name in HEADERS[kind].items()
+            )
+            periods = con.execute(f"select distinct period from raw.{kind}").fetchall()
+            for (period,) in periods:
+                target = folder / f"{kind}_{period:%Y%m}.csv"
+                con.execute(
+                    f"copy (select {columns} from raw.{kind} where period = ? order by uscc) "
+                    f"to '{target}' (header)",
+                    [period],
+                )
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    """A warehouse built from messy files: rows broken (rejected, leaving holes in the months of
+    some enterprises), GB18030 and XLSX files, revisions, and a revision refused whole."""
+    tmp = tmp_path_factory.mktemp("messy")
+    landing = tmp / "landing"
+    summary = generate(landing, enterprises=400, start="2019-10", end="2020-02", seed=7, mess=0.03)
+    assert summary.row_errors > 0 and summary.mess["revision_files"] > 0
+    (landing / "registration_202001_v3.csv").write_text("统一社会信用代码,企业名称\n", "utf-8")
+    mp = pytest.MonkeyPatch()
+    for name, value in {
+        "PARKS_HOME": tmp,
+        "PARKS_LANDING": landing,
+        "PARKS_WAREHOUSE": tmp / "warehouse.duckdb",
+        "PARKS_BUILD_WAREHOUSE": tmp / "build" / "warehouse.duckdb",
+        "PARKS_ARCHIVE": tmp / "archive",
+        "DAGSTER_HOME": tmp / "dagster",
+    }.items():
+        mp.setenv(name, str(value))
+    paths = Paths.from_env()
+    assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
+    mp.undo()
+    yield paths
+
+
+def test_the_baseline_computes_the_pipelines_marts_from_the_rows_that_count(messy, tmp_path):
+    """The baseline trusts its input (clean files, the highest revision counts). Given the rows
+    the loader accepted from messy files, it computes the pipeline's marts row for row: the
+    versions across the holes that rejected register rows leave, the years and the monthly tier
+    counts; the benchmark's comparison of the counts finds nothing."""
+    with duckdb.connect(str(messy.warehouse), read_only=True) as con:
+        refused = con.execute(
+            "select count(*) from meta.loads where status = 'file_rejected'"
+        ).fetchone()[0]
+        rejected = con.execute("select count(distinct (file_name, row_number)) from meta.rejects")
+        assert refused == 1 and rejected.fetchone()[0] > 0
+    landing, baseline = tmp_path / "accepted", tmp_path / "baseline.duckdb"
+    write_accepted_rows(messy.warehouse, landing)
+    # the highest revision of a month counts: a month as v2 over its v1, both in the folder
+    month = landing / "tax_202001.csv"
+    shutil.copy(month, landing / "tax_202001_v2.csv")
+    run_baseline(landing, baseline)
+    assert baseline_differences(messy.warehouse, baseline) == {}
+    assert compare(messy.warehouse, baseline) == []
+    with duckdb.connect(str(baseline)) as con:
+        # the holes: some enterprise's register has a month missing between two months it has
+        holes = con.execute(
+            "select count(*) from dim_enterprise as d join dim_enterprise as e "
+            "on e.uscc = d.uscc and e.valid_from > d.valid_to + interval 1 month"
+        ).fetchone()[0]
+        assert holes > 0
