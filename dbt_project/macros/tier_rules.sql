@@ -33,16 +33,20 @@
     {#- {dimension: [tier, ...]}, each dimension's tiers highest threshold first, read from the
         tier_thresholds seed when the model runs. The marts' per-tier columns come from it, so
         a band added to the seed adds its columns. The seed must be built before the model
-        compiles: `dbt build` and `dbt run` build it first (every model that calls this refs
-        it); a bare `dbt compile` on an empty warehouse needs `dbt seed` first. -#}
-    {%- set seed = ref('tier_thresholds') %}
+        compiles: `dbt build` and `dbt run` build it first (the callers depend on it through
+        fct_enterprise_year); a bare `dbt compile` on an empty warehouse needs `dbt seed` first.
+        The seed is looked up in the seeds' schema (+schema: reference, dbt_project.yml), not
+        ref'd: a ref would make it an input every unit test of the caller has to mock, and a
+        query cannot read a unit test's mocked input (nor can a unit test see the graph). -#}
     {%- if not execute %}
         {{ return({}) }}
     {%- endif %}
-    {%- if adapter.get_relation(seed.database, seed.schema, seed.identifier) is none %}
+    {%- set seed = adapter.get_relation(target.database, generate_schema_name('reference', none),
+                                        'tier_thresholds') %}
+    {%- if seed is none %}
         {{ exceptions.raise_compiler_error(
-            seed ~ " is not built: its tiers name the columns of " ~ this
-            ~ ". Run `dbt seed` first (dbt build does it)."
+            "reference.tier_thresholds is not built: its tiers name the columns of "
+            ~ this ~ ". Run `dbt seed` first (dbt build does it)."
         ) }}
     {%- endif %}
     {%- set rows = run_query(
