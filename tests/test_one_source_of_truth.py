@@ -230,6 +230,19 @@ def test_park_year_summary_has_t4_columns_and_the_new_park(warehouse):
     assert by_park["XN"]["output_t3_or_above_count"] == 0
     assert by_park["JKQ"]["output_t4_or_above_count"] == 0
     assert "tax_t4_count" not in by_park["XN"]  # the other dimensions keep three tiers
+    # described in the warehouse from the seed's labels, as dbt describes the other columns
+    comments = query_rows(
+        warehouse,
+        "select column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts' and table_name = 'park_year_summary' "
+        "and column_name like 'output_t4%'",
+    )
+    assert {r["column_name"]: r["comment"] for r in comments} == {
+        "output_t4_count": "成长企业数（output T4，本档） / Enterprises in output tier T4 (in band).",
+        "output_t4_or_above_count": (
+            "产值超5000万元的企业数（T4 及以上） / Enterprises at output tier T4 or above."
+        ),
+    }
 
 
 def test_park_tier_months_counts_the_new_band_in_the_new_park(warehouse):

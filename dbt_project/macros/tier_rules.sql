@@ -59,3 +59,32 @@
     {%- endfor %}
     {{ return(tiers) }}
 {% endmacro %}
+
+{% macro tier_column_comments() %}
+    {#- park_year_summary's post-hook: a comment on each tier count column (DBeaver and
+        duckdb_columns() show it), written from the seed's labels as dbt writes the others. -#}
+    {%- if not execute %}
+        {{ return('') }}
+    {%- endif %}
+    {%- set seed = adapter.get_relation(target.database, generate_schema_name('reference', none),
+                                        'tier_thresholds') %}
+    {%- set rows = run_query(
+        "select dimension, tier, tier_label, coalesce(plan_wording, tier_label) from " ~ seed
+        ~ " where tier is not null"
+    ).rows %}
+    {%- set statements = [] %}
+    {%- for dimension, tier, label, wording in rows %}
+        {%- set column = dimension ~ '_' ~ tier | lower %}
+        {%- set label, wording = label | replace("'", "''"), wording | replace("'", "''") %}
+        {%- do statements.append(
+            "comment on column " ~ this ~ "." ~ column ~ "_count is '" ~ label ~ "数（" ~ dimension
+            ~ " " ~ tier ~ "，本档） / Enterprises in " ~ dimension ~ " tier " ~ tier ~ " (in band).'"
+        ) %}
+        {%- do statements.append(
+            "comment on column " ~ this ~ "." ~ column ~ "_or_above_count is '" ~ wording
+            ~ "的企业数（" ~ tier ~ " 及以上） / Enterprises at " ~ dimension ~ " tier " ~ tier
+            ~ " or above.'"
+        ) %}
+    {%- endfor %}
+    {{ return(statements | join(';\n')) }}
+{% endmacro %}

@@ -10,6 +10,7 @@
     incremental_strategy='delete+insert',
     unique_key='year',
     on_schema_change='append_new_columns',
+    post_hook="{{ tier_column_comments() }}",
 ) }}
 {#- a pair of count columns per tier of the tier_thresholds seed, highest tier first #}
 {%- set dimensions = ['output', 'tax', 'staff'] %}
