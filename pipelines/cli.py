@@ -329,17 +329,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
-# Tier counts per park and year. The tiers, their order and their labels are the rows of the
-# tier_thresholds seed (reference.tier_thresholds); park_year_summary has a column per tier,
-# `<dimension>_<tier>_or_above_count`, and `above_scale_count`.
+# Tier counts per park and year. The tiers, their order (highest threshold first) and their
+# labels are the rows of the tier_thresholds seed (reference.tier_thresholds); park_year_summary
+# has a column per tier, `<dimension>_<tier>_or_above_count`, and `above_scale_count`. Parks in
+# the parks seed's display_order.
 TIER_LABELS_SQL = """
 select dimension, tier, coalesce(plan_wording, tier_label) as label, tier_label
 from reference.tier_thresholds
-order by dimension, tier
+order by dimension, min_value desc
 """
 
 PARK_YEARS_SQL = """
-select * from marts.park_year_summary order by park_code, year
+select summary.*
+from marts.park_year_summary as summary
+left join reference.parks as parks using (park_code)
+order by parks.display_order nulls last, summary.park_code, summary.year
 """
 
 CITY_ATTAINMENT_SQL = """

@@ -257,8 +257,12 @@ def test_dbt_docs_build_offline_with_every_mart_column_described(clean, tmp_path
             continue
         described = manifest["nodes"][node_id]["columns"]
         assert manifest["nodes"][node_id]["description"], node_id
+        # columns a model generates from a seed (park_year_summary's tier counts) are described
+        # by pattern in its config.meta.generated_columns
+        generated = manifest["nodes"][node_id]["config"]["meta"].get("generated_columns", [])
         for column in node["columns"]:
-            if not described.get(column, {}).get("description"):
+            by_pattern = any(re.match(g["pattern"], column) and g["description"] for g in generated)
+            if not described.get(column, {}).get("description") and not by_pattern:
                 undocumented.append(f"{node['metadata']['name']}.{column}")
     assert undocumented == []
     # One page that opens from disk: the manifest is inside it, with every mart's Chinese and

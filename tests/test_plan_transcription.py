@@ -274,8 +274,13 @@ def test_metric_catalog():
         "actual_definition_zh",
         "actual_definition_en",
         "notes",
+        "short_label_zh",
+        "display_order",
     ]
     assert [r["metric"] for r in catalog] == list(METRICS)
+    # the reports show the metrics in the plan's order, under a short label
+    assert [int(r["display_order"]) for r in catalog] == list(range(1, len(catalog) + 1))
+    assert all(r["short_label_zh"].strip() for r in catalog)
     tiers = {
         (r["dimension"], r["tier"]): (float(r["min_value"]), r["unit"])
         for r in read_csv("tier_thresholds.csv")

@@ -24,6 +24,7 @@ import fastexcel
 import polars as pl
 import pytest
 
+from pipelines.reference import SEEDS
 from pipelines.reports.build import build_report, write_report
 from pipelines.reports.dashboard import FONT_STACK
 from pipelines.reports.data import SUPPRESSED_MARK, load_report_data
@@ -121,6 +122,14 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
             ) t(dimension, tier, tier_label, min_value, unit)
             """
         )
+        # the order and labels of parks and metrics: the repo's seeds, as dbt loads them
+        for seed in ("parks", "metric_catalog"):
+            con.execute(
+                f"create table reference.{seed} as select * replace "
+                "(cast(display_order as integer) as display_order) "
+                "from read_csv(?, all_varchar = true)",
+                [str(SEEDS / f"{seed}.csv")],
+            )
         con.execute(
             """
             create table monthly (uscc varchar, park_code varchar, out_m double, va_m double,

@@ -16,9 +16,10 @@ DBT_PROJECT = ROOT / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 
 
-def dbt_build(path: Path, tmp: Path, *args: str) -> None:
-    """`dbt build` of the project (with `args`, e.g. a selection) on the warehouse at `path`,
-    its target and logs under `tmp`; fails the test with dbt's output if dbt fails."""
+def dbt_build(path: Path, tmp: Path, *args: str, project: Path = DBT_PROJECT) -> None:
+    """`dbt build` of the project (the repo's, or a copy at `project`; with `args`, e.g. a
+    selection) on the warehouse at `path`, its target and logs under `tmp`; fails the test with
+    dbt's output if dbt fails."""
     env = {
         **os.environ,
         "PARKS_BUILD_WAREHOUSE": str(path),
@@ -31,9 +32,9 @@ def dbt_build(path: Path, tmp: Path, *args: str) -> None:
             "build",
             *args,
             "--project-dir",
-            str(DBT_PROJECT),
+            str(project),
             "--profiles-dir",
-            str(DBT_PROJECT),
+            str(project),
             "--target-path",
             str(tmp / "target"),
             "--log-path",

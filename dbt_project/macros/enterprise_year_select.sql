@@ -7,7 +7,7 @@
     {%- set tier_rules = [
         ('output', 'measures.tier_output_basis_10k >= t.min_value'),
         ('tax', 'measures.annual_tax_yuan >= t.min_value'),
-        ('staff', 'measures.headcount_sum >= t.min_value * measures.headcount_months'),
+        ('staff', mean_at_or_above('measures.headcount_sum', 'measures.headcount_months', 't.min_value')),
     ] %}
 
     with months as (
@@ -158,26 +158,14 @@
         from {{ 'year_so_far' if fold else 'aggregated' }} as aggregated
     ),
 
-    with_basis as (
-        select
-            *,
-            case
-                when is_industrial then 'gross_output'
-                when not is_industrial then 'revenue'
-                when annual_gross_output_10k is not null then 'gross_output'
-                when annual_revenue_10k is not null then 'revenue'
-            end as tier_output_measure
-        from measures
-    ),
-
     with_basis_value as (
         select
             *,
-            case tier_output_measure
-                when 'gross_output' then annual_gross_output_10k
-                when 'revenue' then annual_revenue_10k
-            end as tier_output_basis_10k
-        from with_basis
+            {{ tier_output_measure('is_industrial', 'annual_gross_output_10k', 'annual_revenue_10k') }}
+                as tier_output_measure,
+            {{ tier_output_basis('is_industrial', 'annual_gross_output_10k', 'annual_revenue_10k') }}
+                as tier_output_basis_10k
+        from measures
     ),
 
     tier_lists as (

@@ -121,12 +121,9 @@
         select uscc, year, as_of_month, park_code, 'output' as dimension, value, 1 as weight
         from (
             select *,
-                   cast(case
-                       when is_industrial then coalesce(output_ytd, output_sum)
-                       when not is_industrial then coalesce(revenue_ytd, revenue_sum)
-                       when coalesce(output_ytd, output_sum) is not null then coalesce(output_ytd, output_sum)
-                       else coalesce(revenue_ytd, revenue_sum)
-                   end as decimal(38, 6)) as value
+                   cast({{ tier_output_basis('is_industrial', 'coalesce(output_ytd, output_sum)',
+                                             'coalesce(revenue_ytd, revenue_sum)') }}
+                        as decimal(38, 6)) as value
             from so_far
         )
         where park_code is not null
@@ -141,7 +138,8 @@
                headcount_months
         from so_far
         where park_code is not null and headcount_months > 0
-          and headcount_sum >= (select min(lower_bound) from bands where dimension = 'staff') * headcount_months
+          and {{ mean_at_or_above('headcount_sum', 'headcount_months',
+                                  "(select min(lower_bound) from bands where dimension = 'staff')") }}
     ),
 
     counted as (
@@ -149,8 +147,9 @@
         from measures
         join bands
             on bands.dimension = measures.dimension
-           and measures.value >= bands.lower_bound * measures.weight
-           and (bands.upper_bound is null or measures.value < bands.upper_bound * measures.weight)
+           and {{ mean_at_or_above('measures.value', 'measures.weight', 'bands.lower_bound') }}
+           and (bands.upper_bound is null
+                or not {{ mean_at_or_above('measures.value', 'measures.weight', 'bands.upper_bound') }})
         group by all
     )
 

@@ -35,11 +35,14 @@ from pipelines.reference import SEEDS
 
 MONTHS_BEFORE = 36
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
-COUNTS = [
-    "enterprise_count",
-    "above_scale_count",
-    *[f"{d}_{t}_count" for d in ("output", "tax", "staff") for t in ("t1", "t2", "t3")],
-]
+# park_year_summary's counts: the enterprises, those above scale, and one in-band count per tier
+# of the pipeline's tier_thresholds seed (`<dimension>_<tier>_count`, as the model names them).
+COUNTS_SQL = """
+select 'enterprise_count' union all select 'above_scale_count'
+union all
+(select dimension || '_' || lower(tier) || '_count'
+ from pipeline.reference.tier_thresholds where tier is not null order by dimension, tier)
+"""
 
 
 def _progress(line: str) -> None:
@@ -161,11 +164,11 @@ def _rows_loaded(warehouse: Path, period: str | None = None) -> int:
         return int(con.execute(sql, args).fetchone()[0])
 
 
-# The counts compared, per mart: its key, its counts, and which of the pipeline's rows (a park
+# The counts compared, per mart: its key, its counts (or the query that lists them), and which of the pipeline's rows (a park
 # without enterprises has a row of zeros in its park_year_summary; the tier counts compared are
 # those of the default band counting, at or above a tier's bound, the baseline's rule).
 COMPARED = {
-    "park_year_summary": (["park_code", "year"], COUNTS, "enterprise_count > 0"),
+    "park_year_summary": (["park_code", "year"], COUNTS_SQL, "enterprise_count > 0"),
     "park_tier_months": (
         ["park_code", "year", "month", "dimension", "tier"],
         ["enterprises"],
@@ -181,6 +184,8 @@ def compare(warehouse: Path, baseline: Path) -> list[str]:
     with duckdb.connect(str(baseline), read_only=True) as con:
         con.execute(f"attach {_sql_text(str(warehouse))} as pipeline (read_only)")
         for mart, (key, counts, kept) in COMPARED.items():
+            if isinstance(counts, str):
+                counts = [r[0] for r in con.execute(counts).fetchall()]
             columns = ", ".join(key + counts)
             rows = con.execute(
                 f"""

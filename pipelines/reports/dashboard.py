@@ -11,8 +11,6 @@ import polars as pl
 from pipelines.reports.data import (
     CITY,
     CITY_NAME,
-    METRIC_ORDER,
-    SHORT_LABELS,
     Progress,
     ReportData,
     _quiet,
@@ -59,40 +57,65 @@ footer {{ font-size: 12px; color: #777; padding: 0 28px 24px 28px; line-height: 
 
 STATUS_FILL = {"已达成": "#1a9850", "未达成": "#d73027", "进行中": "#9e9e9e", "无数据": "#e6e6e6"}
 
-# Tier charts: per dimension, its title and the colours of T1, T2, T3.
+# Tier charts: per dimension, its title and the colours its tiers are drawn from, highest tier
+# first (three tiers take these three; more are interpolated between them).
 DIMENSIONS = {
     "output": ("产值(营业收入)分档企业数", ("#08306b", "#2171b5", "#6baed6")),
     "tax": ("税收分档企业数", ("#7f2704", "#d94801", "#fd8d3c")),
     "staff": ("就业人数分档企业数", ("#00441b", "#238b45", "#74c476")),
 }
-TIER_SHORT = {
-    "output_1b": "≥10亿元",
-    "output_500m": "≥5亿元",
-    "output_100m": "≥1亿元",
-    "tax_100m": "≥1亿元",
-    "tax_50m": "≥5000万元",
-    "tax_10m": "≥1000万元",
-    "staff_1000": "≥1000人",
-    "staff_500": "≥500人",
-    "staff_100": "≥100人",
-}
-TIER_BAND = {  # band_counting = exclusive: each tier counts its own band only
-    "output_1b": "≥10亿元",
-    "output_500m": "5–10亿元",
-    "output_100m": "1–5亿元",
-    "tax_100m": "≥1亿元",
-    "tax_50m": "5000万–1亿元",
-    "tax_10m": "1000–5000万元",
-    "staff_1000": "≥1000人",
-    "staff_500": "500–1000人",
-    "staff_100": "100–500人",
-}
+# Units of tier_thresholds.min_value in 元, to write amounts in 亿元 or 万元.
+YUAN_PER_UNIT = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
 
 def _mix(a: str, b: str, t: float) -> str:
     ca = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
     cb = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb, strict=True))
+
+
+def tier_colors(stops: tuple[str, ...], n: int) -> list[str]:
+    """n colours from the first stop to the last, through the others (the stops themselves
+    when n equals their number)."""
+    if n <= 1:
+        return list(stops[:n])
+    colors = []
+    for i in range(n):
+        position = i / (n - 1) * (len(stops) - 1)
+        low = min(int(position), len(stops) - 2)
+        colors.append(_mix(stops[low], stops[low + 1], position - low))
+    return colors
+
+
+def _amount(value: float, unit: str) -> tuple[str, str]:
+    """A threshold as the plan writes it: (number, unit), 元 amounts in 亿 or 万."""
+    if unit not in YUAN_PER_UNIT:
+        return f"{value:g}", unit
+    yuan = value * YUAN_PER_UNIT[unit]
+    if yuan >= 100_000_000:
+        return f"{yuan / 100_000_000:g}", "亿元"
+    if yuan >= 10_000:
+        return f"{yuan / 10_000:g}", "万元"
+    return f"{yuan:g}", "元"
+
+
+def tier_names(tiers: pl.DataFrame, exclusive: bool) -> dict[tuple[str, str], str]:
+    """(dimension, tier) -> its chart label from tier_thresholds: "≥5亿元" at or above the
+    bound; "5–10亿元" (up to the next higher tier) when bands are exclusive."""
+    names = {}
+    for dimension in tiers["dimension"].unique().to_list():
+        rows = tiers.filter(pl.col("dimension") == dimension).sort("min_value", descending=True)
+        higher = None
+        for tier, value, unit in zip(rows["tier"], rows["min_value"], rows["unit"], strict=True):
+            number, shown = _amount(value, unit)
+            if exclusive and higher is not None:
+                top, top_unit = _amount(higher, unit)
+                lower = number if top_unit == shown else number + shown.removesuffix("元")
+                names[(dimension, tier)] = f"{lower}–{top}{top_unit}"
+            else:
+                names[(dimension, tier)] = f"≥{number}{shown}"
+            higher = value
+    return names
 
 
 def ratio_color(ratio: float) -> str:
@@ -151,10 +174,12 @@ def _heat_cells(data: ReportData, frame: pl.DataFrame) -> dict[tuple[str, str], 
 
 def heatmap_section(data: ReportData) -> str:
     frame = data.attainment.filter(pl.col("year") == data.year)
-    metrics = [m for m in METRIC_ORDER if m in set(frame["metric"].to_list())]
-    metrics += sorted(set(frame["metric"].to_list()) - set(metrics))
+    present = set(frame["metric"].to_list())
+    metrics = [m for m in data.metrics["metric"].to_list() if m in present]
+    metrics += sorted(present - set(metrics))
     labels = dict(zip(frame["metric"], frame["metric_label"], strict=False))
-    columns = [(m, SHORT_LABELS.get(m, labels.get(m, m))) for m in metrics]
+    labels.update(zip(data.metrics["metric"], data.metrics["short_label_zh"], strict=True))
+    columns = [(m, labels.get(m) or m) for m in metrics]
     rows = [(CITY, CITY_NAME)] + list(
         zip(data.parks["park_code"], data.parks["park_name"], strict=True)
     )
@@ -198,14 +223,15 @@ def tiers_section(data: ReportData) -> str:
         (p, m): float(t)
         for p, m, t in zip(targets["park_code"], targets["metric"], targets["target"], strict=True)
     }
-    names = TIER_BAND if data.band_counting == "exclusive" else TIER_SHORT
+    names = tier_names(data.tiers, exclusive=data.band_counting == "exclusive")
     last = months[-1] if months else None
     blocks = []
     for park, park_name in zip(data.parks["park_code"], data.parks["park_name"], strict=True):
         charts = []
-        for dimension, (title, colors) in DIMENSIONS.items():
+        for dimension, (title, stops) in DIMENSIONS.items():
             series, lines = [], []
-            for tier, color in zip(("T1", "T2", "T3"), colors, strict=True):
+            codes = data.tiers.filter(pl.col("dimension") == dimension)["tier"].to_list()
+            for tier, color in zip(codes, tier_colors(stops, len(codes)), strict=True):
                 rows = tiers.filter(
                     (pl.col("park_code") == park)
                     & (pl.col("dimension") == dimension)
@@ -213,7 +239,7 @@ def tiers_section(data: ReportData) -> str:
                 )
                 by_month = dict(zip(rows["month"], rows["enterprises"], strict=True))
                 metric = rows["metric"][0] if rows.height else None
-                label = names.get(metric, tier)
+                label = names.get((dimension, tier), tier)
                 series.append(Series(label, color, [by_month.get(m) for m in months]))
                 if (park, metric) in target_of:
                     lines.append(TargetLine(f"目标 {label}", color, target_of[(park, metric)]))

@@ -16,73 +16,34 @@ import duckdb
 import polars as pl
 
 from pipelines.reports import disclosure as dc
+from schemas.headers import KINDS
 
 CITY = "CITY"
 CITY_NAME = "全市"
 SUPPRESSED_MARK = "—"
 
-# The plan's parks in its order (seeds/parks.csv): the seven parks, then the county zones.
-PARK_ORDER = ["JKQ", "LWXQ", "CJL", "KGXQ", "DZ", "DL", "QS", "CG", "MZGK", "LZ", "DX", "NM"]
-PARK_RANK = {code: i for i, code in enumerate(PARK_ORDER)}
-
-KINDS = ["registration", "tax", "employment", "output", "projects", "carriers"]
+# Extract kinds in the loader's order (schemas/headers.py).
 KIND_RANK = {k: i for i, k in enumerate(KINDS)}
 
-# Metric order on the sheets and the heat map: the plan's order (metric_catalog), then others.
-METRIC_ORDER = [
-    "projects_1b",
-    "projects_500m",
-    "projects_100m",
-    "tech_leaders",
-    "high_tech",
-    "tech_smes",
-    "output_1b",
-    "output_500m",
-    "output_100m",
-    "tax_100m",
-    "tax_50m",
-    "tax_10m",
-    "staff_1000",
-    "staff_500",
-    "staff_100",
-    "employment",
-    "listed",
-    "carriers",
-    "maker_spaces",
-    "innovation_bases",
-    "industrial_output",
-    "industrial_value_added",
-    "value_added_growth",
-    "above_scale",
-]
-
-# Short labels for the heat map's columns.
-SHORT_LABELS = {
-    "projects_1b": "项目超10亿",
-    "projects_500m": "项目超5亿",
-    "projects_100m": "项目超1亿",
-    "tech_leaders": "科技领军",
-    "high_tech": "高新技术",
-    "tech_smes": "科技中小",
-    "output_1b": "产值超10亿",
-    "output_500m": "产值超5亿",
-    "output_100m": "产值超1亿",
-    "tax_100m": "税收超1亿",
-    "tax_50m": "税收超5000万",
-    "tax_10m": "税收超1000万",
-    "staff_1000": "就业超1000人",
-    "staff_500": "就业超500人",
-    "staff_100": "就业超100人",
-    "employment": "安置就业",
-    "listed": "上市挂牌",
-    "carriers": "两创载体",
-    "maker_spaces": "众创空间",
-    "innovation_bases": "创业创新基地",
-    "industrial_output": "工业总产值",
-    "industrial_value_added": "工业增加值",
-    "value_added_growth": "增加值增速",
-    "above_scale": "规上企业",
-}
+# The order and labels of parks, metrics and tiers are data: the warehouse's reference schema
+# (the seeds parks.csv, metric_catalog.csv, tier_thresholds.csv), read by load_report_data.
+PARKS_SQL = """
+select dim.park_code, dim.park_name, dim.park_kind
+from marts.dim_park as dim
+left join reference.parks as seed using (park_code)
+order by seed.display_order nulls last, dim.park_code
+"""
+METRICS_SQL = """
+select metric, metric_label_zh, short_label_zh, display_order
+from reference.metric_catalog
+order by display_order
+"""
+TIERS_SQL = """
+select dimension, tier, tier_label, cast(min_value as double) as min_value, unit
+from reference.tier_thresholds
+where tier is not null
+order by dimension, min_value desc
+"""
 
 # Park totals: the magnitude measures of fct_enterprise_year, with their label and the factor
 # that turns the column's unit into the displayed one (万元).
@@ -136,7 +97,9 @@ class ReportData:
     year: int  # the focus year of the dashboard
     internal: bool
     band_counting: str
-    parks: pl.DataFrame  # park_code, park_name, park_kind in dim_park order
+    parks: pl.DataFrame  # park_code, park_name, park_kind in the parks seed's display_order
+    metrics: pl.DataFrame  # metric_catalog: metric, labels, display_order (its order)
+    tiers: pl.DataFrame  # tier_thresholds' tiers: dimension, tier, label, min_value, unit
     attainment: pl.DataFrame  # target_attainment (+ suppressed)
     reconciliation: pl.DataFrame
     milestones: pl.DataFrame
@@ -192,8 +155,9 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.execute(sql, params or []).pl()
 
 
-def _metric_rank() -> pl.Expr:
-    ranks = {m: i for i, m in enumerate(METRIC_ORDER)}
+def _metric_rank(metrics: pl.DataFrame) -> pl.Expr:
+    """The metric's place in metric_catalog's display_order; metrics not in it come last."""
+    ranks = {m: i for i, m in enumerate(metrics["metric"].to_list())}
     return pl.col("metric").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int32)
 
 
@@ -254,9 +218,9 @@ def load_report_data(
         years = [year] if year else all_years
         progress(f"reading {warehouse} (read-only), data as of {as_of or '—'}, years {years}")
 
-        parks = _frame(con, "select park_code, park_name, park_kind from marts.dim_park").sort(
-            pl.col("park_code").replace_strict(PARK_RANK, default=len(PARK_RANK)), "park_code"
-        )
+        parks = _frame(con, PARKS_SQL)
+        metrics = _frame(con, METRICS_SQL)
+        tiers = _frame(con, TIERS_SQL)
         attainment = _frame(
             con,
             # the month (a DATE in the warehouse) as the reports show it: YYYY-MM
@@ -289,7 +253,7 @@ def load_report_data(
         city_months = _city_months(con, focus, park_totals, internal)
         tier_months = _tier_months(con, focus)
         attainment = _protect_attainment(con, attainment, park_totals, internal).sort(
-            ["year", _metric_rank(), "metric"]
+            ["year", _metric_rank(metrics), "metric"]
         )
 
     return ReportData(
@@ -300,6 +264,8 @@ def load_report_data(
         internal=internal,
         band_counting=band_counting,
         parks=parks,
+        metrics=metrics,
+        tiers=tiers,
         attainment=attainment,
         reconciliation=reconciliation,
         milestones=milestones,

@@ -51,8 +51,9 @@
     ('tech_smes', 'is_tech_sme'),
     ('listed', "nullif(trim(listing_board), '') is not null"),
 ] %}
-{#- series, measure, weight: a value is in a band when measure >= bound x weight, so the staff
-    bands compare the mean headcount exactly (headcount_sum >= bound x headcount_months) #}
+{#- series, measure, weight: a value is in a band when measure / weight >= bound
+    (macros/tier_rules.sql mean_at_or_above: the staff bands compare the mean headcount
+    exactly, headcount_sum >= bound x headcount_months) #}
 {%- set enterprise_measures = [
     ('output', 'tier_output_basis_10k', '1'),
     ('tax', 'annual_tax_yuan', '1'),
@@ -153,9 +154,11 @@ enterprise_banded as (
     from enterprise_measures
     inner join bands
         on bands.series = enterprise_measures.series
-        and enterprise_measures.measure >= bands.lower_bound * enterprise_measures.weight
+        and {{ mean_at_or_above('enterprise_measures.measure', 'enterprise_measures.weight',
+                                'bands.lower_bound') }}
         and (bands.upper_bound is null
-             or enterprise_measures.measure < bands.upper_bound * enterprise_measures.weight)
+             or not {{ mean_at_or_above('enterprise_measures.measure', 'enterprise_measures.weight',
+                                        'bands.upper_bound') }})
     group by all
 ),
 

@@ -1,5 +1,6 @@
 -- Per park (or county zone) and year: how many enterprises reach each tier, counted both in
--- band (exactly that tier) and at or above it, plus totals. Every park of dim_park gets a row
+-- band (exactly that tier) and at or above it, plus totals. The tiers are the rows of the
+-- tier_thresholds seed: <dimension>_<tier>_count and <dimension>_<tier>_or_above_count per row. Every park of dim_park gets a row
 -- for every year in fct_enterprise_year, with zeros where it has no enterprise. Enterprise-
 -- years without a park (never registered that year) are not in any park's row; they stay
 -- visible in fct_enterprise_year with park_code null.
@@ -9,9 +10,11 @@
     incremental_strategy='delete+insert',
     unique_key='year',
     on_schema_change='append_new_columns',
+    post_hook="{{ tier_column_comments() }}",
 ) }}
+{#- a pair of count columns per tier of the tier_thresholds seed, highest tier first #}
 {%- set dimensions = ['output', 'tax', 'staff'] %}
-{%- set tiers = ['T1', 'T2', 'T3'] %}
+{%- set tiers_of = tier_codes() %}
 {%- set latest = 'select year, max(_source_loaded_at) as loaded_at from ' ~ ref('fct_enterprise_year') ~ ' group by year' %}
 
 with enterprise_years as (
@@ -40,6 +43,7 @@ by_park as (
         count(*)                                   as enterprise_count,
         count(*) filter (where is_above_scale)     as above_scale_count,
         {%- for dimension in dimensions %}
+        {%- set tiers = tiers_of.get(dimension, []) %}
         {%- for tier in tiers %}
         count(*) filter (where {{ dimension }}_tier = '{{ tier }}')
                                                    as {{ dimension }}_{{ tier | lower }}_count,
@@ -72,7 +76,7 @@ select
     cast(coalesce(by_park.enterprise_count, 0) as integer)   as enterprise_count,
     cast(coalesce(by_park.above_scale_count, 0) as integer)  as above_scale_count,
     {%- for dimension in dimensions %}
-    {%- for tier in tiers %}
+    {%- for tier in tiers_of.get(dimension, []) %}
     cast(coalesce(by_park.{{ dimension }}_{{ tier | lower }}_count, 0) as integer)
         as {{ dimension }}_{{ tier | lower }}_count,
     cast(coalesce(by_park.{{ dimension }}_{{ tier | lower }}_or_above_count, 0) as integer)
