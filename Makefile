@@ -53,7 +53,7 @@ run: setup
 # so that the workers do not both write it.
 TEST_WORKERS ?= 2
 test: setup lint browser
-	$(BIN)/python -c "import pipelines.defs.dbt"
+	$(BIN)/python -m pipelines.defs.dbt
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The dashboard test renders the HTML report in headless Chromium with CJK fonts (Debian packages).
