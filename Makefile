@@ -20,8 +20,8 @@ $(BIN)/uv:
 
 # Installs exactly what uv.lock pins (uv itself is in the lock's dev group, so it stays).
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on these machines and in many
-# containers) every process would otherwise compile dagster and dbt from source again: about
-# 2.5 s per `dbt` and per pipeline process, many times per run and per test.
+# containers) every process would otherwise compile dagster and dbt from source again, in every
+# `dbt` and pipeline process, many times per run and per test (docs/performance.md).
 $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	touch $@

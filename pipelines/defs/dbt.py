@@ -134,12 +134,11 @@ def dbt_build_args(whole_because: str | None, subset: bool = False) -> list[str]
     """The dbt command of a build: incremental, or whole (with the reason) one node at a time.
 
     A whole build's large models each keep both cores busy; two at once (the profile's two
-    threads) contend for the cores and the one memory cap: dbt's whole build of the 36-month
-    million-enterprise warehouse took 465 s with two threads, 308 s with one. An incremental
-    build is many small nodes, which overlap well: 35-40 s with two threads, 45-48 s with one
-    (docs/performance.md)."""
+    threads) contend for the cores and the one memory cap, and the whole build is slower than
+    with one thread. An incremental build is many small nodes, which overlap well: two threads
+    are faster there (docs/performance.md)."""
     # Unit tests check the models' SQL on fixed inputs, not the data: `make test` runs them (as
-    # dbt recommends, not in production builds, where they cost about 4 s a build).
+    # dbt recommends, not in production builds, where they would add to every build).
     args = ["build", "--exclude-resource-type", "unit_test"]
     if whole_because:
         args += ["--full-refresh", "--threads", "1"]
@@ -168,9 +167,9 @@ def new_build_folder(folder: Path, name: str) -> Path:
 
 def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) -> None:
     """Each build runs in its own target folder, seeded with the parse state kept beside it. dbt
-    parses the whole project again (7 s) unless that file was written for the same profile, and
+    parses the whole project again unless that file was written for the same profile, and
     the profile includes the warehouse's path: the last build's parse state seeds the next one.
-    Of the builds' folders (12 MB each: manifest, compiled SQL, log), the latest are kept."""
+    Of the builds' folders (manifest, compiled SQL, log), the latest are kept."""
     target = build_target.parent
     parsed = build_target / PARSE_STATE
     if parsed.exists():

@@ -193,7 +193,8 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
 
 
 # The regex class below, as computed for this Python's Unicode version (its first line): computing
-# it takes 0.6-0.8 s, once in every process that reads an extract (each run, each test worker).
+# it is slow, and it would be paid once in every process that reads an extract (each run, each
+# test worker).
 NFKC_MAY_CHANGE_FILE = Path(__file__).with_name("nfkc_may_change.txt")
 
 
