@@ -12,7 +12,6 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ class WarehouseDbtCli(DbtCliResource):
     Fusion engine (dbt-core is installed here, pinned by uv.lock), and a dbt adapter in Dagster's
     process, used only to fetch row counts and column metadata, which these assets do not ask for."""
 
-    @cached_property
+    @functools.cached_property
     def _cli_version(self) -> Version:
         return Version(importlib.metadata.version("dbt-core"))
 
@@ -94,8 +93,8 @@ class Translator(DagsterDbtTranslator):
 
 @functools.cache
 def warehouse_models() -> dg.AssetsDefinition:
-    """The dbt assets (op and asset group names as before: `warehouse_models`), from a manifest
-    prepared first: called when the definitions are built, once per process."""
+    """The dbt assets, from a manifest prepared first: called when the definitions are built,
+    once per process. Their op is `warehouse_models` (the progress display and logs name it)."""
     return dbt_assets(
         manifest=ensure_manifest(),
         name="warehouse_models",
