@@ -20,8 +20,8 @@ $(BIN)/uv:
 
 # Installs exactly what uv.lock pins (uv itself is in the lock's dev group, so it stays).
 # --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on these machines and in many
-# containers) every process would otherwise compile dagster and dbt from source again: about
-# 2.5 s per `dbt` and per pipeline process, many times per run and per test.
+# containers) every process would otherwise compile dagster and dbt from source again, in every
+# `dbt` and pipeline process, many times per run and per test (docs/performance.md).
 $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 	$(BIN)/uv sync --frozen --quiet --compile-bytecode
 	touch $@
@@ -53,7 +53,7 @@ run: setup
 # so that the workers do not both write it.
 TEST_WORKERS ?= 2
 test: setup lint browser
-	$(BIN)/python -c "import pipelines.defs.dbt"
+	$(BIN)/python -m pipelines.defs.dbt
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The dashboard test renders the HTML report in headless Chromium with CJK fonts (Debian packages).

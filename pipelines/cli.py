@@ -147,7 +147,7 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
     from pipelines.definitions import defs
     from pipelines.progress import progress_display
 
-    job = defs.resolve_job_def("warehouse_job")
+    job = defs().resolve_job_def("warehouse_job")
     instance = dagster_instance(paths)
     for run_id in release_dead_runs(instance):
         _progress(f"run {run_id} was killed before it finished: marked failed, its pool slot freed")

@@ -2,8 +2,8 @@
 
 Dagster's stock SQLite event log creates a SQLAlchemy engine and opens the database file anew for
 every event, and commits each with an fsync. A warehouse run writes about 900 events (a raw
-partition, a dbt model or test, an asset check each), and that took about 27 s of a run that had
-nothing new to load (a third of it, measured with cProfile). This storage keeps one engine per
+partition, a dbt model or test, an asset check each), and that was a third of a run that had
+nothing new to load (docs/performance.md). This storage keeps one engine per
 database for the recent runs and writes in WAL mode with synchronous=NORMAL: an interrupted
 process loses nothing, a power cut may lose the last events of the run history (never warehouse
 data). dagster.yaml selects it; production deployments use Postgres (deploy/).

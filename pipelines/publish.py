@@ -41,10 +41,9 @@ class PublicationError(RuntimeError):
 
 
 def copy_file(source: Path, target: Path, chunk: int = 256 << 20) -> None:
-    """Copy in the kernel with copy_file_range, 256 MiB a call: for the 6 GB warehouse of a
-    million enterprises 11.2 s against 13.2 s with shutil.copyfile (its sendfile, 1 GiB a call),
-    three rounds each, interleaved. Read and written where the system has no copy_file_range for
-    the pair (see _copy_range)."""
+    """Copy in the kernel with copy_file_range, 256 MiB a call: faster than shutil.copyfile (its
+    sendfile, 1 GiB a call) on the warehouse of a million enterprises (docs/performance.md). Read
+    and written where the system has no copy_file_range for the pair (see _copy_range)."""
     with open(source, "rb") as src, open(target, "wb") as dst:
         _copy_range(src, dst, 0, os.fstat(src.fileno()).st_size, chunk)
 
@@ -53,9 +52,9 @@ def read_ahead(build: Path, chunk: int = 16 << 20) -> threading.Thread | None:
     """Read the build file in the background while dbt builds, so that the publication's copy of
     it at the end of the run reads memory rather than the disk.
 
-    A month rewrites a small part of the file, and the rest goes cold between monthly runs: the
-    copy of the 6 GB warehouse of a million enterprises took 21 s cold against 5.5-11 s from
-    memory (docs/performance.md). Reading it during dbt's build, which waits on the cores rather
+    A month rewrites a small part of the file, and the rest goes cold between monthly runs: a
+    cold copy of a large warehouse takes much longer than one from memory (docs/performance.md).
+    Reading it during dbt's build, which waits on the cores rather
     than the disk, takes that wait off the end of the run. Skipped (None) where the file is more
     than half the machine's memory: beside the build's own, the cache could not keep it."""
     try:
@@ -148,8 +147,8 @@ def publish(build: Path, published: Path) -> Publication:
 def spare_of(published: Path) -> Path:
     """The publication before the current one, kept to be patched into the next.
 
-    Copying the whole warehouse for each publication cost about 20 s of a month's 120 s at a
-    million enterprises (6.3 GB; docs/performance.md), whatever the month changed. The spare
+    Copying the whole warehouse for each publication was a large part of a month's run at a
+    million enterprises (docs/performance.md), whatever the month changed. The spare
     differs from the next build only in the blocks the last two runs wrote: those alone are
     written into it, and it becomes the new publication; the one it replaces becomes the spare.
     The cost is one more copy of the warehouse on disk."""
@@ -163,7 +162,7 @@ def _record_of(path: Path) -> Path:
 
 def block_digests(path: Path) -> list[bytes]:
     """The SHA-256 of each block of the file, read in one thread per core (hashlib and the reads
-    release the GIL): about 1.4 GB/s a core, from memory."""
+    release the GIL)."""
     size = path.stat().st_size
     blocks = -(-size // BLOCK)
     threads = max(1, min(os.cpu_count() or 1, blocks))
@@ -304,7 +303,7 @@ def _discard(spare: Path) -> None:
         return
     discarded = _discarded(spare)
     os.replace(spare, discarded)
-    # Freeing a 6 GB file's blocks took 3-5 s on ext4: the run goes on meanwhile; the process
+    # Freeing a large file's blocks takes seconds on ext4: the run goes on meanwhile; the process
     # waits for the thread before it exits.
     unlink = partial(discarded.unlink, missing_ok=True)
     threading.Thread(target=unlink, name="unlink-discarded-spare").start()

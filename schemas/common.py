@@ -16,7 +16,6 @@ the rows that failed and the rows it did not apply to (meta.rule_results), summe
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,9 +26,6 @@ from pandera.errors import SchemaErrors
 
 from schemas import uscc as U
 from schemas.headers import HEADERS
-
-# pandera checks only names and types of a LazyFrame unless asked for the data as well.
-os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
 
 ROW = "_row"  # row number in the file, header = row 1
 TEXT = "__text"  # suffix of the normalized text column kept beside each typed column
@@ -437,6 +433,8 @@ def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
 
 def _failures(outcome: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     """(_index, rule_id) of every failing row and rule of a batch (_index: position in it)."""
+    # A DataFrame, not a LazyFrame: pandera checks a DataFrame's data, a LazyFrame's names and
+    # types only (unless PANDERA_VALIDATION_DEPTH=SCHEMA_AND_DATA, read when pandera is imported).
     try:
         pandera_schema(schema).validate(outcome, lazy=True)
         return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})

@@ -71,10 +71,10 @@ def uscc_region_ok(code: pl.Expr) -> pl.Expr:
 
 
 # The check characters: a weighted sum of the characters' values, modulo 11 or 31. Looking each
-# of 17 one-character slices up in a table took 0.6 s per 250,000 codes, most of the rules'
-# time. Both weight sequences are powers, so a weighted sum is a number written in some base and
-# polars' `str.to_integer(base=...)` computes it for a whole column in one pass, without taking
-# the characters apart (about ten times faster, same results: tests/test_uscc.py).
+# of 17 one-character slices up in a table was most of the rules' time. Both weight sequences
+# are powers, so a weighted sum is a number written in some base and polars'
+# `str.to_integer(base=...)` computes it for a whole column in one pass, without taking the
+# characters apart (much faster, same results: tests/test_uscc.py; docs/performance.md).
 #
 # GB 11714 values 0-9 and A=10 .. Z=35 (base 36), weights 3, 7, 9, .. of which each is 6 times
 # the one before, modulo 11: reading the 8-character body in base 35 (35 = 2 = 1/6 mod 11; a

@@ -4,8 +4,8 @@ Follows tests/test_dbt_models.py: a temporary DuckDB file gets the raw DDL and a
 hand-made set of raw rows, `dbt build` loads the real seeds and builds every model, and the
 marts are compared with values worked out by hand below. A second warehouse with the same rows
 is built at the same time with `--vars '{band_counting: exclusive}'` (target_attainment and its
-ancestors). Both take about 30 s together on an idle two-core machine; targets and logs go to
-temporary directories, so the test leaves nothing in the tree.
+ancestors). Targets and logs go to temporary directories, so the test leaves nothing in the
+tree.
 
 Loaded months: enterprise extracts 2019-06, 2019-12 (2019 final) and 2020-06 (2020 in progress);
 nothing for 2018. Projects and carriers registers: snapshots 2019-12 and 2020-06 (the latest is

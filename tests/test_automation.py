@@ -33,7 +33,7 @@ def landing(tmp_path, monkeypatch):
 
 
 def evaluate(cursor=None):
-    sensor = defs.resolve_sensor_def("landing_sensor")
+    sensor = defs().resolve_sensor_def("landing_sensor")
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance, cursor=cursor)
         result = sensor.evaluate_tick(context)
@@ -114,16 +114,16 @@ def test_a_new_sensor_does_not_reload_the_months_meta_loads_holds(landing, where
 def test_sensor_and_schedule_are_running_by_default():
     """`make dev` starts them with no click in the UI: a new landing file loads by itself and the
     marts are rebuilt every month."""
-    sensor = defs.resolve_sensor_def("landing_sensor")
-    schedule = defs.resolve_schedule_def("monthly_attainment")
+    sensor = defs().resolve_sensor_def("landing_sensor")
+    schedule = defs().resolve_schedule_def("monthly_attainment")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_attainment_schedule_runs_monthly_on_the_marts():
-    schedule = defs.resolve_schedule_def("monthly_attainment")
+    schedule = defs().resolve_schedule_def("monthly_attainment")
     assert schedule.cron_schedule == "0 6 10 * *"
     assert schedule.execution_timezone == "Asia/Shanghai"
-    job = defs.resolve_job_def(schedule.job_name)
+    job = defs().resolve_job_def(schedule.job_name)
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert "marts/fct_enterprise_year" in keys and not any(k.startswith("raw/") for k in keys)

@@ -4,8 +4,8 @@ Tiny CSV files for January and February 2020 go through the real loader (`load_m
 meta.rule_results and meta.rejects are written as in production; `dbt build` then builds the
 data-quality marts (and their parents), and the Dagster asset checks of
 pipelines/defs/checks.py are evaluated on the result. Every expected number is worked out by
-hand below. About 40 s on a busy two-core machine, most of it dbt's start-up and parsing;
-targets and logs go to a temporary directory.
+hand below. Most of its time is dbt's start-up and parsing; targets and logs go to a temporary
+directory.
 
     register     Jan: A 存续, B 存续, C 存续           Feb: A, B 在业, C 注销, F (unknown park: set aside)
     tax          Jan: A 100+0+0=100 ok                Feb: A 100 ok, B 50 ok,

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import pipelines.defs.dbt  # noqa: F401  (prepares dbt's manifest before the repository is listed)
 from pipelines.config import Paths
+from pipelines.defs.dbt import ensure_manifest
 from pipelines.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,6 +85,7 @@ def runs(tmp_path_factory):
             shutil.copy(p, home / "landing")
     warehouse = home / "warehouse.duckdb"
 
+    ensure_manifest()  # dbt's parse of the project, before the repository is listed
     before = repository_state()
     first = parks_run(warehouse, home / "landing", sentinel)
     after_first = repository_state()

@@ -328,7 +328,7 @@ def test_months_to_load_are_the_months_with_files_not_loaded_before(env, monkeyp
 
 def test_a_month_fills_whole_row_groups_whatever_the_batches(env, monkeypatch):
     """Staged rows reach DuckDB in whole row groups: a month adds at most one partial one, that
-    no later checkpoint has to compact (docs/performance.md: ~95 s at a million enterprises)."""
+    no later checkpoint has to compact (docs/performance.md)."""
     from pipelines.generate.core import generate
     from schemas import common
 

@@ -69,8 +69,8 @@
         ---------- lineage
         month_loads.source_loaded_at          as _source_loaded_at,
         current_timestamp::timestamp          as _built_at
-    -- full joins on the key, not a union of the keys then left joins: the same rows in half
-    -- the time (2.0-2.4 s -> 1.0-1.1 s a month at a million enterprises)
+    -- full joins on the key, not a union of the keys then left joins: the same rows, faster
+    -- (docs/performance.md)
     from registration
     full join tax using (uscc, period)
     full join employment using (uscc, period)

@@ -1,12 +1,17 @@
-"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks."""
+"""The dbt project as Dagster assets: staging, intermediate and marts, with dbt tests as asset checks.
 
+Importing this module runs nothing: `warehouse_models()` prepares dbt's manifest (`dbt parse`,
+when it is missing or older than the project) and builds the assets, once per process, when the
+definitions are built. `python -m pipelines.defs.dbt` prepares the manifest alone."""
+
+import functools
 import importlib.metadata
 import os
 import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +25,26 @@ from pipelines.defs.raw import WAREHOUSE_POOL
 from pipelines.publish import read_ahead, recover_build
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# This environment's dbt, whether or not the venv is activated (dagster-dbt looks on PATH).
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 # The dbt tag of the seeds and the models computed from them alone (dbt_project.yml): an
 # incremental build leaves them out (dbt_build_args).
 REFERENCE_DATA = "reference_data"
 PARSE_STATE = "partial_parse.msgpack"  # dbt's, reused by a build of the same project and profile
 KEPT_BUILD_TARGETS = 10  # the latest builds' target folders (run_results.json, compiled SQL, log)
-# dagster-dbt looks for `dbt` on PATH: use this environment's, whether or not the venv is activated.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 # dbt's log file of a build (dbt.log in its target folder) at info level, the lines of its output:
-# at debug level it also writes every statement it runs, 6.5 MB a build, and formatting those lines
-# took 4-5 s of dbt's CPU a build (docs/performance.md). DBT_LOG_LEVEL_FILE=debug brings them back.
-os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
+# at debug level it also writes every statement it runs, a large file that dbt spends CPU time
+# formatting (docs/performance.md). DBT_LOG_LEVEL_FILE=debug brings them back.
+LOG_LEVEL_FILE = ["--log-level-file", os.environ.get("DBT_LOG_LEVEL_FILE", "info")]
 
 
 class WarehouseDbtCli(DbtCliResource):
     """dagster-dbt's resource without two start-up costs of every build that this project has no
-    use for (10 s a build, measured): `dbt --version` in a subprocess, to tell dbt Core from the
+    use for (docs/performance.md): `dbt --version` in a subprocess, to tell dbt Core from the
     Fusion engine (dbt-core is installed here, pinned by uv.lock), and a dbt adapter in Dagster's
     process, used only to fetch row counts and column metadata, which these assets do not ask for."""
 
-    @cached_property
+    @functools.cached_property
     def _cli_version(self) -> Version:
         return Version(importlib.metadata.version("dbt-core"))
 
@@ -49,7 +54,9 @@ class WarehouseDbtCli(DbtCliResource):
 
 # dbt's lines go to the run's log file (pipelines/progress.py) and its dbt.log: plain text.
 DBT_RESOURCE = WarehouseDbtCli(
-    project_dir=DBT_PROJECT, global_config_flags=["--no-use-colors", "--no-use-colors-file"]
+    project_dir=DBT_PROJECT,
+    dbt_executable=DBT_EXECUTABLE,
+    global_config_flags=["--no-use-colors", "--no-use-colors-file", *LOG_LEVEL_FILE],
 )
 
 
@@ -60,11 +67,18 @@ def _newest_source_mtime() -> float:
     return max(p.stat().st_mtime for p in sources if p.exists())
 
 
-def ensure_manifest() -> None:
-    """dagster-dbt reads target/manifest.json: (re)build it when missing or older than the project."""
+def ensure_manifest() -> Path:
+    """dagster-dbt reads target/manifest.json: (re)build it when missing or older than the project.
+
+    dbt parses into a scratch folder and the manifest replaces the old one whole, so that a
+    process reading it (another test worker) never sees it half written."""
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as scratch:
+            DBT_RESOURCE.cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
+            os.replace(Path(scratch) / "manifest.json", manifest)
+    return manifest
 
 
 class Translator(DagsterDbtTranslator):
@@ -77,16 +91,20 @@ class Translator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
-ensure_manifest()
+@functools.cache
+def warehouse_models() -> dg.AssetsDefinition:
+    """The dbt assets, from a manifest prepared first: called when the definitions are built,
+    once per process. Their op is `warehouse_models` (the progress display and logs name it)."""
+    return dbt_assets(
+        manifest=ensure_manifest(),
+        name="warehouse_models",
+        dagster_dbt_translator=Translator(),
+        pool=WAREHOUSE_POOL,
+        project=DBT_PROJECT,
+    )(build_warehouse)
 
 
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    dagster_dbt_translator=Translator(),
-    pool=WAREHOUSE_POOL,
-    project=DBT_PROJECT,
-)
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def build_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: seeds, models and their tests, in dependency order."""
     paths = Paths.from_env()
     if recovered := recover_build(paths.build, paths.warehouse):
@@ -115,12 +133,11 @@ def dbt_build_args(whole_because: str | None, subset: bool = False) -> list[str]
     """The dbt command of a build: incremental, or whole (with the reason) one node at a time.
 
     A whole build's large models each keep both cores busy; two at once (the profile's two
-    threads) contend for the cores and the one memory cap: dbt's whole build of the 36-month
-    million-enterprise warehouse took 465 s with two threads, 308 s with one. An incremental
-    build is many small nodes, which overlap well: 35-40 s with two threads, 45-48 s with one
-    (docs/performance.md)."""
+    threads) contend for the cores and the one memory cap, and the whole build is slower than
+    with one thread. An incremental build is many small nodes, which overlap well: two threads
+    are faster there (docs/performance.md)."""
     # Unit tests check the models' SQL on fixed inputs, not the data: `make test` runs them (as
-    # dbt recommends, not in production builds, where they cost about 4 s a build).
+    # dbt recommends, not in production builds, where they would add to every build).
     args = ["build", "--exclude-resource-type", "unit_test"]
     if whole_because:
         args += ["--full-refresh", "--threads", "1"]
@@ -149,9 +166,9 @@ def new_build_folder(folder: Path, name: str) -> Path:
 
 def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) -> None:
     """Each build runs in its own target folder, seeded with the parse state kept beside it. dbt
-    parses the whole project again (7 s) unless that file was written for the same profile, and
+    parses the whole project again unless that file was written for the same profile, and
     the profile includes the warehouse's path: the last build's parse state seeds the next one.
-    Of the builds' folders (12 MB each: manifest, compiled SQL, log), the latest are kept."""
+    Of the builds' folders (manifest, compiled SQL, log), the latest are kept."""
     target = build_target.parent
     parsed = build_target / PARSE_STATE
     if parsed.exists():
@@ -165,3 +182,7 @@ def keep_parse_state(build_target: Path, builds_kept: int = KEPT_BUILD_TARGETS) 
     )
     for old in builds[:-builds_kept]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+if __name__ == "__main__":  # `make test` prepares the manifest once, before its test workers start
+    print(ensure_manifest())

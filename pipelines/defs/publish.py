@@ -1,5 +1,7 @@
 """The last asset: publish the analysts' warehouse once the dbt models and their tests passed."""
 
+import functools
+
 import dagster as dg
 
 from pipelines.config import Paths
@@ -7,24 +9,29 @@ from pipelines.defs.dbt import REFERENCE_DATA, warehouse_models
 from pipelines.defs.raw import WAREHOUSE_POOL
 from pipelines.publish import publish
 
-# What the publication waits for: the dbt assets but the reference data, which an incremental
-# build leaves as the last whole build made and tested it (pipelines/defs/dbt.py dbt_build_args).
-# A whole build builds it in the same step, which the publication waits for as a whole.
-BUILT_BY_EVERY_BUILD = [
-    spec.key for spec in warehouse_models.specs if REFERENCE_DATA not in spec.tags
-]
+
+@functools.cache
+def published_warehouse() -> dg.AssetsDefinition:
+    """The publication's asset, built with the definitions (it needs the dbt manifest).
+
+    It waits for the dbt assets but the reference data, which an incremental build leaves as the
+    last whole build made and tested it (pipelines/defs/dbt.py dbt_build_args). A whole build
+    builds it in the same step, which the publication waits for as a whole."""
+    built_by_every_build = [
+        spec.key for spec in warehouse_models().specs if REFERENCE_DATA not in spec.tags
+    ]
+    return dg.asset(
+        key=["published_warehouse"],
+        group_name="publish",
+        deps=built_by_every_build,
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description="分析人员使用的只读仓库文件(原子替换发布) / the analysts' read-only warehouse, "
+        "replaced atomically after every blocking check passed",
+    )(publish_warehouse)
 
 
-@dg.asset(
-    key=["published_warehouse"],
-    group_name="publish",
-    deps=BUILT_BY_EVERY_BUILD,
-    pool=WAREHOUSE_POOL,
-    kinds={"duckdb"},
-    description="分析人员使用的只读仓库文件(原子替换发布) / the analysts' read-only warehouse, "
-    "replaced atomically after every blocking check passed",
-)
-def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def publish_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = Paths.from_env()
     published = publish(paths.build, paths.warehouse)
     how = "the spare patched" if published.from_spare else "a whole copy"

@@ -49,8 +49,8 @@ FORMATS = {
     can_subset=True,
 )
 def reports(context: dg.AssetExecutionContext):
-    """Both reports from one reading of the warehouse: the disclosure control, the costly part
-    (6-8 s at a million enterprises), runs once."""
+    """Both reports from one reading of the warehouse: the disclosure control, the costly part,
+    runs once."""
     from pipelines.reports.build import default_name, write_report
     from pipelines.reports.data import load_report_data
 

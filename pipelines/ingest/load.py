@@ -148,7 +148,7 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     """A file of the same name, size and modification time as one in meta.loads is that file:
     its checksum is taken from there instead of reading the file again (as git and rsync
     recognize unchanged files; at a million enterprises, reading the 216 files of three years
-    took 15-20 s of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is hashed,
+    was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is hashed,
     and a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
@@ -258,8 +258,8 @@ def record_not_extract(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: 
 
 def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataFrame:
     """What the output rules need from earlier months and from this month's register."""
-    # execute, not con.sql(..., params=): the relation with a parameter took 7.8 s against 2.2 s
-    # for December at a million enterprises (DuckDB 1.5.6), the same rows
+    # execute, not con.sql(..., params=): the relation with a parameter was several times slower
+    # for the same rows (DuckDB 1.5.6, docs/performance.md)
     return con.execute(
         """
         with earlier as (
@@ -349,14 +349,14 @@ def _to_raw(valid: pl.DataFrame, f: LandingFile, columns: list[str]) -> pl.DataF
 # DuckDB's row group (rows). Staged rows are written in Parquet row groups of exactly this size,
 # so that each becomes one full row group of the raw table: remainders (polars writes 125,000
 # rows a group) left partial row groups that the first checkpoint after a full build compacted,
-# ~95 s at a million enterprises (docs/performance.md).
+# a long pause at a million enterprises (docs/performance.md).
 DUCKDB_ROW_GROUP = 122_880
 
 
 class Staging:
     """A load's valid rows and rejects, batch by batch, as Parquet files in a scratch folder, for
     the final transaction to insert: memory stays flat whatever the size of the file (a DuckDB
-    temporary table is held in memory, uncompressed: 330 MB for 6.25 million employment rows).
+    temporary table is held in memory, uncompressed: docs/performance.md).
 
     Valid rows are kept back until they fill whole row groups; `finish` writes the remainder, so
     that a month leaves at most one partial row group in its raw table."""
@@ -591,7 +591,7 @@ def _replace_month(
             )
         con.execute(f"delete from raw.{kind} where period = ?", [period])
         # One statement per staged file: one statement over them all buffers rows to keep their
-        # order (measured: 200 MB more for 6 million rows).
+        # order, and the memory grows with the file (docs/performance.md).
         for path in staging.rows:
             con.execute(
                 f"insert into raw.{kind} by name select *, ? as _source_file, ? as _source_sha256, "

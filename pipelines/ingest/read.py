@@ -35,10 +35,6 @@ from schemas.common import ROW, ExtractSchema
 UTF8_BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 1 << 20  # files are hashed, copied, decoded and parsed this many bytes at a time
 
-# polars 2.1's streaming CSV reader reads a local file whole before its first batch unless given
-# a chunk size in bytes (an undocumented setting: measured, 200 MB more for a 200 MB file).
-os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CHUNK_BYTES))
-
 
 class FileRejected(Exception):
     """The file as a whole is unusable; nothing of it is loaded."""
@@ -197,7 +193,8 @@ def map_headers(frame: pl.DataFrame, schema: ExtractSchema, file_name: str) -> p
 
 
 # The regex class below, as computed for this Python's Unicode version (its first line): computing
-# it takes 0.6-0.8 s, once in every process that reads an extract (each run, each test worker).
+# it is slow, and it would be paid once in every process that reads an extract (each run, each
+# test worker).
 NFKC_MAY_CHANGE_FILE = Path(__file__).with_name("nfkc_may_change.txt")
 
 
@@ -478,6 +475,10 @@ def open_extract(
         return
     with tempfile.TemporaryDirectory(prefix="parks-read-") as scratch:
         encoding, text = _utf8_text(source, file_name, Path(scratch) / "utf8.csv")
+        # polars 2.1's streaming CSV reader reads a local file whole before its first batch unless
+        # given a chunk size in bytes, by this undocumented setting, read when a scan runs (its
+        # memory grew with the file: docs/performance.md). A value already set is kept (tests).
+        os.environ.setdefault("POLARS_CSV_CHUNK_SIZE", str(CHUNK_BYTES))
         scan = pl.scan_csv(text, infer_schema=False, has_header=True, quote_char='"')
         with _csv_errors(file_name):
             columns = scan.collect_schema().names()

@@ -1,7 +1,6 @@
 {{ config(materialized='table') }}
 -- A table, not a view: its six tests and int_attainment_actuals (compiled, then run) read it,
--- and each reading of a view scanned the whole register and year fact again (~1 s each at a
--- million enterprises).
+-- and each reading of a view would scan the whole register and year fact again.
 -- How far each source of the plan's actuals is loaded, per year: one row per source and year
 -- for which the source holds data about that year. A (source, year) without a row has no data:
 -- the actuals built on it are null (unknown), not zero.

@@ -5,8 +5,8 @@
 -- version includes the latest register month loaded; last = the enterprise's latest version.
 -- Rebuilt whole each run, not incremental: a new register month moves is_current for every
 -- enterprise (extended into the month or not current any more), and rewriting the whole table
--- (2.4 s at a million enterprises) costs less than finding the changed rows and replacing them
--- (16 s, docs/performance.md). The costly history stays incremental in the periods model.
+-- costs less than finding the changed rows and replacing them (docs/performance.md). The costly
+-- history stays incremental in the periods model.
 
 with periods as (
     select * from {{ ref('int_enterprise_periods_derived') }}
@@ -25,8 +25,8 @@ classes as (
 ),
 
 last_versions as (
-    -- an aggregate and a hash join: 1.2-1.4 s against 1.9-2.6 s for a window over the versions
-    -- sorted by enterprise (a million enterprises, alone)
+    -- an aggregate and a hash join: faster than a window over the versions sorted by
+    -- enterprise (docs/performance.md)
     select uscc, max(version_number) as version_number from periods group by uscc
 )
 

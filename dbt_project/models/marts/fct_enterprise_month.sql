@@ -13,7 +13,7 @@
 -- rows were loaded since the last build, and no other. A full build creates the table with the
 -- first month and inserts the others one statement per month (the post-hook): each month's
 -- joins fit in memory, where one join over every month (or a union of months, which DuckDB
--- plans at once) spills to disk under the memory cap, 3x slower at a million enterprises.
+-- plans at once) spills to disk under the memory cap (docs/performance.md).
 -- The SELECT itself is macros/enterprise_month_select.sql.
 
 {{ enterprise_month_select(month_batches(['registration', 'tax', 'employment', 'output'])[0]) }}

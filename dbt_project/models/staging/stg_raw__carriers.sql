@@ -2,7 +2,6 @@
 -- snapshot (current revision only).
 with source as (
     select * from {{ source('raw', 'carriers') }}
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (

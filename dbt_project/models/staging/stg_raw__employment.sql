@@ -1,7 +1,6 @@
 -- Social-insurance headcount at month end, one row per enterprise per month (current revision only).
 with source as (
     select * from {{ source('raw', 'employment') }}
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (

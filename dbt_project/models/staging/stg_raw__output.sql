@@ -2,7 +2,6 @@
 -- (current revision only). Amounts in 万元; month value and year-to-date side by side.
 with source as (
     select * from {{ source('raw', 'output') }}
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (

@@ -2,7 +2,6 @@
 -- (current revision only). Investment in 亿元.
 with source as (
     select * from {{ source('raw', 'projects') }}
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (

@@ -1,9 +1,6 @@
 -- Enterprise register, one row per enterprise per monthly snapshot (current revision only).
 with source as (
     select * from {{ source('raw', 'registration') }}
-    -- A revision replaces its whole month: keep only the newest revision loaded for a period
-    -- (a no-op while the loader keeps only the current revision in raw).
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (

@@ -1,7 +1,6 @@
 -- Taxes paid, one row per enterprise per month (current revision only). Amounts in 元.
 with source as (
     select * from {{ source('raw', 'tax') }}
-    qualify _revision = max(_revision) over (partition by period)
 ),
 
 renamed as (
