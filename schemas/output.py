@@ -94,7 +94,12 @@ SCHEMA = ExtractSchema(
         required(P, "period", "所属期"),
         parses(P, "period", "所属期", "月份(YYYY-MM)", "a month (YYYY-MM)"),
         period_matches(P),
-        *(parses(P, c, label, "数值(万元)", "a number (10k yuan)") for c, label in _LABELS.items()),
+        *(
+            parses(
+                P, c, label, "数值(万元,最多六位小数)", "a number of 10k yuan, at most 6 decimals"
+            )
+            for c, label in _LABELS.items()
+        ),
         *(at_least(P, c, _LABELS[c], 0) for c in _LABELS if c != "value_added_month_10k"),
         ytd_chain("gross_output_ytd_10k", "gross_output_month_10k", "工业总产值"),
         ytd_chain("revenue_ytd_10k", "revenue_month_10k", "营业收入"),

@@ -41,7 +41,7 @@ SCHEMA = ExtractSchema(
         parses(P, "period", "所属期", "月份(YYYY-MM)", "a month (YYYY-MM)"),
         period_matches(P),
         *(
-            parses(P, c, label, "数值(元,最多两位小数)", "a number (yuan)")
+            parses(P, c, label, "数值(元,最多两位小数)", "a number of yuan, at most 2 decimals")
             for c, label in _LABELS.items()
         ),
         Rule(
