@@ -347,14 +347,15 @@ order by parks.display_order nulls last, summary.park_code, summary.year
 """
 
 CITY_ATTAINMENT_SQL = """
-select year as 年份, metric_label as 指标, unit as 单位, round(target, 2) as 目标,
-       round(actual, 2) as 实际, round(gap, 2) as 差额,
-       round(attainment_ratio * 100, 1) as "完成率%",
-       case when attained then '达成' when not attained then '未达成' else '无数据' end as 是否达成,
-       target_window as 目标期, strftime(as_of_period, '%Y-%m') as 数据截至, is_final as 年度终值
-from marts.target_attainment
-where park_code = 'CITY'
-order by year, metric
+select a.year as 年份, a.metric_label as 指标, a.unit as 单位, round(a.target, 2) as 目标,
+       round(a.actual, 2) as 实际, round(a.gap, 2) as 差额,
+       round(a.attainment_ratio * 100, 1) as "完成率%", a.attainment_status as 状态,
+       a.target_window as 目标期, strftime(a.as_of_period, '%Y-%m') as 数据截至,
+       case when a.is_final then '是' else '否' end as 年度终值
+from marts.target_attainment a
+join reference.metric_catalog m using (metric)
+where a.park_code = 'CITY'
+order by a.year, m.display_order
 """
 
 RECONCILIATION_SQL = """
