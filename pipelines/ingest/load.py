@@ -70,9 +70,8 @@ class LoadOutcome:
     rows_rejected: int = 0
     rule_failures: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    refused: list[NotLoaded] = field(
-        default_factory=list
-    )  # the revisions above the one that counts
+    # the revisions above the one that counts, refused
+    refused: list[NotLoaded] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)  # file names, the revisions below it
 
     def summary(self) -> str:
@@ -148,8 +147,8 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
     """A file of the same name, size and modification time as one in meta.loads is that file:
     its checksum is taken from there instead of reading the file again (as git and rsync
     recognize unchanged files; at a million enterprises, reading the 216 files of three years
-    was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is hashed,
-    and a file seen before under the same checksum gets its modification time recorded."""
+    was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is
+    hashed, and a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
     if not env_flag("PARKS_VERIFY_CHECKSUMS"):
@@ -180,9 +179,9 @@ def _file_name_of(con: duckdb.DuckDBPyConnection, sha: str) -> str:
 def months_to_load(landing: LandingScan, build: Path) -> list[str]:
     """Months ("YYYY-MM") with an extract file that meta.loads does not list under its name,
     size and modification time (see `identify`): what a run must load; the others would all be
-    "already loaded, unchanged". A revision delivered twice is not read, so it is no reason. Every month when there is no build yet, when a killed writer
-    left a WAL beside it (the loader first goes back to the last publication), or with
-    PARKS_VERIFY_CHECKSUMS=1."""
+    "already loaded, unchanged". A revision delivered twice is not read, so it is no reason.
+    Every month when there is no build yet, when a killed writer left a WAL beside it (the
+    loader first goes back to the last publication), or with PARKS_VERIFY_CHECKSUMS=1."""
     every = landing.months()
     wal = build.with_name(build.name + ".wal")
     if env_flag("PARKS_VERIFY_CHECKSUMS") or not build.exists() or wal.exists():
