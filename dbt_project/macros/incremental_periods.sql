@@ -78,35 +78,27 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro year_increments(upstream, sums_column) %}
+{% macro year_increments(upstream) %}
     {#- An incremental run of a model keyed by year, built from an upstream model keyed by month,
-        that keeps per year the sums and counts behind its figures (`sums_column` is one of them):
-        {'recompute': years to rebuild from their months, 'fold': {year: months to fold into
-        what the model holds}}. A year's stale months are folded when every one of them comes
-        after the latest month the model holds for the year (`as_of_period`): the next month of
-        the year in progress. A year with an earlier month changed (a revision), a new year, or
-        rows of an older release without the sums, is rebuilt from its months. -#}
+        that keeps per year the sums and counts behind its figures: {'recompute': years to
+        rebuild from their months, 'fold': {year: months to fold into what the model holds}}.
+        A year's stale months are folded when every one of them comes after the latest month the
+        model holds for the year (`as_of_period`): the next month of the year in progress. A year
+        with an earlier month changed (a revision), or a new year, is rebuilt from its months. -#}
     {%- if not execute -%}
         {{ return({'recompute': [], 'fold': {}}) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- set query -%}
         with latest as (
             select period, max(_source_loaded_at) as loaded_at from {{ upstream }} group by period
         ),
         built as (
-            {%- if sums_column in columns and 'as_of_period' in columns and '_source_loaded_at' in columns %}
-            select year, max(_source_loaded_at) as loaded_at, max(as_of_period) as as_of_period,
-                   bool_and({{ sums_column }} is not null) as has_sums
+            select year, max(_source_loaded_at) as loaded_at, max(as_of_period) as as_of_period
             from {{ this }} group by year
-            {%- else %}
-            select year, loaded_at, null::date as as_of_period, false as has_sums
-            from ({{ _built_at(this, 'year') }})
-            {%- endif %}
         ),
         stale as (
             select year(latest.period) as year, latest.period,
-                   coalesce(built.has_sums and latest.period > built.as_of_period, false) as after_built
+                   coalesce(latest.period > built.as_of_period, false) as after_built
             from latest
             left join built on built.year = year(latest.period)
             where built.loaded_at is null or latest.loaded_at > built.loaded_at
@@ -181,13 +173,10 @@
 {% macro _built_at(relation, keys) %}
     {#- Per key (one column, or a list of them), what the model was last built from. A model
         without the key column (one keyed by enterprise) has taken in every load up to its newest
-        _source_loaded_at: that watermark stands for every key. Nothing for a table of an older
-        release without _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+        _source_loaded_at: that watermark stands for every key. -#}
     {%- set keys = [keys] if keys is string else keys -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-    {%- if '_source_loaded_at' not in columns -%}
-        select {% for k in keys %}null::{{ {'period': 'date', 'year': 'integer'}.get(k, 'varchar') }} as {{ k }}, {% endfor %}null::timestamp as loaded_at where false
-    {%- elif keys[0] in columns -%}
+    {%- if keys[0] in columns -%}
         select {{ keys | join(', ') }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by all
     {%- else -%}
         select {{ keys | join(', ') }}, (select max(_source_loaded_at) from {{ relation }}) as loaded_at from latest
@@ -291,12 +280,9 @@
 
 {% macro bands_counted_otherwise() %}
     {#- Whether this model's rows were counted with other bands than int_plan_metric_bands gives
-        now (band_counting switched), or do not say how (a table of an older release): the
-        model then recounts every year. -#}
+        now (band_counting switched): the model then recounts every year. -#}
     {%- if not execute or not is_incremental() -%}
         {{ return(false) }}
-    {%- elif 'band_counting' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
-        {{ return(true) }}
     {%- endif -%}
     {%- set query -%}
         select count(*) > 0 from {{ this }}
