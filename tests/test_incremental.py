@@ -79,8 +79,9 @@ ATTAINMENT = "select * from marts.target_attainment order by park_code, year, me
 MOVEMENT = "select * from marts.dq_month_movement order by kind, period, measure"
 RULES = "select * from marts.dq_rule_summary order by kind, period, rule_id"
 MILESTONES = "select * from marts.milestones order by milestone_id"
-# the compiled periods model reads what revisions changed (its comments name the table too)
-REVISION_CHANGES = '"meta"."revision_changes"'
+# the compiled periods model's filter on the revisions it takes in, followed by the months
+REVISED = "where kind = 'registration' and "
+STATE = "select * from meta.incremental_state order by model, kind"
 
 
 def load(
@@ -129,6 +130,25 @@ def compiled(tmp: Path, model: str) -> str:
 
 def compiled_periods(tmp: Path) -> str:
     return compiled(tmp, "intermediate/int_enterprise_periods_derived.sql")
+
+
+def periods_to_write(warehouse: Path, tmp: Path) -> list[dict]:
+    """The rows the next build of the periods model would write: its SELECT, compiled against
+    the warehouse as it is now, and run."""
+    target = tmp / "compile-target"
+    result = run_dbt(
+        warehouse, tmp, target, "compile", "--select", "int_enterprise_periods_derived"
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    sql = (
+        target
+        / "compiled"
+        / "parks"
+        / "models"
+        / "intermediate"
+        / "int_enterprise_periods_derived.sql"
+    )
+    return query_rows(warehouse, sql.read_text(encoding="utf-8"))  # fmt: skip
 
 
 def months(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -343,11 +363,16 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     findings_before = query_rows(warehouse, FINDINGS)
 
     load(warehouse, landing, tmp / "archive", [dt.date(2019, 6, 1)])
+    # Each row written is a version: none stands for the enterprise the revision removed.
+    written = periods_to_write(warehouse, tmp)
+    assert written and all(r["version_number"] >= 1 and r["valid_from"] for r in written)
+    assert ONCE not in {r["uscc"] for r in written}
     dbt_build(warehouse, tmp)
     # A month the table took in before: the enterprises the revision changed are recomputed,
     # the others of June 2019 are not.
     sql = compiled_periods(tmp)
-    assert REVISION_CHANGES in sql and "between valid_from and valid_to" not in sql
+    assert REVISED + "period in (date '2019-06-01')" in sql
+    assert "between valid_from and valid_to" not in sql
 
     periods_after = query_rows(warehouse, PERIODS)
     d = dt.date
@@ -370,10 +395,8 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     # An enterprise registered in June 2019 only, and removed by the revision, has no version.
     assert spans(ONCE) == [] and [r for r in periods_before if r["uscc"] == ONCE]
     # Enterprises the revision did not change, in the June register or not: their rows are not
-    # rewritten. One of June (the first USCC) is recomputed to carry the revision's load time.
-    carrier = min(r[uscc_at] for r in rows[1:] if r[uscc_at] not in (dropped["uscc"], ONCE))
-    carrier = min(carrier, UNREGISTERED)
-    changed = {mover["uscc"], dropped["uscc"], ONCE, UNREGISTERED, carrier}
+    # rewritten (none is recomputed to carry the revision's load time: the state does).
+    changed = {mover["uscc"], dropped["uscc"], ONCE, UNREGISTERED}
     untouched = lambda periods: [r for r in periods if r["uscc"] not in changed]  # noqa: E731
     assert untouched(periods_after) == untouched(periods_before)
     assert {r["uscc"] for r in untouched(periods_before)} & set(june), "June's unchanged"
@@ -427,9 +450,8 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
 def test_register_revisions_recompute_the_enterprises_they_changed(built) -> None:
     """August 2019 revised twice between two builds (one enterprise renamed by each revision)
     and September 2019 sent again with its rows in another order: the periods of the two renamed
-    enterprises are recomputed, and of one enterprise per month, whose version carries the
-    revisions' load time (the table's newest _source_loaded_at); no other row is rewritten, and
-    the next build finds nothing to do."""
+    enterprises are recomputed; no other row is rewritten; the model's state records the
+    revisions' load time, and the next build finds nothing to do."""
     tmp, _, landing, warehouse = built
     august, september = dt.date(2019, 8, 1), dt.date(2019, 9, 1)
     steady = [r["uscc"] for r in steady_enterprises(warehouse)]
@@ -455,8 +477,8 @@ def test_register_revisions_recompute_the_enterprises_they_changed(built) -> Non
 
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
-    assert "period in (date '2019-08-01', date '2019-09-01')" in sql
-    assert REVISION_CHANGES in sql and "between valid_from and valid_to" not in sql
+    assert REVISED + "period in (date '2019-08-01', date '2019-09-01')" in sql
+    assert "between valid_from and valid_to" not in sql
     periods_after = query_rows(warehouse, PERIODS)
     d = dt.date
     for uscc in (first, second):
@@ -470,24 +492,19 @@ def test_register_revisions_recompute_the_enterprises_they_changed(built) -> Non
             (2, august, august, 1, True),
             (3, september, d(2020, 3, 1), 7, False),
         ]  # fmt: skip
-    carriers = {min(r[0] for r in rows[1:]), min(r[0] for r in september_rows[1:])}
-    assert not carriers & {first, second}
-    kept = lambda periods: [r for r in periods if r["uscc"] not in {first, second, *carriers}]  # noqa: E731
+    kept = lambda periods: [r for r in periods if r["uscc"] not in {first, second}]  # noqa: E731
     assert kept(periods_after) == kept(periods_before)
-    content = lambda periods: [  # noqa: E731
-        {k: v for k, v in r.items() if k != "_source_loaded_at"}
-        for r in periods
-        if r["uscc"] in carriers
-    ]
-    assert content(periods_after) == content(periods_before)
     loaded = query_rows(
         warehouse,
         "select max(_loaded_at) as t from raw.registration where period in (date '2019-08-01', date '2019-09-01')",
     )[0]["t"]
-    assert max(r["_source_loaded_at"] for r in periods_after) == loaded
+    assert {
+        "model": "int_enterprise_periods_derived", "kind": "registration", "loaded_at": loaded
+    } in query_rows(warehouse, STATE)  # fmt: skip
 
     dbt_build(warehouse, tmp)
-    assert "where false" in compiled_periods(tmp)
+    sql = compiled_periods(tmp)
+    assert "where false" in sql and "affected as" not in sql
     assert query_rows(warehouse, PERIODS) == periods_after
 
 
@@ -586,7 +603,7 @@ def test_one_more_month_adds_its_rows_and_rebuilds_its_year_only(built) -> None:
 
     # A month after the latest: April's register rows extend the last built versions.
     sql = compiled_periods(tmp)
-    assert "period in (date '2020-04-01')" in sql and "between valid_from" not in sql
+    assert "period in (date '2020-04-01')" in sql and "affected as" not in sql
     periods_after = query_rows(warehouse, PERIODS)
     key = lambda r: (r["uscc"], r["valid_from"])  # noqa: E731
     before, after = {key(r): r for r in periods_before}, {key(r): r for r in periods_after}
@@ -678,8 +695,8 @@ def test_a_revision_loaded_with_a_new_month_recomputes_its_changes_and_appends_t
 
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
-    assert REVISION_CHANGES in sql and "period in (date '2020-07-01')" in sql
-    assert "between valid_from and valid_to" not in sql
+    assert REVISED + "period in (date '2020-06-01')" in sql
+    assert "not period in (date '2020-07-01')" in sql and "between valid_from" not in sql
     after = query_rows(warehouse, PERIODS)
     n, m, first = (last[renamed][k] for k in ("version_number", "months_in_version", "valid_from"))
     assert [
@@ -720,7 +737,7 @@ def test_a_back_filled_register_month_recomputes_the_enterprises_in_it(built) ->
     dbt_build(warehouse, tmp)
     sql = compiled_periods(tmp)
     assert "date '2018-12-01' between valid_from and valid_to" in sql
-    assert REVISION_CHANGES not in sql
+    assert REVISED + "false" in sql
     after = query_rows(warehouse, PERIODS)
     spans = lambda periods, uscc: [  # noqa: E731
         (r["version_number"], r["valid_from"], r["valid_to"], r["months_in_version"])

@@ -26,13 +26,11 @@
     {%- endset -%}
     {%- set periods = stale_keys(['period'], latest) | map('first') | list -%}
     {%- set absent_checks = "('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')" -%}
-    {%- set worded_until = none -%}  {#- the watermark; none: no such finding in the table #}
-    {%- if '_source_loaded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
-        {%- set worded_until = run_query(
-            'select cast(max(_source_loaded_at) as varchar) from ' ~ this
-            ~ ' where check_id in ' ~ absent_checks
-        ).columns[0].values()[0] -%}
-    {%- endif -%}
+    {#- the watermark; none: no such finding in the table #}
+    {%- set worded_until = run_query(
+        'select cast(max(_source_loaded_at) as varchar) from ' ~ this
+        ~ ' where check_id in ' ~ absent_checks
+    ).columns[0].values()[0] -%}
     {%- if worded_until is none -%}
         {#- new ones come with their months #}
         {{ return(only_keys('period', periods)) }}

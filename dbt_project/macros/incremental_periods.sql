@@ -5,8 +5,10 @@
   so all rows of a month share it). An incremental model stores, per row, _source_loaded_at:
   the latest _loaded_at of the raw rows it was built from in that month. A month is stale
   when a raw table has rows for it loaded later than the model's newest _source_loaded_at for
-  it, or when the model has no rows for it yet. A model keyed by enterprise compares every
-  month with the newest _source_loaded_at it holds (it takes in every stale month each run).
+  it, or when the model has no rows for it yet. A model keyed by enterprise, whose rows span
+  months, keeps its state apart instead: meta.incremental_state holds, per model and kind of
+  extract, the newest load it has taken in (every load up to it), written by its post-hook in
+  the same transaction as its rows (record_loads_taken_in).
 
   The stale keys are looked up when the model is compiled and written into its SQL as a
   constant list: DuckDB pushes a constant filter down through the staging views (their
@@ -39,23 +41,47 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro revised_periods(kind, months) %}
-    {#- Of the stale `months` of a model keyed by enterprise, those it took in before
-        ('YYYY-MM-DD' texts): a file of the month was loaded at or before the model's newest
-        _source_loaded_at. Each load of such a month since then replaced the one before it as a
-        revision, and meta.revision_changes records what each changed (rows added or removed,
-        cells changed): the enterprises of those changes are all the month changed for the model. -#}
-    {%- if not execute or not is_incremental() or not months -%}
+{% macro months_loaded_since_taken_in(kind) %}
+    {#- For a model keyed by enterprise: the months of `kind` loaded since the newest load it took
+        in (meta.incremental_state), as rows ('YYYY-MM-DD', taken_in_before), taken_in_before
+        telling whether it took in an earlier load of the month: each load since replaced the one
+        before it as a revision, and meta.revision_changes records what each changed. With no
+        state, every month is new to it. -#}
+    {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
-        select distinct strftime(period, '%Y-%m-%d')
+        select strftime(period, '%Y-%m-%d'),
+               coalesce(bool_or(loaded_at <= {{ loads_taken_in(kind) }}), false)
         from {{ source('meta', 'loads') }}
-        where kind = '{{ kind }}' and {{ only_keys('period', months) }}
-            and loaded_at <= (select max(_source_loaded_at) from {{ this }})
+        where kind = '{{ kind }}' and loaded_at is not null
+        group by period
+        having {{ loads_taken_in(kind) }} is null or max(loaded_at) > {{ loads_taken_in(kind) }}
         order by 1
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | list) }}
+    {{ return(run_query(query).rows | map('list') | list) }}
+{% endmacro %}
+
+{% macro loads_taken_in(kind) %}
+    {#- The newest load of `kind` this model has taken in, as a scalar subquery (null: none). -#}
+    (select loaded_at from meta.incremental_state
+     where model = '{{ this.identifier }}' and kind = '{{ kind }}')
+{% endmacro %}
+
+{% macro record_loads_taken_in(kinds) %}
+    {#- The post-hook of a model that keeps its state in meta.incremental_state: it has now taken
+        in every load of `kinds` (the pipeline loads nothing while dbt runs). -#}
+    create table if not exists meta.incremental_state (
+        model varchar not null,
+        kind varchar not null,
+        loaded_at timestamp not null
+    );
+    delete from meta.incremental_state where model = '{{ this.identifier }}';
+    insert into meta.incremental_state
+    select '{{ this.identifier }}', kind, max(loaded_at)
+    from {{ source('meta', 'loads') }}
+    where kind in ('{{ kinds | join("', '") }}') and loaded_at is not null
+    group by kind;
 {% endmacro %}
 
 {% macro stale_years(upstream) %}
@@ -78,35 +104,27 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
-{% macro year_increments(upstream, sums_column) %}
+{% macro year_increments(upstream) %}
     {#- An incremental run of a model keyed by year, built from an upstream model keyed by month,
-        that keeps per year the sums and counts behind its figures (`sums_column` is one of them):
-        {'recompute': years to rebuild from their months, 'fold': {year: months to fold into
-        what the model holds}}. A year's stale months are folded when every one of them comes
-        after the latest month the model holds for the year (`as_of_period`): the next month of
-        the year in progress. A year with an earlier month changed (a revision), a new year, or
-        rows of an older release without the sums, is rebuilt from its months. -#}
+        that keeps per year the sums and counts behind its figures: {'recompute': years to
+        rebuild from their months, 'fold': {year: months to fold into what the model holds}}.
+        A year's stale months are folded when every one of them comes after the latest month the
+        model holds for the year (`as_of_period`): the next month of the year in progress. A year
+        with an earlier month changed (a revision), or a new year, is rebuilt from its months. -#}
     {%- if not execute -%}
         {{ return({'recompute': [], 'fold': {}}) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- set query -%}
         with latest as (
             select period, max(_source_loaded_at) as loaded_at from {{ upstream }} group by period
         ),
         built as (
-            {%- if sums_column in columns and 'as_of_period' in columns and '_source_loaded_at' in columns %}
-            select year, max(_source_loaded_at) as loaded_at, max(as_of_period) as as_of_period,
-                   bool_and({{ sums_column }} is not null) as has_sums
+            select year, max(_source_loaded_at) as loaded_at, max(as_of_period) as as_of_period
             from {{ this }} group by year
-            {%- else %}
-            select year, loaded_at, null::date as as_of_period, false as has_sums
-            from ({{ _built_at(this, 'year') }})
-            {%- endif %}
         ),
         stale as (
             select year(latest.period) as year, latest.period,
-                   coalesce(built.has_sums and latest.period > built.as_of_period, false) as after_built
+                   coalesce(latest.period > built.as_of_period, false) as after_built
             from latest
             left join built on built.year = year(latest.period)
             where built.loaded_at is null or latest.loaded_at > built.loaded_at
@@ -179,19 +197,9 @@
 {% endmacro %}
 
 {% macro _built_at(relation, keys) %}
-    {#- Per key (one column, or a list of them), what the model was last built from. A model
-        without the key column (one keyed by enterprise) has taken in every load up to its newest
-        _source_loaded_at: that watermark stands for every key. Nothing for a table of an older
-        release without _source_loaded_at, so that all of it is rebuilt (and the column added). -#}
+    {#- Per key (one column, or a list of them), what the model was last built from. -#}
     {%- set keys = [keys] if keys is string else keys -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-    {%- if '_source_loaded_at' not in columns -%}
-        select {% for k in keys %}null::{{ {'period': 'date', 'year': 'integer'}.get(k, 'varchar') }} as {{ k }}, {% endfor %}null::timestamp as loaded_at where false
-    {%- elif keys[0] in columns -%}
-        select {{ keys | join(', ') }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by all
-    {%- else -%}
-        select {{ keys | join(', ') }}, (select max(_source_loaded_at) from {{ relation }}) as loaded_at from latest
-    {%- endif -%}
+    select {{ keys | join(', ') }}, max(_source_loaded_at) as loaded_at from {{ relation }} group by all
 {% endmacro %}
 
 {% macro last_built_period(column) %}
@@ -291,12 +299,9 @@
 
 {% macro bands_counted_otherwise() %}
     {#- Whether this model's rows were counted with other bands than int_plan_metric_bands gives
-        now (band_counting switched), or do not say how (a table of an older release): the
-        model then recounts every year. -#}
+        now (band_counting switched): the model then recounts every year. -#}
     {%- if not execute or not is_incremental() -%}
         {{ return(false) }}
-    {%- elif 'band_counting' not in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
-        {{ return(true) }}
     {%- endif -%}
     {%- set query -%}
         select count(*) > 0 from {{ this }}

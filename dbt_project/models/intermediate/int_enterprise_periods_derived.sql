@@ -1,9 +1,9 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy='replace_enterprise_versions',
     unique_key='uscc',
     on_schema_change='sync_all_columns',
-    post_hook=["delete from {{ this }} where version_number = 0"],
+    post_hook=["{{ record_loads_taken_in(['registration']) }}"],
 ) }}
 -- Validity periods of each enterprise's register attributes, derived from the monthly
 -- snapshots (gaps and islands), not from dbt snapshots: the result depends only on the loaded
@@ -15,8 +15,9 @@
 -- valid_from = first period of the island, valid_to = last period of the island (both are
 -- first-of-month dates; the version holds through the whole month of valid_to).
 --
--- Incremental by enterprise (macros/incremental_periods.sql). Of the months loaded since the
--- last build:
+-- Incremental by enterprise (macros/incremental_periods.sql). The newest register load it has
+-- taken in is its state (meta.incremental_state, written by the post-hook). Of the months
+-- loaded since (meta.loads):
 --   * new months after every month built (the monthly load): the islands are found among the
 --     new months' rows alone, and the first one of an enterprise is joined to its last built
 --     version when it continues it (the next month, the same attributes); the history before
@@ -27,18 +28,25 @@
 --   * a back-filled month (or one revised before this table took it in): every enterprise in
 --     it, before or after, gets its whole history recomputed; new months loaded with it are
 --     then recomputed the same way.
--- One that a revision removed from the only months it was in has no register row left: a row
--- without a version (version_number 0) replaces its versions, and the post-hook deletes it.
--- An enterprise's versions are replaced whole (delete+insert by uscc).
+-- Two compiled shapes besides the full build: one new month alone, or none (its rows are the
+-- islands), and every other run (the islands of the recomputed enterprises and new months).
+-- An enterprise's versions are replaced whole: the incremental strategy
+-- (macros/replace_enterprise_versions.sql) deletes those of the enterprises written here and of
+-- those a revision changed, so that one it removed from the only months it was in loses them.
 -- Which version is current, and which is the last, is decided in dim_enterprise: that
 -- changes for every enterprise each month and costs one pass over the versions there.
-{%- set months = stale_periods(['registration']) %}
+{%- set loads = months_loaded_since_taken_in('registration') %}
+{%- set months = loads | map('first') | list %}
 {%- set last_built = last_built_period('valid_to') %}
-{%- set revised = revised_periods('registration', months) if months and months[0] <= last_built else [] %}
+{%- set revised = [] %}
+{%- if months and months[0] <= last_built %}
+    {%- for period, taken_in_before in loads if taken_in_before %}{% do revised.append(period) %}{% endfor %}
+{%- endif %}
 {%- set unrevised = months | reject('in', revised) | list %}
 {%- set appended = unrevised if unrevised and unrevised[0] > last_built else [] %}
 {%- set backfilled = [] if appended else unrevised %}
-{%- set recomputing = revised or backfilled %}
+{#- the monthly load (or nothing): the new month's rows are its islands #}
+{%- set one_new_month = is_incremental() and appended | length <= 1 and not revised and not backfilled %}
 {%- set attribute_columns = [
     'enterprise_name', 'park_code', 'industry_code', 'status', 'established_on',
     'registered_capital_10k', 'is_high_tech', 'is_tech_sme', 'is_tech_leader', 'listing_board',
@@ -46,49 +54,37 @@
 {%- set carried_columns = ['industry_division_code', 'industry_section_code', 'is_industrial'] %}
 
 with
-{%- if is_incremental() and recomputing %}
+{%- if is_incremental() and not one_new_month %}
 
 affected as (
-    -- the enterprises whose whole history is recomputed
-    {%- if backfilled %}
+    -- the enterprises whose whole history is recomputed: those in a back-filled month (or whose
+    -- versions span it), and those a revision of a month taken in before changed
     select uscc from {{ ref('int_registration_classified') }} where {{ only_keys('period', backfilled) }}
     union
     select uscc from {{ this }}
-    where ({% for m in backfilled %}date '{{ m }}' between valid_from and valid_to{% if not loop.last %} or {% endif %}{% endfor %})
-    {%- endif %}
-    {%- if backfilled and revised %}
+    where {% for m in backfilled %}date '{{ m }}' between valid_from and valid_to or {% endfor %}false
     union
-    {%- endif %}
-    {%- if revised %}
     select record_key as uscc from {{ source('meta', 'revision_changes') }}
     where kind = 'registration' and {{ only_keys('period', revised) }}
-        and replaced_at > (select max(_source_loaded_at) from {{ this }})
-    union
-    -- and one enterprise of each revised month: its recomputed version carries the revision's
-    -- load time into the table's newest _source_loaded_at, which tells later runs that the
-    -- revision was taken in (with no other change recomputed, the month would stay stale)
-    select min(uscc) from {{ ref('int_registration_classified') }}
-    where {{ only_keys('period', revised) }}
-    group by period
-    {%- endif %}
+        and replaced_at > {{ loads_taken_in('registration') }}
 ),
 
 {%- endif %}
 
 registration as (
+    -- the new months' rows (a constant filter, which reaches the raw scan), and the other rows
+    -- of the recomputed enterprises
     select * from {{ ref('int_registration_classified') }}
-    {%- if is_incremental() and not months %}
-    where false
-    {%- elif is_incremental() and recomputing and appended %}
-    where uscc in (select uscc from affected) or {{ only_keys('period', appended) }}
-    {%- elif is_incremental() and recomputing %}
-    where uscc in (select uscc from affected)
-    {%- elif is_incremental() %}
     where {{ only_keys('period', appended) }}
+    {%- if is_incremental() and not one_new_month %}
+    union all
+    select * from {{ ref('int_registration_classified') }}
+    where uscc in (select uscc from affected) and not {{ only_keys('period', appended) }}
     {%- endif %}
 ),
 
-{%- if is_incremental() and appended | length == 1 and not recomputing %}
+{% if one_new_month -%}
+
 
 islands as (
     -- one new month: each enterprise's row is an island of its own
@@ -152,13 +148,13 @@ islands as (
 
 {%- endif %}
 
-{%- if is_incremental() and appended %}
+{%- if is_incremental() %}
 
 built as (
     -- the versions built before of the enterprises in the new months (not recomputed)
     select * from {{ this }}
     where uscc in (select uscc from registration)
-    {%- if recomputing %}
+    {%- if not one_new_month %}
         and uscc not in (select uscc from affected)
     {%- endif %}
 ),
@@ -230,21 +226,11 @@ final as (
         {%- endfor %}
         _source_loaded_at
     from versions
-    {%- if is_incremental() and appended %}
+    {%- if is_incremental() %}
     union all by name
     -- the built versions of these enterprises that no new month continues, kept as they were
     select * from built
     where enterprise_version_key not in (select enterprise_version_key from continued)
-    {%- endif %}
-    {%- if is_incremental() and recomputing %}
-    union all by name
-    -- the recomputed enterprises with no register row left (removed by the post-hook)
-    select uscc, 0 as version_number
-    from (
-        select uscc from affected
-        except
-        select uscc from registration
-    )
     {%- endif %}
 )
 

@@ -31,7 +31,7 @@
 -- The SELECT itself is macros/enterprise_year_select.sql.
 
 {% if is_incremental() -%}
-    {%- set increments = year_increments(ref('fct_enterprise_month'), 'headcount_months') -%}
+    {%- set increments = year_increments(ref('fct_enterprise_month')) -%}
     {{ enterprise_year_select(only_keys('year', increments['recompute'], quoted=false), increments['fold']) }}
 {%- else -%}
     {{ enterprise_year_select(year_batches(ref('fct_enterprise_month'))[0]) }}
