@@ -241,7 +241,7 @@ def generate(
     one rule each (see GenerationSummary.errors, which lists exactly the rows that break a
     rule: no knock-on failures in year-to-date chains); about as many rows carry valid
     variants; one or two months are re-issued as `_v2` (a tax month, an employment month).
-    `progress` receives one line per file, e.g. "registration 2018-03 (3/36)".
+    `progress` receives one line per month, e.g. "2018-03 (3/36): 18 files written".
     `revisions_out`: write the `_v2` files there instead of into `out`, to deliver them after
     their month was loaded (as `make demo` does).
     """
@@ -302,7 +302,6 @@ def generate(
                 write_csv(text, kind, out / name, style)
             files.append(name)
             rows[kind] += text.height
-            say(f"{kind} {year}-{month:02d} ({i}/{len(months)})")
             if (kind, a) in plan.revisions:
                 revised, changed = _revise(typed, kind, py_random(seed, "revision", kind, a))
                 v2 = file_name(kind, a, "csv", revision=2)
@@ -313,7 +312,7 @@ def generate(
                 rows[kind] += revised.height
                 counts["revision_files"] += 1
                 counts["revised_rows"] += changed
-                say(f"{kind} {year}-{month:02d} v2 ({i}/{len(months)})")
+        say(f"{year}-{month:02d} ({i}/{len(months)}): {len(files)} files written")
 
     errors = (
         pl.concat(error_frames)
