@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from warehouse_helpers import run_env
 
 from pipelines.bench.run import COMPARED, _months, baseline_command, bench_months, compare
 from pipelines.cli import run_warehouse
@@ -140,15 +141,8 @@ def messy(tmp_path_factory):
     assert summary.row_errors > 0 and summary.mess["revision_files"] > 0
     (landing / "registration_202001_v3.csv").write_text("统一社会信用代码,企业名称\n", "utf-8")
     mp = pytest.MonkeyPatch()
-    for name, value in {
-        "PARKS_HOME": tmp,
-        "PARKS_LANDING": landing,
-        "PARKS_WAREHOUSE": tmp / "warehouse.duckdb",
-        "PARKS_BUILD_WAREHOUSE": tmp / "build" / "warehouse.duckdb",
-        "PARKS_ARCHIVE": tmp / "archive",
-        "DAGSTER_HOME": tmp / "dagster",
-    }.items():
-        mp.setenv(name, str(value))
+    for name, value in run_env(tmp, landing).items():
+        mp.setenv(name, value)
     paths = Paths.from_env()
     assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
     mp.undo()

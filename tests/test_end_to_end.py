@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from test_bench import baseline_differences
+from warehouse_helpers import run_env
 
 from pipelines import docs_site
 from pipelines.bench.run import baseline_command, compare
@@ -33,15 +34,8 @@ THRESHOLDS = {  # the plan's tiers, written out here independently of seeds/tier
 def build(tmp: Path, mess: float, enterprises: int, start: str, end: str, monkeypatch):
     landing = tmp / "landing"
     summary = generate(landing, enterprises=enterprises, start=start, end=end, seed=7, mess=mess)
-    for name, value in {
-        "PARKS_HOME": tmp,
-        "PARKS_LANDING": landing,
-        "PARKS_WAREHOUSE": tmp / "warehouse.duckdb",
-        "PARKS_BUILD_WAREHOUSE": tmp / "build" / "warehouse.duckdb",
-        "PARKS_ARCHIVE": tmp / "archive",
-        "DAGSTER_HOME": tmp / "dagster",
-    }.items():
-        monkeypatch.setenv(name, str(value))
+    for name, value in run_env(tmp, landing).items():
+        monkeypatch.setenv(name, value)
     paths = Paths.from_env()
     assert run_warehouse(paths, log_level="WARNING") == PUBLISHED, "the Dagster job failed"
     return paths, summary

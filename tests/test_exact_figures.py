@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_helpers import dbt_build, insert_raw, query_rows
+from warehouse_helpers import dbt_build, insert_raw, query_rows, register_row
 
 ROOT = Path(__file__).resolve().parents[1]
 DDL = ROOT / "pipelines" / "warehouse_ddl.sql"
@@ -53,20 +53,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
             "raw.registration",
             period,
             [
-                {
-                    "uscc": uscc,
-                    "enterprise_name": f"企业{uscc[-4:]}",
-                    "park_code": park,
-                    "park_name_reported": park,
-                    "industry_code": industry,
-                    "status": "存续",
-                    "established_on": date(2015, 6, 1),
-                    "registered_capital_10k": D("1000"),
-                    "is_high_tech": False,
-                    "is_tech_sme": False,
-                    "is_tech_leader": False,
-                    "listing_board": None,
-                }
+                register_row(uscc, f"企业{uscc[-4:]}", park, industry)
                 for uscc, (park, industry, _) in ENTERPRISES.items()
             ],
         )

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import fastexcel
 import pytest
-from warehouse_helpers import DBT_PROJECT, ROOT, dbt_build, insert_raw, query_rows
+from warehouse_helpers import DBT_PROJECT, ROOT, dbt_build, insert_raw, query_rows, register_row
 
 from pipelines.cli import main
 from pipelines.reports.build import build_report
@@ -122,23 +122,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection) -> None:
         con,
         "raw.registration",
         DEC20,
-        [
-            {
-                "uscc": uscc,
-                "enterprise_name": name,
-                "park_code": park,
-                "park_name_reported": park,
-                "industry_code": industry,
-                "status": "存续",
-                "established_on": date(2015, 6, 1),
-                "registered_capital_10k": D("1000"),
-                "is_high_tech": False,
-                "is_tech_sme": False,
-                "is_tech_leader": False,
-                "listing_board": None,
-            }
-            for uscc, name, park, industry in registration
-        ],
+        [register_row(uscc, name, park, industry) for uscc, name, park, industry in registration],
     )
     insert_raw(
         con,

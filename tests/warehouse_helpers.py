@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -75,3 +76,33 @@ def query_rows(path: Path, sql: str) -> list[dict]:
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def register_row(uscc: str, name: str, park: str, industry: str, status: str = "存续") -> dict:
+    """A raw.registration row of an enterprise with nothing special about it but what is given."""
+    return {
+        "uscc": uscc,
+        "enterprise_name": name,
+        "park_code": park,
+        "park_name_reported": park,
+        "industry_code": industry,
+        "status": status,
+        "established_on": date(2015, 6, 1),
+        "registered_capital_10k": Decimal("1000"),
+        "is_high_tech": False,
+        "is_tech_sme": False,
+        "is_tech_leader": False,
+        "listing_board": None,
+    }
+
+
+def run_env(tmp: Path, landing: Path) -> dict[str, str]:
+    """The environment of a `parks run` whose every place is under `tmp`."""
+    return {
+        "PARKS_HOME": str(tmp),
+        "PARKS_LANDING": str(landing),
+        "PARKS_WAREHOUSE": str(tmp / "warehouse.duckdb"),
+        "PARKS_BUILD_WAREHOUSE": str(tmp / "build" / "warehouse.duckdb"),
+        "PARKS_ARCHIVE": str(tmp / "archive"),
+        "DAGSTER_HOME": str(tmp / "dagster"),
+    }
