@@ -158,9 +158,8 @@ def collect(landing: LandingScan, paths: Paths) -> Summary:
     entries, superseded = [], []
     twice = landing.delivered_twice()
     for f in landing.extracts:
-        status, message = lines.get(
-            (f.path.name, f.path.stat().st_size, modified_time(f.path.stat())), (None, None)
-        )
+        stat = f.path.stat()
+        status, message = lines.get((f.path.name, stat.st_size, modified_time(stat)), (None, None))
         if status == "superseded":
             superseded.append(f.path.name)
         elif f.path in twice:

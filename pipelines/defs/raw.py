@@ -1,6 +1,8 @@
 """Raw assets: one per extract kind, partitioned by month; each partition loads its landing file."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
@@ -52,6 +54,21 @@ def outcome_metadata(outcomes: list[LoadOutcome]) -> dict[str, dg.MetadataValue]
 LANDING_FOLDER = dg.AssetKey(["landing_folder"])
 
 
+@contextmanager
+def open_build(
+    context: dg.AssetExecutionContext, paths: Paths
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build, with the loader's tables, back at the last publication if a killed writer
+    left it half-written; checkpointed when the step is done."""
+    paths.build.parent.mkdir(parents=True, exist_ok=True)
+    if recovered := recover_build(paths.build, paths.warehouse):
+        context.log.warning(recovered)
+    with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
+        ensure_tables(con)
+        yield con
+        con.execute("checkpoint")
+
+
 @dg.asset(
     key=LANDING_FOLDER,
     group_name="raw",
@@ -63,14 +80,9 @@ LANDING_FOLDER = dg.AssetKey(["landing_folder"])
 def landing_folder(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = Paths.from_env()
     landing = scan(paths.landing)
-    paths.build.parent.mkdir(parents=True, exist_ok=True)
-    if recovered := recover_build(paths.build, paths.warehouse):
-        context.log.warning(recovered)
-    with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
-        ensure_tables(con)
+    with open_build(context, paths) as con:
         for path in landing.not_extracts:
             context.log.warning(record_not_extract(con, path, paths.archive))
-        con.execute("checkpoint")
     for s in landing.skipped:
         context.log.warning(f"{s.path.name}: {s.reason}; {s.fix}")
     return dg.MaterializeResult(
@@ -101,28 +113,23 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         paths = Paths.from_env()
         landing = scan(paths.landing)
         outcomes = []
-        paths.build.parent.mkdir(parents=True, exist_ok=True)
-        if recovered := recover_build(paths.build, paths.warehouse):
-            context.log.warning(recovered)
-        with duckdb.connect(str(paths.build), config=duckdb_config()) as con:
-            ensure_tables(con)
+        with open_build(context, paths) as con:
             # Months in order: the output year-to-date rule reads the month before.
             for key in sorted(context.partition_keys):
                 period = dt.datetime.strptime(key, "%Y-%m").date()
                 outcome = load_month(con, landing, kind, period, paths.archive)
                 outcomes.append(outcome)
                 # one line per refusal: a revision delivered twice is one, of two files
-                refused = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))
+                refusals = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))
                 if outcome.status == "file_rejected":  # its summary is the first refusal's
-                    refused[0] = outcome.summary()
+                    context.log.warning(outcome.summary(), extra=file_read(outcome))
+                    refusals = refusals[1:]
                 else:
                     context.log.info(outcome.summary(), extra=file_read(outcome))
-                for i, line in enumerate(refused):
-                    first = i == 0 and outcome.status == "file_rejected"
-                    context.log.warning(line, extra=file_read(outcome) if first else None)
+                for line in refusals:
+                    context.log.warning(line)
                 if outcome.superseded:
                     context.log.info(f"superseded: {', '.join(outcome.superseded)}")
-            con.execute("checkpoint")
         return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
 
     return _load
