@@ -444,7 +444,11 @@ def test_a_revised_register_month_splits_versions_of_its_enterprises_only(built)
     ]
     assert kept(findings_after) == kept(findings_before)
     sql = compiled(tmp, "marts/dq_cross_extract.sql")
-    assert "period in (date '2019-06-01')" in sql and "_loaded_at > timestamp" in sql
+    # the enterprises reworded: those whose register rows were loaded since the register load
+    # the model took in last (its state)
+    assert "period in (date '2019-06-01')" in sql
+    state = "from meta.incremental_state where model = 'dq_cross_extract' and kind = 'registration'"
+    assert "_loaded_at > coalesce(" in sql and state in " ".join(sql.split())
 
 
 def test_register_revisions_recompute_the_enterprises_they_changed(built) -> None:

@@ -3,14 +3,13 @@
     * every finding of a month whose checks ran again (intermediate.int_dq_cross_findings
       rebuilt the month from a newer load), findings that disappeared included;
     * the "not in the register" findings of any month of the enterprises whose register
-      history changed: their wording names the enterprise's last (or first) register month.
-      A history changes when a register row of the enterprise is loaded (a new or revised
-      month) or removed by a revision. Changed since when: the newest _source_loaded_at of
-      those findings (each is the newest load its wording read), which no load after the last
-      build can precede; an earlier watermark only rewords a few findings more.
+      history changed since the model's last build: their wording names the enterprise's last
+      (or first) register month. A history changes when a register row of the enterprise is
+      loaded (a new or revised month) or removed by a revision, after the newest register load
+      the model has taken in (its state in meta.incremental_state, which its post-hook writes).
   The model's SELECT keeps these rows; its incremental strategy (below) deletes them and inserts
-  what the SELECT gave. Both call this macro and see the same table (the strategy runs before its
-  delete). Everything on a full build.
+  what the SELECT gave. Both call this macro and see the same state (the post-hook runs after
+  the strategy). Everything on a full build.
 #}
 {% macro dq_cross_extract_stale() %}
     {%- if not execute or not is_incremental() -%}
@@ -25,25 +24,18 @@
         group by period
     {%- endset -%}
     {%- set periods = stale_keys(['period'], latest) | map('first') | list -%}
-    {%- set absent_checks = "('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')" -%}
-    {#- the watermark; none: no such finding in the table #}
-    {%- set worded_until = run_query(
-        'select cast(max(_source_loaded_at) as varchar) from ' ~ this
-        ~ ' where check_id in ' ~ absent_checks
-    ).columns[0].values()[0] -%}
-    {%- if worded_until is none -%}
-        {#- new ones come with their months #}
-        {{ return(only_keys('period', periods)) }}
-    {%- endif -%}
+    {#- no state (a table built before the model kept one): every wording is rewritten #}
+    {%- set taken_in = 'coalesce(' ~ loads_taken_in('registration') ~ ", '-infinity'::timestamp)" -%}
     {%- set filter -%}
         ({{ only_keys('period', periods) }}
-         or (check_id in {{ absent_checks }} and uscc in (
+         or (check_id in ('XE-TAX-NOT-REGISTERED', 'XE-EMP-NOT-REGISTERED', 'XE-OUT-NOT-REGISTERED')
+             and uscc in (
                 select uscc from {{ source('raw', 'registration') }}
-                where _loaded_at > timestamp '{{ worded_until }}'
+                where _loaded_at > {{ taken_in }}
                 union
                 select record_key from {{ source('meta', 'revision_changes') }}
                 where kind = 'registration' and change = 'removed'
-                    and replaced_at > timestamp '{{ worded_until }}'
+                    and replaced_at > {{ taken_in }}
          )))
     {%- endset -%}
     {{ return(filter) }}

@@ -84,26 +84,6 @@
     group by kind;
 {% endmacro %}
 
-{% macro stale_years(upstream) %}
-    {#- Years of an upstream model keyed by month whose rows are newer than this model's. -#}
-    {%- if not execute or not is_incremental() -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set query -%}
-        with latest as (
-            select year(period) as year, max(_source_loaded_at) as loaded_at
-            from {{ upstream }} group by 1
-        ),
-        built as ({{ _built_at(this, 'year') }})
-        select latest.year
-        from latest
-        left join built on built.year = latest.year
-        where built.loaded_at is null or latest.loaded_at > built.loaded_at
-        order by 1
-    {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | list) }}
-{% endmacro %}
-
 {% macro year_increments(upstream) %}
     {#- An incremental run of a model keyed by year, built from an upstream model keyed by month,
         that keeps per year the sums and counts behind its figures: {'recompute': years to
@@ -213,14 +193,32 @@
     {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
 
-{% macro month_batches(raw_tables) %}
-    {#- The filters a model keyed by month runs one after another: on a full build one per month
-        loaded, so that each statement's joins stay small; on an incremental run one filter for
-        the stale months. A unit test overrides it with ['true']. -#}
-    {%- if not execute -%}
-        {{ return(['true']) }}
-    {%- elif is_incremental() -%}
-        {{ return([only_keys('period', stale_periods(raw_tables))]) }}
+{% macro full_build_batch(column) %}
+    {#- The filter of a model that a full build runs once per month or year (`column`): the key of
+        the statement running, a DuckDB variable that build_in_batches sets. dbt's own statement
+        runs with it unset and creates the table empty. A unit test overrides it with 'true'. -#}
+    {{ column }} = getvariable('{{ this.identifier }}_batch')
+{% endmacro %}
+
+{% macro build_in_batches(keys) %}
+    {#- The post-hook of a model built in batches: on a full build, run the model's SELECT once
+        per key (month or year), each statement inserting its batch, so that each one's joins
+        and sorts stay within the memory cap (docs/performance.md). Nothing on an incremental
+        run, where the model's SELECT reads the stale keys at once. -#}
+    {%- for key in keys %}
+    set variable {{ this.identifier }}_batch = {{ key }};
+    insert into {{ this }} by name select * from ({{ model.compiled_code }});
+    {%- endfor %}
+    {%- if keys %}
+    reset variable {{ this.identifier }}_batch;
+    {%- endif %}
+{% endmacro %}
+
+{% macro months_loaded(raw_tables) %}
+    {#- The months of the raw tables, as DuckDB dates, for build_in_batches on a full build (none
+        on an incremental run). -#}
+    {%- if not execute or is_incremental() -%}
+        {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
         {%- for table in raw_tables %}
@@ -229,26 +227,20 @@
         {%- endfor %}
         order by 1
     {%- endset -%}
-    {{ return(_one_batch_per_key('period', run_query(query).columns[0].values(), quoted=true)) }}
+    {%- set keys = [] -%}
+    {%- for period in run_query(query).columns[0].values() -%}
+        {%- do keys.append("date '" ~ period ~ "'") -%}
+    {%- endfor -%}
+    {{ return(keys) }}
 {% endmacro %}
 
-{% macro year_batches(upstream) %}
-    {#- The same by year, for a model keyed by year built from an upstream model keyed by month. -#}
-    {%- if not execute -%}
-        {{ return(['true']) }}
-    {%- elif is_incremental() -%}
-        {{ return([only_keys('year', stale_years(upstream), quoted=false)]) }}
+{% macro years_of(upstream) %}
+    {#- The same by year, from an upstream model keyed by month. -#}
+    {%- if not execute or is_incremental() -%}
+        {{ return([]) }}
     {%- endif -%}
     {%- set query = 'select distinct year(period) from ' ~ upstream ~ ' order by 1' -%}
-    {{ return(_one_batch_per_key('year', run_query(query).columns[0].values(), quoted=false)) }}
-{% endmacro %}
-
-{% macro _one_batch_per_key(column, keys, quoted) %}
-    {%- set batches = [] -%}
-    {%- for key in keys -%}
-        {%- do batches.append(column ~ ' = ' ~ ("date '" ~ key ~ "'" if quoted else key)) -%}
-    {%- endfor -%}
-    {{ return(batches or ['false']) }}
+    {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
 {% macro only_keys(column, keys, quoted=true) %}
@@ -277,14 +269,6 @@
     {%- endif -%}
 {% endmacro %}
 
-{% macro insert_other_batches(batches, select) %}
-    {#- The post-hook of a model built in batches: the model's SELECT created the table with the
-        first batch; insert the others, one statement each. -#}
-    {%- for batch in batches[1:] %}
-    insert into {{ this }} by name select * from ({{ select(batch) }});
-    {%- endfor %}
-{% endmacro %}
-
 {% macro only_keys_by(group_column, keys_by_group, column, quoted=true, whole=false) %}
     {#- only_keys per group, for a model keyed by a group and a key (a kind and a month, a source
         and a year): `keys_by_group` maps each group to its stale keys. `whole`: no filter. -#}
@@ -308,4 +292,30 @@
         where band_counting is distinct from (select any_value(band_counting) from {{ ref('int_plan_metric_bands') }})
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0]) }}
+{% endmacro %}
+
+{% macro enterprise_years_hold(as_of) %}
+    {#- Whether fct_enterprise_year holds each year of `as_of` (its latest months) up to that month,
+        and from that month's latest load: true after a run that built it, false where a run
+        selected park_tier_months without it. -#}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set query -%}
+        select count(*)
+        from (
+            select year, max(as_of_period) as as_of_period, max(_source_loaded_at) as loaded_at
+            from {{ ref('fct_enterprise_year') }}
+            where year in ({% for m in as_of %}{{ m[:4] }}{% if not loop.last %}, {% endif %}{% endfor %})
+            group by year
+        ) as years
+        join (
+            select period, max(_source_loaded_at) as loaded_at
+            from {{ ref('fct_enterprise_month') }}
+            where period in ({% for m in as_of %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
+            group by period
+        ) as months
+            on months.period = years.as_of_period and years.loaded_at >= months.loaded_at
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] == (as_of | length)) }}
 {% endmacro %}

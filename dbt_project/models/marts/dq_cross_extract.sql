@@ -2,6 +2,7 @@
     materialized='incremental',
     incremental_strategy='replace_stale_findings',
     on_schema_change='append_new_columns',
+    post_hook=["{{ record_loads_taken_in(['registration']) }}"],
 ) }}
 -- Cross-extract findings, one row per finding. The four enterprise extracts of a month should
 -- tell one story: whoever pays tax, insures staff or reports output is in that month's register,
