@@ -34,9 +34,9 @@ def survey(extract: Extract, f: LandingFile) -> Survey:
     """The file's facts. Rejects the file if it is of the wrong month, or (while reading it)
     malformed or without data rows."""
     schema = extract.schema
-    period = ["period"] if "period" in schema.fields and "period" not in schema.key else []
+    period = ["period"] if "period" in schema.fields else []
     rows, months, hashes = 0, Counter(), []
-    for batch in extract.batches(columns=[*schema.key, *period]):
+    for batch in extract.batches(columns=list(dict.fromkeys([*schema.key, *period]))):
         rows += batch.height
         hashes.append(batch.select(_key_hash(schema)).to_series())
         if period:  # each distinct text parsed once
