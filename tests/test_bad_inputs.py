@@ -693,7 +693,7 @@ def test_duplicates_across_batch_boundaries(env, tiny_batches, ext):
 def test_hash_collisions_never_set_a_row_aside(env, tiny_batches, monkeypatch):
     """Rows whose key hashes collide are compared on their content: with a hash that collides
     all the time, the same rows load and the same are set aside."""
-    monkeypatch.setattr(survey, "_key_hash", lambda key: pl.struct(key).hash() % 2)
+    monkeypatch.setattr(survey, "_key_hash", lambda schema: pl.struct(schema.key).hash() % 2)
     landing, _, con = env
     write(
         landing,
