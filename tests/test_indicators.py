@@ -426,3 +426,36 @@ def test_programmes_count_each_project_once_in_its_signing_year(warehouse):
         ("CITY", 2018): D("1"),
         ("CITY", 2019): D("1"),
     }
+
+
+def test_the_run_summary_names_the_year_of_a_refused_revision(env, tmp_path):
+    from pipelines.config import Paths
+    from pipelines.run_summary import collect
+
+    landing, archive, con = env
+    write(landing, "indicators_2019.csv", ["全市,2019,gdp,6000000,"])
+    assert load(env).status == "loaded"
+    bad = landing / "indicators_2019_v2.csv"
+    bad.write_text("园区,年份,指标代码,数值,来源\n全市,2019,gdp,6100000,\n", encoding="utf-8")
+    outcome = load(env)
+    assert outcome.status == "file_rejected"
+    assert outcome.message.endswith("(the year keeps indicators_2019.csv, loaded before)")
+    con.close()  # the summary reads the build read-only, as after a run
+    paths = Paths(
+        home=tmp_path,
+        landing=landing,
+        warehouse=tmp_path / "published.duckdb",
+        build=tmp_path / "w.duckdb",
+        archive=archive,
+        dagster=tmp_path / "dagster",
+        reports=tmp_path / "reports",
+        dbt=tmp_path / "dbt",
+        logs=tmp_path / "logs",
+    )
+    (entry,) = collect(scan(landing), paths).entries
+    assert (entry.file_name, entry.status) == ("indicators_2019_v2.csv", "file_rejected")
+    assert "missing column(s) 年度" in entry.reason
+    assert entry.fix == (
+        "correct it and deliver it as indicators_2019_v3.csv; "
+        "indicators 2019 meanwhile keeps indicators_2019.csv"
+    )

@@ -504,7 +504,8 @@ def load_month(
     if outcome.status != "loaded" and outcome.refused:
         outcome.status, outcome.message = "file_rejected", outcome.refused[0].message
         if kept := counted or (current and current.file_name):
-            outcome.message += f" (the month keeps {kept}, loaded before)"
+            held = "year" if kind in ANNUAL_KINDS else "month"
+            outcome.message += f" (the {held} keeps {kept}, loaded before)"
     return outcome
 
 
