@@ -283,6 +283,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     for park, code, value in rows
                 ],
             )
+        # the loads of the yearly files, as the loader lists them
+        for period in INDICATORS:
+            con.execute(
+                "insert into meta.loads (file_name, kind, period, revision, sha256, size_bytes, "
+                "received_at, loaded_at, status) values (?, 'indicators', ?, 1, 'x', 1, "
+                "timestamp '2021-01-05 09:00:00', timestamp '2021-01-05 09:00:00', 'loaded')",
+                [f"indicators_{period.year}.csv", period],
+            )
         for period, rows in PROJECTS.items():
             insert_raw(
                 con,
@@ -315,6 +323,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "build",
             "--select",
             "+target_attainment",
+            "int_dq_extract_months",
             "--indirect-selection",
             "cautious",
             "--project-dir",
@@ -459,3 +468,9 @@ def test_the_run_summary_names_the_year_of_a_refused_revision(env, tmp_path):
         "correct it and deliver it as indicators_2019_v3.csv; "
         "indicators 2019 meanwhile keeps indicators_2019.csv"
     )
+
+
+def test_yearly_files_are_no_months_of_the_data_quality_marts(warehouse):
+    # a yearly file has no month-on-month movement: 2019 and 2020 are no gap of eleven months
+    kinds = query_rows(warehouse, "select distinct kind from intermediate.int_dq_extract_months")
+    assert {r["kind"] for r in kinds} == {"projects"}
