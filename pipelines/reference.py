@@ -45,3 +45,9 @@ def industry_divisions() -> dict[str, bool]:
     return {
         r["division_code"]: r["is_industrial"] == "true" for r in _rows("industry_divisions.csv")
     }
+
+
+@cache
+def indicator_codes() -> dict[str, bool]:
+    """Code of the yearly indicators extract -> whether it is reported for the city only."""
+    return {r["indicator_code"]: r["city_only"] == "true" for r in _rows("indicator_codes.csv")}

@@ -132,12 +132,13 @@ def _loads(build: Path) -> tuple[dict, dict]:
 
 def _next_revision(landing: LandingScan, f: LandingFile) -> str:
     top = max(g.revision for g in landing.extracts if (g.kind, g.period) == (f.kind, f.period))
-    return f"{f.kind}_{f.period:%Y%m}_v{top + 1}.{f.ext}"
+    period = f"{f.period:%Y}" if f.annual else f"{f.period:%Y%m}"
+    return f"{f.kind}_{period}_v{top + 1}.{f.ext}"
 
 
 def _meanwhile(held: dict, f: LandingFile) -> str:
     keeps = held.get((f.kind, f.period))
-    return f"{f.kind} {f.month_key} meanwhile " + (f"keeps {keeps}" if keeps else "has no data")
+    return f"{f.kind} {f.period_label} meanwhile " + (f"keeps {keeps}" if keeps else "has no data")
 
 
 def collect(landing: LandingScan, paths: Paths) -> Summary:

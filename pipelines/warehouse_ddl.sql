@@ -79,6 +79,18 @@ create table if not exists raw.carriers (
     _revision integer not null, _loaded_at timestamp not null
 );
 
+-- Yearly figures (indicators_<YYYY>.csv): one file per year, its period January 1 of the year.
+create table if not exists raw.indicators (
+    period date not null,               -- January 1 of the year (年度)
+    park_code varchar not null,         -- a park, or CITY for 全市
+    park_name_reported varchar not null,
+    indicator_code varchar not null,    -- seeds/indicator_codes.csv
+    value decimal(20, 6) not null,
+    source varchar,                     -- who reported it (来源)
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
 -- Every file received, loaded or not.
 create table if not exists meta.loads (
     file_name varchar not null,
@@ -170,6 +182,7 @@ comment on table raw.employment is '参保人数,已校验的行 / social-insura
 comment on table raw.output is '工业总产值、增加值、营业收入(万元),已校验的行 / output, value added, revenue (10k yuan), validated rows';
 comment on table raw.projects is '招商引资项目库(每月快照) / investment project register, monthly snapshot';
 comment on table raw.carriers is '两创载体(每月快照) / innovation carriers register, monthly snapshot';
+comment on table raw.indicators is '年度指标(规划面积、科研投入、GDP、对接500强企业),已校验的行 / yearly figures (planned area, R&D spending, GDP, top enterprises contacted), validated rows';
 comment on table meta.loads is '收到的每个文件及其处理结果 / every file received and what became of it';
 comment on table meta.rejects is '被剔除的行:文件、行号、列、规则、值 / rows set aside: file, row, column, rule, value';
 comment on table meta.rule_results is '每个文件每条规则的检查数、失败数、不适用数 / per file and rule: items, fails, missing';

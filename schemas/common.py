@@ -49,6 +49,24 @@ class ExtractSchema:
     fields: dict[str, Parser]  # English column -> parser of its normalized text
     rules: tuple[Rule, ...]
     code_columns: tuple[str, ...] = ()  # upper-cased during normalization
+    # Texts that name the same thing (park aliases): compared as one in the uniqueness rules,
+    # so that one park spelled two ways in a file is one key. Column -> text -> canonical text.
+    same_key: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Park texts beyond the parks' names and aliases, and their code (全市 -> CITY)
+    extra_parks: dict[str, str] = field(default_factory=dict)
+    # The raw table's columns that identify a row within its period (default: `key`), for the
+    # revision changes; several are joined with '|' into one record key.
+    raw_key: tuple[str, ...] = ()
+
+    @property
+    def record_key_columns(self) -> tuple[str, ...]:
+        return self.raw_key or self.key
+
+    def key_expr(self, column: str) -> pl.Expr:
+        """A text column as the uniqueness rules compare it."""
+        if column in self.same_key:
+            return pl.col(column).replace(self.same_key[column]).alias(column)
+        return pl.col(column)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -366,8 +384,11 @@ def duplicate_flags(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     A file read in batches gets them from `pipelines/ingest/survey.py`, which passes here only the
     rows whose key repeats; every other row has both flags True.
     """
-    present = [c for c in schema.fields if c in frame.columns]
-    first = frame.select(pl.struct(present).is_first_distinct().alias(FIRST_DISTINCT), *schema.key)
+    present = [schema.key_expr(c) for c in schema.fields if c in frame.columns]
+    first = frame.select(
+        pl.struct(present).is_first_distinct().alias(FIRST_DISTINCT),
+        *(schema.key_expr(k) for k in schema.key),
+    )
     distinct_per_key = pl.col(FIRST_DISTINCT).cast(pl.UInt32).sum().over(schema.key)
     return first.select(FIRST_DISTINCT, (distinct_per_key == 1).alias(KEY_CONSISTENT))
 
@@ -540,14 +561,17 @@ def _rejects(frame: pl.DataFrame, failures: pl.DataFrame, schema: ExtractSchema)
         "value": [],
     }
     if failures.height:
-        key_text = schema.key[0] + TEXT
+        key_texts = [k + TEXT for k in schema.key]
         joined = failures.join(frame, on="_index", how="left").sort([ROW, "rule_id"])
         headers = {rule.id: schema.header_of(rule.column) for rule in rules.values()}
         for row in joined.iter_rows(named=True):
             rule = rules[row["rule_id"]]
             value = row.get(rule.column + TEXT) if rule.column else None
             out["row_number"].append(row[ROW])
-            out["record_key"].append(row.get(key_text))
+            keys = [row.get(k) for k in key_texts]
+            out["record_key"].append(
+                keys[0] if len(keys) == 1 else "|".join("" if k is None else str(k) for k in keys)
+            )
             out["column_name"].append(headers[rule.id])
             out["rule_id"].append(rule.id)
             out["rule_zh"].append(rule.zh)

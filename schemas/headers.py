@@ -57,7 +57,17 @@ HEADERS: dict[str, dict[str, str]] = {
         "载体类型": "carrier_type",
         "认定日期": "recognized_on",
     },
+    "indicators": {
+        "园区": "park",
+        "年度": "period",
+        "指标代码": "indicator_code",
+        "数值": "value",
+        "来源": "source",
+    },
 }
 
 # The kinds the warehouse loads, in load order (the register first: other checks look it up).
 KINDS = list(HEADERS)
+# The kinds delivered once a year: their file name carries a year (indicators_2019.csv), their
+# period is January 1 of that year, and a revision replaces the whole year.
+ANNUAL_KINDS = ("indicators",)

@@ -271,7 +271,7 @@ def test_undecodable_bytes(env):
         (
             "land_201803.csv",
             "kind 'land' unknown; the kinds are registration, tax, employment, output, "
-            "projects, carriers",
+            "projects, carriers, indicators",
         ),
         ("税收2018年3月.csv", "the name does not follow the pattern"),
     ],
@@ -286,7 +286,8 @@ def test_file_name_not_matching_the_pattern(env, name, why):
     messages = [record_not_extract(con, p, archive) for p in landing_scan.not_extracts * 2]
     message = (
         f"{name}: not an extract: {why}; file names look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
-        "with kind one of registration, tax, employment, output, projects, carriers; "
+        "(a yearly kind: <kind>_<YYYY>[_v<N>].csv|xlsx) with kind one of registration, tax, "
+        "employment, output, projects, carriers, indicators; "
         "rename it or remove it from the landing folder"
     )
     assert messages == [message, message]
@@ -692,7 +693,7 @@ def test_duplicates_across_batch_boundaries(env, tiny_batches, ext):
 def test_hash_collisions_never_set_a_row_aside(env, tiny_batches, monkeypatch):
     """Rows whose key hashes collide are compared on their content: with a hash that collides
     all the time, the same rows load and the same are set aside."""
-    monkeypatch.setattr(survey, "_key_hash", lambda key: pl.struct(key).hash() % 2)
+    monkeypatch.setattr(survey, "_key_hash", lambda schema: pl.struct(schema.key).hash() % 2)
     landing, _, con = env
     write(
         landing,

@@ -16,12 +16,14 @@ import polars as pl
 import pytest
 
 from pipelines.generate import FILE_NAME, ROW_ERRORS, VALID_VARIANTS, generate
-from schemas.headers import HEADERS, KINDS
+from schemas.headers import ANNUAL_KINDS, HEADERS, KINDS
 from schemas.uscc import uscc_problem
 
 NAME = re.compile(
-    r"^(registration|tax|employment|output|projects|carriers)_\d{6}(_v\d+)?\.(csv|xlsx)$"
+    r"^((registration|tax|employment|output|projects|carriers)_\d{6}|indicators_\d{4})(_v\d+)?"
+    r"\.(csv|xlsx)$"
 )
+MONTHLY = [k for k in KINDS if k not in ANNUAL_KINDS]
 PARKS = {
     "经开区", "拉萨经济技术开发区", "拉萨经开区", "经济技术开发区", "柳梧新区", "柳梧新区(高新区)",
     "柳梧新区（高新区）", "拉萨高新区", "高新区", "慈觉林文创园", "慈觉林", "慈觉林文化创意产业园",
@@ -133,6 +135,8 @@ def rule_failures(out: Path, chain_from: str = "accepted") -> set[tuple[str, int
     names = sorted(out.iterdir(), key=lambda p: (month_of_file(p.name), KINDS.index(FILE_NAME.match(p.name).group("kind")), p.name))  # fmt: skip
     for path in names:
         kind = FILE_NAME.match(path.name).group("kind")
+        if kind in ANNUAL_KINDS:  # always clean; tests/test_indicators.py loads one
+            continue
         month = month_of_file(path.name)
         df = english(read_extract(path), kind)
         key = {"projects": "project_id", "carriers": "carrier_id"}.get(kind, "uscc")
@@ -237,11 +241,16 @@ def test_only_extract_files_named_by_the_pattern(clean, messy):
         assert names == sorted(summary.files)
         assert all(NAME.match(n) and FILE_NAME.match(n) for n in names), names
     out, summary = clean
-    assert summary.files_written == 14 * len(KINDS)
-    for kind in KINDS:
+    # a file per monthly kind and month, and one indicators file per year (2019 at its end)
+    assert summary.files_written == 14 * len(MONTHLY) + 2
+    for kind in MONTHLY:
         assert {month_of_file(n) for n in summary.files if n.startswith(kind + "_")} == {
             f"2018{m:02d}" for m in range(1, 13)
         } | {"201901", "201902"}
+    assert [n for n in summary.files if n.startswith("indicators_")] == [
+        "indicators_2018.csv",
+        "indicators_2019.csv",
+    ]
 
 
 def test_headers_in_dictionary_order(clean, messy):
@@ -602,8 +611,8 @@ def test_progress_lines(tmp_path):
     generate(tmp_path, 50, "2018-01", "2018-02", seed=1, progress=lines.append)
     # one line a month, not one a file: a three-year demo prints 36 lines, not 216
     assert lines == [
-        f"2018-01 (1/2): {len(KINDS)} files written",
-        f"2018-02 (2/2): {2 * len(KINDS)} files written",
+        f"2018-01 (1/2): {len(MONTHLY)} files written",
+        f"2018-02 (2/2): {2 * len(MONTHLY) + 1} files written",  # and indicators_2018
     ]
 
 

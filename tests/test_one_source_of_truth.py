@@ -37,6 +37,9 @@ from pipelines.cli import main
 from pipelines.reports.build import build_report
 
 DDL = ROOT / "pipelines" / "warehouse_ddl.sql"
+# the new band is shown after every metric of the seed
+with (ROOT / "seeds" / "metric_catalog.csv").open(encoding="utf-8", newline="") as _f:
+    LAST_DISPLAY_ORDER = max(int(r["display_order"]) for r in csv.DictReader(_f))
 DEC20 = date(2020, 12, 1)
 
 A = "91540091MA6T1A015B"
@@ -68,7 +71,7 @@ NEW_ROWS = {
             "actual_definition_en": "Enterprise-years of the park with output ≥ 50 million yuan",
             "notes": "A band added to test that bands are data.",
             "short_label_zh": "产值超5000万",
-            "display_order": "25",
+            "display_order": str(LAST_DISPLAY_ORDER + 1),
         }
     ],
     "parks.csv": [

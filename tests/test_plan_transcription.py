@@ -48,8 +48,36 @@ METRICS = {
     "industrial_value_added": "亿元",
     "value_added_growth": "%",
     "above_scale": "家",
+    # section 四 (issue 29): programmes, R&D share, top-enterprise contacts
+    "programme_smart_manufacturing": "个",
+    "programme_informatization": "个",
+    "programme_industrial_base": "个",
+    "programme_energy_saving": "个",
+    "rd_intensity": "%",
+    "top_enterprise_contacts": "家",
 }
-CITY_ONLY = {"industrial_output", "industrial_value_added", "value_added_growth", "above_scale"}
+CITY_ONLY = {
+    "industrial_output",
+    "industrial_value_added",
+    "value_added_growth",
+    "above_scale",
+    "programme_smart_manufacturing",
+    "programme_informatization",
+    "programme_industrial_base",
+    "programme_energy_saving",
+    "rd_intensity",
+}
+# Section 四's targets (issue 29), each read by its own pattern: (clause, pattern, metric ->
+# group, parks, years). 四(二)'s programmes are over the three years (CITY, 2020, window
+# 2018-2020); 四(三)'s R&D share is 到2020年 (1.6% is the starting point, not a target); 四(五)1
+# is every park each year.
+PROGRAMMES = {
+    "智能制造": "programme_smart_manufacturing",
+    "两化融合": "programme_informatization",
+    "工业强基": "programme_industrial_base",
+    "节能改造和循环化利用": "programme_energy_saving",
+}
+SECTION_FOUR_WINDOWS = {m: "2018-2020" for m in PROGRAMMES.values()}
 
 # Wording of the plan -> metric code. Each pattern has exactly one group holding the target,
 # except the banded ones whose first group is the band.
@@ -167,6 +195,31 @@ def parse_section_three() -> dict[tuple[str, int, str], tuple[float, str, str]]:
     return parsed
 
 
+def section_four() -> str:
+    return between(plan_text(), "\n四、重点行动与措施\n", "\n五、保障措施\n")
+
+
+def parse_section_four() -> dict[tuple[str, int, str], tuple[float, str, str]]:
+    """(park, year, metric) -> (target, matched text, paragraph) of the section 四 targets."""
+    section = section_four()
+    parsed: dict[tuple[str, int, str], tuple[float, str, str]] = {}
+    two = between(section, "(二)实施产业升级提速行动\n", "\n(三)")
+    assert "力争用三年时间在全市范围内实施" in two
+    for m in re.finditer(r"(\d+)个(智能制造|两化融合|工业强基|节能改造和循环化利用)项目", two):
+        parsed[(CITY, 2020, PROGRAMMES[m.group(2)])] = (float(m.group(1)), m.group(0), two)
+    assert len(parsed) == 4
+    three = between(section, "(三)实施创新能力提升行动\n", "\n(四)")
+    m = re.search(r"科研投入占GDP比重由([\d.]+)%增长到([\d.]+)%", three)
+    assert "到2020年" in three[: m.start()]
+    parsed[(CITY, 2020, "rd_intensity")] = (float(m.group(2)), m.group(0), three)
+    five = between(section, "(五)实施招商引资升级行动\n", "\n2.精准政策")
+    m = re.search(r"各园区每年要主动对接联系(\d+)家以上", five)
+    for code in park_codes_by_name().values():
+        for year in YEARS:
+            parsed[(code, year, "top_enterprise_contacts")] = (float(m.group(1)), m.group(0), five)
+    return parsed
+
+
 def number_text(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
@@ -178,7 +231,9 @@ def targets() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def parsed() -> dict[tuple[str, int, str], tuple[float, str, str]]:
-    return parse_section_three()
+    three, four = parse_section_three(), parse_section_four()
+    assert not set(three) & set(four)
+    return three | four
 
 
 def test_plan_copy_is_the_bureau_text():
@@ -219,7 +274,7 @@ def test_clauses_are_verbatim_and_carry_the_target(targets, parsed):
         target, matched, chunk = parsed[key]
         assert clause in chunk, f"{key}: clause {clause!r} is not in the park/year paragraph"
         assert matched in clause, f"{key}: clause {clause!r} lacks the stated target {matched!r}"
-        counts = re.findall(r"(\d+)" + re.escape(unit), clause)
+        counts = re.findall(r"(\d+(?:\.\d+)?)" + re.escape(unit), clause)
         assert number_text(float(r["target"])) in counts, f"{key}: {clause!r} lacks the target"
 
 
@@ -234,12 +289,17 @@ def test_targets_sanity(targets):
         assert metric in METRICS
         assert r["unit"] == METRICS[metric]
         assert float(r["target"]) > 0
-        assert re.fullmatch(r"\d+", r["target"]), "targets are stated as whole numbers"
+        if metric != "rd_intensity":  # a share in %, 2.4
+            assert re.fullmatch(r"\d+", r["target"]), "targets are stated as whole numbers"
         if metric in CITY_ONLY:
             assert park == CITY
         if park == CITY:
             assert year == 2020, "三(一) targets are 到2020年"
-        expected_window = "2018-2020" if park == CITY and metric.startswith("projects_") else ""
+        expected_window = (
+            "2018-2020"
+            if park == CITY and metric.startswith("projects_")
+            else SECTION_FOUR_WINDOWS.get(metric, "")
+        )
         assert r["window"] == (expected_window or str(year))
 
 

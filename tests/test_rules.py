@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 
@@ -74,13 +74,42 @@ KEY_HEADER = {
     "output": USCC,
     "projects": "项目编号",
     "carriers": "载体编号",
+    "indicators": "园区",  # with 年度 and 指标代码 (key_cells)
 }
+# The yearly indicators: the key is a park (or 全市) and a code; 墨竹工卡县 is left for the case of
+# one park under two names.
+IND_KEY_PARKS = [
+    "经开区", "柳梧新区", "慈觉林文创园", "空港新区", "达孜工业园", "堆龙工业园", "曲水工业园",
+    "城关区", "林周县", "当雄县", "尼木县", "全市",
+]  # fmt: skip
+IND_KEY_CODES = ["planned_area_mu", "top_enterprise_contacts"]
+# the file period of a case: the month of a monthly file, January of a yearly one
+FILE_PERIOD = {"indicators": JANUARY}
 
 
 def new_key(kind: str, n: int) -> str:
     if KEY_HEADER[kind] == USCC:
         return complete(f"91540100{n:08d}")  # Lhasa division 540100
     return f"{kind[:3].upper()}-{n:04d}"
+
+
+def key_cells(kind: str, n: int) -> dict[str, object]:
+    """The cells of the n-th case's own key."""
+    if kind == "indicators":
+        # wraps around: `batch` checks that no two cases share a key
+        n %= len(IND_KEY_PARKS) * len(IND_KEY_CODES)
+        return {
+            "园区": IND_KEY_PARKS[n % len(IND_KEY_PARKS)],
+            "指标代码": IND_KEY_CODES[n // len(IND_KEY_PARKS)],
+        }
+    return {KEY_HEADER[kind]: new_key(kind, n)}
+
+
+def record_key(kind: str, row: dict[str, object]) -> object:
+    """meta.rejects.record_key of a row: its key, the cells joined with | when several."""
+    if kind == "indicators":
+        return "|".join(row[h] or "" for h in ("园区", "年度", "指标代码"))
+    return row[KEY_HEADER[kind]]
 
 
 BASE: dict[str, dict[str, object]] = {
@@ -133,6 +162,8 @@ BASE: dict[str, dict[str, object]] = {
         "载体类型": "众创空间",
         "认定日期": "2017-12-01",
     },
+    # 园区 and 指标代码 are the case's key (key_cells)
+    "indicators": {"年度": "2018", "数值": "12", "来源": "市商务局"},
 }
 
 # ---------------------------------------------------------------- cases
@@ -208,7 +239,7 @@ def uscc_cases(kind: str, prefix: str, header: str = USCC) -> list[Case]:
 
 def duplicate_cases(kind: str, prefix: str, other: dict[str, object]) -> list[Case]:
     key = KEY_HEADER[kind]
-    unique = f"{prefix}-UNIQUE-{'USCC' if key == USCC else SCHEMAS[kind].key[0].upper()}"
+    unique = f"{prefix}-UNIQUE-{'-'.join(k.upper() for k in SCHEMAS[kind].key)}"
     dup = f"{prefix}-DUPLICATE-ROW"
     return [
         # An exact copy: the first loads, the second is set aside as a duplicate.
@@ -578,7 +609,53 @@ CARRIERS = [
     ok(CAR, "recognized at month end", {"认定日期": "2018-03-31"}),
 ]
 
-CASES = [*REGISTRATION, *TAX, *EMPLOYMENT, *OUTPUT, *PROJECTS, *CARRIERS]
+IND = "indicators"
+INDICATORS = [
+    replace(c, file_period=JANUARY)
+    for c in [
+        base_case(IND),
+        *duplicate_cases(IND, "IND", {"数值": "13"}),
+        # one park under two of its names: one key, and the values differ
+        Case(
+            IND,
+            "one park, two names",
+            rows=({"园区": "墨竹工卡县"}, {"园区": "墨竹工卡县工业集中区", "数值": "7"}),
+            fails=(
+                frozenset({"IND-UNIQUE-PARK-PERIOD-INDICATOR_CODE"}),
+                frozenset({"IND-UNIQUE-PARK-PERIOD-INDICATOR_CODE"}),
+            ),
+            columns={"IND-UNIQUE-PARK-PERIOD-INDICATOR_CODE": "园区"},
+        ),
+        bad(IND, "IND-REQUIRED-PARK", "园区", None),
+        bad(IND, "IND-PARK-KNOWN", "园区", "拉萨市"),
+        bad(IND, "IND-REQUIRED-PERIOD", "年度", None),
+        bad(IND, "IND-FORMAT-PERIOD", "年度", "18"),
+        bad(IND, "IND-FORMAT-PERIOD", "年度", "二〇一八"),
+        bad(IND, "IND-YEAR-MATCH", "年度", "2019"),
+        ok(IND, "year with 年", {"年度": "2018年"}, typed={"年度": JANUARY}),
+        ok(IND, "year as a spreadsheet number", {"年度": "2018.0"}, typed={"年度": JANUARY}),
+        bad(IND, "IND-REQUIRED-INDICATOR_CODE", "指标代码", None),
+        bad(IND, "IND-ENUM-INDICATOR_CODE", "指标代码", "GDP_TOTAL"),
+        bad(IND, "IND-CITY-ONLY-INDICATOR_CODE", "指标代码", "gdp", name="gdp of a park"),
+        bad(IND, "IND-CITY-ONLY-INDICATOR_CODE", "指标代码", "rd_spending"),
+        ok(IND, "the city's GDP", {"园区": "全市", "指标代码": "gdp"}),
+        ok(IND, "the city's R&D", {"园区": "全市", "指标代码": "rd_spending", "来源": None}),
+        bad(IND, "IND-REQUIRED-VALUE", "数值", None),
+        bad(IND, "IND-FORMAT-VALUE", "数值", "十二"),
+        bad(IND, "IND-FORMAT-VALUE", "数值", "1.0000001"),
+        bad(IND, "IND-RANGE-VALUE", "数值", "-0.5"),
+        ok(IND, "zero", {"数值": "0"}, typed={"数值": Decimal("0")}),
+    ]
+]
+# The city-only rule blames 园区: the park is what is wrong for the code.
+INDICATORS = [
+    replace(c, columns={"IND-CITY-ONLY-INDICATOR_CODE": "园区"})
+    if "IND-CITY-ONLY-INDICATOR_CODE" in c.columns
+    else c
+    for c in INDICATORS
+]
+
+CASES = [*REGISTRATION, *TAX, *EMPLOYMENT, *OUTPUT, *PROJECTS, *CARRIERS, *INDICATORS]
 
 # ---------------------------------------------------------------- running the cases
 
@@ -616,15 +693,16 @@ def batch(kind: str) -> Batch:
     numbers: dict[str, list[int]] = {}
     keys_of_case: dict[str, set[object]] = {}
     for n, case in enumerate(cases, start=1):
-        key = new_key(kind, n)
         numbers[case.id] = []
         for changes in case.rows:
-            row = {KEY_HEADER[kind]: key, **BASE[kind], **changes}
+            row = {**key_cells(kind, n), **BASE[kind], **changes}
             assert set(row) >= set(SCHEMAS[kind].headers), row
             numbers[case.id].append(len(rows) + 2)
             rows.append(row)
             periods.append(case.file_period)
-        keys_of_case[case.id] = {rows[i - 2][KEY_HEADER[kind]] for i in numbers[case.id]}
+        keys_of_case[case.id] = {
+            tuple(rows[i - 2][h] for h in key_cells(kind, n)) for i in numbers[case.id]
+        }
     # No two cases share a record key: the uniqueness rules cannot tie them together.
     all_keys = [k for ks in keys_of_case.values() for k in ks]
     assert len(all_keys) == len(set(all_keys)), Counter(all_keys).most_common(3)
@@ -647,7 +725,7 @@ def test_case(case: Case) -> None:
             blamed = case.columns[reject["rule_id"]]
             assert reject["column_name"] == blamed, reject
             assert reject["value"] == (row[blamed] if blamed else None), reject
-            assert reject["record_key"] == row[KEY_HEADER[case.kind]], reject
+            assert reject["record_key"] == record_key(case.kind, row), reject
             assert reject["rule_zh"] and reject["rule_en"], reject
     if case.typed:
         first = b.result.valid.filter(pl.col(ROW) == b.rows[case.id][0])
@@ -681,8 +759,8 @@ def test_every_kind_has_cases() -> None:
 
 @pytest.mark.parametrize("kind", list(SCHEMAS))
 def test_base_row_alone_passes(kind: str) -> None:
-    row = {KEY_HEADER[kind]: new_key(kind, 0), **BASE[kind]}
-    result = validate(to_frame(kind, [row], [MARCH]), SCHEMAS[kind])
+    row = {**key_cells(kind, 0), **BASE[kind]}
+    result = validate(to_frame(kind, [row], [FILE_PERIOD.get(kind, MARCH)]), SCHEMAS[kind])
     assert result.rejects.height == 0, result.rejects.to_dicts()
     assert result.rule_counts == {}
     assert result.valid.height == 1

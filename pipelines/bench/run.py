@@ -31,6 +31,7 @@ import duckdb
 
 from pipelines.bench import DEFAULT_MONTH
 from pipelines.bench.measure import Measured, run_measured
+from pipelines.ingest.landing import parse_name
 from pipelines.reference import SEEDS
 
 MONTHS_BEFORE = 36
@@ -54,8 +55,9 @@ def _bin(name: str) -> str:
 
 
 def _month_key(file_name: str) -> str:
-    stem = Path(file_name).stem.split("_")[1]
-    return f"{stem[:4]}-{stem[4:6]}"
+    """The month a generated file loads in (a yearly indicators file: January of its year)."""
+    parsed = parse_name(Path(file_name))
+    return parsed.month_key if parsed else ""
 
 
 def _land(source: Path, landing: Path, months: set[str]) -> int:

@@ -25,6 +25,8 @@ DESCRIPTIONS = {
     "output": "工业总产值、增加值、营业收入(万元) / output, value added and revenue",
     "projects": "招商引资项目库(每月快照) / investment project register, monthly snapshot",
     "carriers": "两创载体(每月快照) / innovation carriers register, monthly snapshot",
+    "indicators": "年度指标(每年一个文件,载入该年1月分区) / yearly figures: one file a year, "
+    "loaded in the January partition of its year",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.headers import KINDS
+from schemas.headers import ANNUAL_KINDS, KINDS
 
 from . import mess as mess_mod
 from .monthly import MonthlyModel
@@ -20,6 +20,7 @@ from .registers import (
     build_carriers,
     build_projects,
     carriers_frame,
+    indicators_frame,
     projects_frame,
     register_scale,
 )
@@ -29,7 +30,11 @@ from .rng import py_random, stream_key
 FILE_MESS = ["gb18030_files", "crlf_files", "xlsx_files", "revision_files", "revised_rows"]
 ROW_ERRORS = mess_mod.ALL_ROW_ERRORS
 VALID_VARIANTS = mess_mod.ALL_VARIANTS
-FILE_NAME = re.compile(r"^(?P<kind>[a-z]+)_(?P<yyyymm>\d{6})(?:_v(?P<rev>\d+))?\.(?:csv|xlsx)$")
+FILE_NAME = re.compile(
+    r"^(?P<kind>[a-z]+)_(?P<yyyymm>\d{6}|\d{4})(?:_v(?P<rev>\d+))?\.(?:csv|xlsx)$"
+)
+# The kinds written every month; the yearly ones (indicators) once per year of the range.
+MONTHLY_KINDS = [k for k in KINDS if k not in ANNUAL_KINDS]
 
 
 @dataclass
@@ -121,7 +126,7 @@ def _plan_files(seed: int, months: list[int], rate: float) -> _FilePlan:
     if rate <= 0:
         return _FilePlan(set(), set(), set(), [])
     rnd = py_random(seed, "file_mess")
-    files = [(k, a) for a in months for k in KINDS]
+    files = [(k, a) for a in months for k in MONTHLY_KINDS]
     n = len(files)
     xlsx = {
         ("registration", rnd.choice(months)),
@@ -231,7 +236,8 @@ def generate(
     """Write extract files `<kind>_<YYYYMM>[_v<N>].(csv|xlsx)` for every month into `out`.
 
     One file per kind (registration, tax, employment, output, projects, carriers) per month
-    from `start` to `end` (YYYY-MM), for `enterprises` enterprises over the whole range (some
+    from `start` to `end` (YYYY-MM), and one `indicators_<YYYY>.csv` per year of the range
+    (written after its December, or its last month in the range; always clean), for `enterprises` enterprises over the whole range (some
     enter, move or leave during it). Only extract files are written; existing files of the
     same name are replaced. Same arguments, same bytes (XLSX included).
 
@@ -270,7 +276,7 @@ def generate(
     files: list[str] = []
     rows = dict.fromkeys(KINDS, 0)
     counts = dict.fromkeys(FILE_MESS + ROW_ERRORS + VALID_VARIANTS, 0)
-    seen_errors: dict[str, set[str]] = {k: set() for k in KINDS}
+    seen_errors: dict[str, set[str]] = {k: set() for k in MONTHLY_KINDS}
     error_frames: list[pl.DataFrame] = []
     revisions: list[str] = []
 
@@ -279,7 +285,7 @@ def generate(
         frames["projects"] = projects_frame(projects, a)
         frames["carriers"] = carriers_frame(carriers, a)
         year, month = month_of(a)
-        for kind in KINDS:
+        for kind in MONTHLY_KINDS:
             typed = frames[kind]
             style = _style(plan, seed, kind, a, counts)
             name = file_name(kind, a, "xlsx" if style.xlsx else "csv")
@@ -312,6 +318,13 @@ def generate(
                 rows[kind] += revised.height
                 counts["revision_files"] += 1
                 counts["revised_rows"] += changed
+        if month == 12 or a == a_end:
+            # the year's indicators, delivered once the year is over (or at the range's end)
+            indicators = indicators_frame(seed, year)
+            name = f"indicators_{year}.csv"
+            write_csv(indicators, "indicators", out / name, FileStyle(encoding="utf-8"))
+            files.append(name)
+            rows["indicators"] += indicators.height
         say(f"{year}-{month:02d} ({i}/{len(months)}): {len(files)} files written")
 
     errors = (
@@ -324,7 +337,7 @@ def generate(
     columns = pl.DataFrame(
         [
             (k, t, mess_mod.header_of(k, mess_mod.error_column(k, t)))
-            for k in KINDS
+            for k in MONTHLY_KINDS
             for t in mess_mod.ROW_ERRORS[k]
         ],
         schema={"kind": pl.String, "type": pl.String, "column": pl.String},

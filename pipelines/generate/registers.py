@@ -246,3 +246,36 @@ def carriers_frame(carriers: list[Carrier], a: int) -> pl.DataFrame:
             "recognized_on": pl.Date,
         },
     )
+
+
+# The yearly indicators file: the city's GDP and R&D spending (万元), each park's planned area (亩)
+# and the top enterprises it contacted. R&D intensity climbs from about 1.6% towards 2.4%.
+CITY_GDP_10K = {2018: 6_173_000, 2019: 6_877_000, 2020: 6_786_000}
+RD_SHARE = {2018: 0.0168, 2019: 0.0203, 2020: 0.0241}
+
+
+def indicators_frame(seed: int, year: int) -> pl.DataFrame:
+    """One year's indicators: the 全市 rows, and per park its planned area and contacts. One park
+    reports no contacts in a year (the figure is missing, not zero)."""
+    rnd = py_random(seed, "indicators", year)
+    gdp = CITY_GDP_10K.get(year, 6_500_000)
+    rd = round(gdp * RD_SHARE.get(year, 0.02), 2)
+    rows = [("全市", "gdp", float(gdp), "市统计局"), ("全市", "rd_spending", rd, "市科技局")]
+    codes = list(ref.parks())
+    silent = rnd.choice(codes)
+    for code in codes:
+        park = ref.parks()[code]
+        area = 1000 * rnd.randint(2, 40)
+        rows.append((park.name, "planned_area_mu", float(area), "市国土局"))
+        if code != silent:
+            contacts = rnd.randint(6, 16)
+            rows.append((park.name, "top_enterprise_contacts", float(contacts), "市商务局"))
+    return pl.DataFrame(
+        {
+            "park": [r[0] for r in rows],
+            "period": [str(year)] * len(rows),
+            "indicator_code": [r[1] for r in rows],
+            "value": [f"{r[2]:.2f}".rstrip("0").rstrip(".") for r in rows],
+            "source": [r[3] for r in rows],
+        }
+    )

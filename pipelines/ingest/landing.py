@@ -10,13 +10,16 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.headers import KINDS
+from schemas.headers import ANNUAL_KINDS, KINDS
 
 EXTENSIONS = ("csv", "xlsx")
-NAME_FORM = "<kind>_<YYYYMM>[_v<N>].csv|xlsx"
-# ASCII digits only: `\d` also matches full-width and other scripts' digits.
+NAME_FORM = "<kind>_<YYYYMM>[_v<N>].csv|xlsx (a yearly kind: <kind>_<YYYY>[_v<N>].csv|xlsx)"
+MONTHLY_KINDS = [k for k in KINDS if k not in ANNUAL_KINDS]
+# ASCII digits only: `\d` also matches full-width and other scripts' digits. A monthly kind
+# carries a month (YYYYMM), a yearly kind a year (YYYY) only.
 NAME_PATTERN = re.compile(
-    rf"^(?P<kind>{'|'.join(KINDS)})_(?P<year>[0-9]{{4}})(?P<month>[0-9]{{2}})"
+    rf"^(?:(?P<kind>{'|'.join(MONTHLY_KINDS)})_(?P<year>[0-9]{{4}})(?P<month>[0-9]{{2}})"
+    rf"|(?P<annual_kind>{'|'.join(ANNUAL_KINDS)})_(?P<annual_year>[0-9]{{4}}))"
     rf"(?:_v(?P<rev>[0-9]+))?\.(?P<ext>{'|'.join(EXTENSIONS)})$"
 )
 # The same parts, loosely: what a name that does not match was meant to say.
@@ -32,20 +35,36 @@ class LandingFile:
     ext: str
 
     @property
+    def annual(self) -> bool:
+        return self.kind in ANNUAL_KINDS
+
+    @property
     def month_key(self) -> str:
+        """The month partition the file loads in (a yearly kind: January of its year)."""
         return self.period.strftime("%Y-%m")
+
+    @property
+    def period_label(self) -> str:
+        """The period as people name it: 2019-03, or 2019 for a yearly kind."""
+        return self.period.strftime("%Y" if self.annual else "%Y-%m")
 
 
 def parse_name(path: Path) -> LandingFile | None:
     """The extract a file name describes, or None when the name does not follow the pattern
     (`name_problem` says why)."""
     m = NAME_PATTERN.match(path.name)
-    if not m or not 1 <= int(m["month"]) <= 12 or m["rev"] is not None and int(m["rev"]) == 0:
+    if not m or m["rev"] is not None and int(m["rev"]) == 0:
+        return None
+    if m["annual_kind"]:
+        kind, year, month = m["annual_kind"], m["annual_year"], "01"
+    else:
+        kind, year, month = m["kind"], m["year"], m["month"]
+    if not 1 <= int(month) <= 12:
         return None
     return LandingFile(
         path=path,
-        kind=m["kind"],
-        period=dt.date(int(m["year"]), int(m["month"]), 1),
+        kind=kind,
+        period=dt.date(int(year), int(month), 1),
         revision=int(m["rev"] or 1),
         ext=m["ext"],
     )
@@ -76,9 +95,15 @@ def name_problem(name: str) -> str | None:
         return f"kind {kind!r} unknown; " + (
             f"did you mean {close[0]}?" if close else f"the kinds are {', '.join(KINDS)}"
         )
-    if not re.fullmatch("[0-9]{6}", month):
+    if kind in ANNUAL_KINDS:
+        if not re.fullmatch("[0-9]{4}", month):
+            return (
+                f"{kind} is a yearly extract: its name carries the year as four digits "
+                f"({kind}_2019.csv), not {month!r}"
+            )
+    elif not re.fullmatch("[0-9]{6}", month):
         return f"the month {month!r} is not written YYYYMM (six digits, e.g. 201803)"
-    if not 1 <= int(month[4:]) <= 12:
+    elif not 1 <= int(month[4:]) <= 12:
         return f"month {int(month[4:])} does not exist"
     if rev is not None and not re.fullmatch("v[0-9]+", rev):
         return f"{rev!r} is not a revision: revisions are written _v2, _v3..."
@@ -193,7 +218,7 @@ def same_revision_twice(files: list[LandingFile]) -> str:
     if len({g.ext for g in files}) > 1:
         how.append("once as CSV and once as XLSX")
     return (
-        f"{names}: revision {f.revision} of {f.kind} {f.month_key} arrived twice"
+        f"{names}: revision {f.revision} of {f.kind} {f.period_label} arrived twice"
         + (f" ({'; '.join(how)})" if how else "")
         + "; neither is read: remove all but one from the landing folder and run again"
     )

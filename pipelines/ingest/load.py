@@ -39,6 +39,7 @@ from pipelines.ingest.survey import survey
 from pipelines.reference import industry_divisions, park_aliases
 from schemas import SCHEMAS
 from schemas.common import ROW, TEXT, Confrontation, parse
+from schemas.headers import ANNUAL_KINDS
 
 DDL = Path(__file__).resolve().parents[1] / "warehouse_ddl.sql"
 CONSTANT_LINEAGE = ["_source_file", "_source_sha256", "_revision", "_loaded_at"]
@@ -336,8 +337,9 @@ def _raw_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[str]:
 def _to_raw(valid: pl.DataFrame, f: LandingFile, columns: list[str]) -> pl.DataFrame:
     """Typed valid rows -> the raw table's `columns`."""
     if "park" in valid.columns:
+        parks = {**park_aliases(), **SCHEMAS[f.kind].extra_parks}
         valid = valid.with_columns(
-            pl.col("park").replace_strict(park_aliases(), default=None).alias("park_code"),
+            pl.col("park").replace_strict(parks, default=None).alias("park_code"),
             pl.col("park").alias("park_name_reported"),
         )
     if "period" not in valid.columns:
@@ -457,7 +459,7 @@ def load_month(
     (or delivered twice) never empties the month; the revisions below the one that counts are
     superseded. A file refused before is recognized like any other (`identify`) and not read
     again, so the next run neither retries it nor goes back and forth."""
-    month = period.strftime("%Y-%m")
+    month = period.strftime("%Y" if kind in ANNUAL_KINDS and period.month == 1 else "%Y-%m")
     revisions = scan.revisions(kind, period)
     if not revisions:
         return LoadOutcome(kind, month, "no_file")
@@ -502,7 +504,8 @@ def load_month(
     if outcome.status != "loaded" and outcome.refused:
         outcome.status, outcome.message = "file_rejected", outcome.refused[0].message
         if kept := counted or (current and current.file_name):
-            outcome.message += f" (the month keeps {kept}, loaded before)"
+            held = "year" if kind in ANNUAL_KINDS else "month"
+            outcome.message += f" (the {held} keeps {kept}, loaded before)"
     return outcome
 
 

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from pipelines.ingest.landing import LandingFile
 from pipelines.ingest.read import Extract, FileRejected
-from schemas.common import FIRST_DISTINCT, KEY_CONSISTENT, ROW, duplicate_flags
+from schemas.common import FIRST_DISTINCT, KEY_CONSISTENT, ROW, ExtractSchema, duplicate_flags
 
 
 @dataclass
@@ -37,9 +36,9 @@ def survey(extract: Extract, f: LandingFile) -> Survey:
     schema = extract.schema
     period = ["period"] if "period" in schema.fields else []
     rows, months, hashes = 0, Counter(), []
-    for batch in extract.batches(columns=[*schema.key, *period]):
+    for batch in extract.batches(columns=list(dict.fromkeys([*schema.key, *period]))):
         rows += batch.height
-        hashes.append(batch.select(_key_hash(schema.key)).to_series())
+        hashes.append(batch.select(_key_hash(schema)).to_series())
         if period:  # each distinct text parsed once
             texts = batch.group_by("period").len()
             parsed = texts.select(schema.fields["period"](pl.col("period")), "len").drop_nulls()
@@ -59,9 +58,9 @@ def survey(extract: Extract, f: LandingFile) -> Survey:
     return Survey(rows, flags)
 
 
-def _key_hash(key: Sequence[str]) -> pl.Expr:
+def _key_hash(schema: ExtractSchema) -> pl.Expr:
     """64 bits of a row's key: a row whose hash repeats is a candidate, checked on its content."""
-    return pl.struct(key).hash()
+    return pl.struct(schema.key_expr(k) for k in schema.key).hash()
 
 
 def _repeated(hashes: list[pl.Series]) -> pl.Series:
@@ -83,6 +82,12 @@ def _reject_wrong_month(months: Counter[dt.date], f: LandingFile) -> None:
     most = max(months.values())
     commonest = min(month for month, n in months.items() if n == most)
     if commonest != f.period and months[f.period] * 2 < months.total():
+        if f.annual:
+            raise FileRejected(
+                f"{f.path.name}: wrong year: the file name says {f.period_label} but its 年度 is "
+                f"mostly {commonest:%Y}; rename the file to the year it holds or ask for the right "
+                "extract"
+            )
         raise FileRejected(
             f"{f.path.name}: wrong month: the file name says {f.month_key} but its 所属期 is mostly "
             f"{commonest:%Y-%m}; rename the file to the month it holds or ask for the right extract"

@@ -31,6 +31,16 @@
 --   above_scale       enterprise-years with is_above_scale.
 --   industrial_output, industrial_value_added
 --                     sum of annual_output_10k / annual_value_added_10k, in 亿元 (万元 / 10000).
+--   programme_*       四(二)'s programmes: projects of the park signed in the year (signed_on)
+--                     whose 项目类别 is the programme's (seed project_programmes), status not
+--                     终止, in the latest snapshot of the projects register: a project counts
+--                     once, in the year it was signed.
+--   top_enterprise_contacts
+--                     the park's row of the yearly indicators extract (top_enterprise_contacts);
+--                     no row: no actual (无数据), never 0. No CITY row.
+--   rd_intensity (CITY only)
+--                     rd_spending / gdp x 100 of the 全市 rows of the yearly indicators extract,
+--                     rounded to 6 decimals; no actual when either is missing or gdp is 0.
 --   carriers, maker_spaces, innovation_bases
 --                     carriers of the park (of that type) recognized from January 1 of the
 --                     plan's first year to December 31 of the year, in the latest snapshot of
@@ -73,7 +83,9 @@
         else loaded_at
     end
 {%- endset %}
-{%- set stale_years = {'enterprise_year': [], 'registration': [], 'projects': [], 'carriers': []} %}
+{%- set stale_years = {'enterprise_year': [], 'registration': [], 'projects': [], 'carriers': [], 'indicators': []} %}
+{#- the metrics of the yearly indicators extract: a row where the file has one, none otherwise #}
+{%- set indicator_metrics = ['top_enterprise_contacts', 'rd_intensity'] %}
 {%- set latest = 'select source, year, ' ~ inputs_loaded_at ~ ' as loaded_at from ' ~ ref('int_attainment_coverage') %}
 {#- a switch of band_counting recounts every year (each row records how its bands were counted) #}
 {%- set stale = run_query(latest).rows if bands_counted_otherwise() else stale_keys(['source', 'year'], latest) %}
@@ -108,18 +120,26 @@ plan_start as (
     select make_date(min(year), 1, 1) as plan_start_date from {{ ref('plan_targets') }}
 ),
 
+programmes as (
+    select metric, project_category from {{ ref('project_programmes') }}
+),
+
 metrics as (
     select
         metric,
         case
             when starts_with(metric, 'projects_') then 'projects'
+            when metric in (select metric from programmes) then 'projects'
+            when metric in ('{{ indicator_metrics | join("', '") }}') then 'indicators'
             when metric in ('tech_leaders', 'high_tech', 'tech_smes', 'listed') then 'registration'
             when metric in ('carriers', 'maker_spaces', 'innovation_bases') then 'carriers'
             else 'enterprise_year'
         end as source
     from {{ ref('metric_catalog') }}
-    -- a growth rate does not add up over parks: computed for CITY only, below
+    -- a growth rate does not add up over parks: computed for CITY only, below; the yearly
+    -- indicators are no count of anything that is 0 when absent: below too
     where metric <> 'value_added_growth'
+        and metric not in ('{{ indicator_metrics | join("', '") }}')
 ),
 
 enterprise_years as (
@@ -246,6 +266,19 @@ projects as (
     group by all
 ),
 
+programme_projects as (
+    select
+        latest_projects.park_code,
+        cast(year(latest_projects.signed_on) as integer) as year,
+        programmes.metric,
+        count(*) as value
+    from latest_projects
+    inner join programmes
+        on programmes.project_category = latest_projects.category
+    where latest_projects.status <> '终止'
+    group by all
+),
+
 ---------- carriers (latest snapshot of the register, cumulative from the plan's start)
 latest_carriers as (
     select *
@@ -288,6 +321,8 @@ values_found as (
         select * from stocks
         union all by name
         select * from projects
+        union all by name
+        select * from programme_projects
         union all by name
         select * from carriers
     )
@@ -420,12 +455,51 @@ city_growth as (
     where coverage.source = 'enterprise_year'
 ),
 
+---------- the yearly indicators extract: a row only where the file has the figures
+indicator_values as (
+    select * from {{ ref('stg_raw__indicators') }}
+    where {{ only_keys('year', stale_years['indicators'], quoted=false) }}
+),
+
+indicator_actuals as (
+    select
+        indicator_values.park_code,
+        indicator_values.year,
+        'top_enterprise_contacts'                       as metric,
+        'indicators'                                    as source,
+        cast(indicator_values.value as decimal(38, 10)) as actual,
+        make_date(indicator_values.year, 12, 1)         as as_of_period,
+        true                                            as is_final
+    from indicator_values
+    where indicator_values.indicator_code = 'top_enterprise_contacts'
+        and indicator_values.park_code <> 'CITY'
+    union all by name
+    select
+        'CITY'                                          as park_code,
+        year,
+        'rd_intensity'                                  as metric,
+        'indicators'                                    as source,
+        -- a ratio (DuckDB divides decimals as doubles), stored at 6 decimals
+        cast(round(
+            max(value) filter (where indicator_code = 'rd_spending') * 100
+            / nullif(max(value) filter (where indicator_code = 'gdp'), 0), 6
+        ) as decimal(38, 10))                           as actual,
+        make_date(year, 12, 1)                          as as_of_period,
+        true                                            as is_final
+    from indicator_values
+    where park_code = 'CITY'
+    group by year
+    having actual is not null
+),
+
 unioned as (
     select * from park_actuals
     union all by name
     select * from city_actuals
     union all by name
     select * from city_growth
+    union all by name
+    select * from indicator_actuals
 )
 
 select

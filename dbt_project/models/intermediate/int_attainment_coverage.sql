@@ -14,6 +14,9 @@
 --   carriers         when the latest snapshot is from that year or later; as_of_period = the
 --                    latest snapshot, or the year's December when the snapshot is later; final
 --                    when the snapshot reaches the year's December.
+--   indicators       the yearly indicators extract (indicators_<YYYY>): a year is covered when
+--                    its file loaded rows; a yearly figure is final once delivered (as_of_period
+--                    the year's December). A park or code without a row in it has no data.
 --
 -- Years: the plan's years and every year with data in a source.
 -- loaded_at: the newest load of the data behind the year (int_attainment_actuals is rebuilt
@@ -46,6 +49,16 @@ registers_latest as (
     from {{ ref('stg_raw__carriers') }}
 ),
 
+indicators as (
+    select
+        year,
+        make_date(year, 12, 1)          as as_of_period,
+        true                            as is_final,
+        max(_loaded_at)                 as loaded_at
+    from {{ ref('stg_raw__indicators') }}
+    group by year
+),
+
 years as (
     select distinct year from {{ ref('plan_targets') }}
     union
@@ -74,3 +87,5 @@ union all
 select 'registration' as source, year, as_of_period, is_final, loaded_at from registration
 union all
 select source, year, as_of_period, is_final, loaded_at from registers
+union all
+select 'indicators' as source, year, as_of_period, is_final, loaded_at from indicators

@@ -18,6 +18,9 @@ with load_lines as (
         loaded_at
     from {{ source('meta', 'loads') }}
     where status = 'loaded' and kind is not null and period is not null
+        -- the monthly extracts and registers: the yearly indicators have no month-on-month
+        -- movement and no gap between months
+        and kind <> 'indicators'
     qualify row_number() over (partition by kind, period order by loaded_at desc, received_at desc) = 1
 ),
 
