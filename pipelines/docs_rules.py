@@ -22,6 +22,7 @@ TITLES = {
     "output": "产值与营业收入 / output and revenue",
     "projects": "招商引资项目库 / investment-attraction project register",
     "carriers": "两创载体 / innovation and entrepreneurship carriers",
+    "land": "供地地块 / land parcels supplied in the parks",
 }
 
 WHOLE_ROW = "(整行 / whole row)"

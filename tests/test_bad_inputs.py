@@ -269,9 +269,9 @@ def test_undecodable_bytes(env):
         ("TAX_201803.CSV", "names are written in lower case: rename it tax_201803.csv"),
         ("tax_201813.csv", "month 13 does not exist"),
         (
-            "land_201803.csv",
-            "kind 'land' unknown; the kinds are registration, tax, employment, output, "
-            "projects, carriers",
+            "parcels_201803.csv",
+            "kind 'parcels' unknown; the kinds are registration, tax, employment, output, "
+            "projects, carriers, land",
         ),
         ("税收2018年3月.csv", "the name does not follow the pattern"),
     ],
@@ -286,7 +286,7 @@ def test_file_name_not_matching_the_pattern(env, name, why):
     messages = [record_not_extract(con, p, archive) for p in landing_scan.not_extracts * 2]
     message = (
         f"{name}: not an extract: {why}; file names look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
-        "with kind one of registration, tax, employment, output, projects, carriers; "
+        "with kind one of registration, tax, employment, output, projects, carriers, land; "
         "rename it or remove it from the landing folder"
     )
     assert messages == [message, message]

@@ -25,6 +25,7 @@ DESCRIPTIONS = {
     "output": "工业总产值、增加值、营业收入(万元) / output, value added and revenue",
     "projects": "招商引资项目库(每月快照) / investment project register, monthly snapshot",
     "carriers": "两创载体(每月快照) / innovation carriers register, monthly snapshot",
+    "land": "供地地块(每月全量快照) / land parcels supplied in the parks, monthly snapshot",
 }
 
 

@@ -438,6 +438,7 @@ KIND_LABELS = {
     "output": "产值",
     "projects": "项目库",
     "carriers": "两创载体",
+    "land": "供地地块",
 }
 
 
