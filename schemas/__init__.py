@@ -4,5 +4,6 @@ from schemas import carriers, employment, land, output, projects, registration, 
 from schemas.common import ExtractSchema
 
 SCHEMAS: dict[str, ExtractSchema] = {
-    m.SCHEMA.kind: m.SCHEMA for m in (registration, tax, employment, output, projects, carriers, land)
+    m.SCHEMA.kind: m.SCHEMA
+    for m in (registration, tax, employment, output, projects, carriers, land)
 }
