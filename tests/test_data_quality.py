@@ -275,7 +275,7 @@ def test_asset_checks(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The checks run as Dagster runs them: two ops, in-process, on the warehouse built above."""
     monkeypatch.setenv("PARKS_BUILD_WAREHOUSE", str(warehouse))
     keys = {key for definition in checks.DQ_CHECKS for key in definition.check_keys}
-    assert len(keys) == 2 * len(SCHEMAS) + 3
+    assert len(keys) == 2 * len(SCHEMAS) + 5
     defs = dg.Definitions(
         assets=[dg.AssetSpec(asset) for asset in {key.asset_key for key in keys}],
         asset_checks=checks.DQ_CHECKS,

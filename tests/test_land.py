@@ -331,3 +331,33 @@ def test_every_rule_sets_its_row_aside_and_good_rows_load(env) -> None:
         ("P-000", "JKQ", "拉萨经开区", D("12.5"), None, D(0)),
         ("P-001", "JKQ", "拉萨经开区", D("12.5"), dt.date(2018, 3, 31), D(3750)),
     ]
+
+
+# ------------------------------------------------------------------------- asset checks
+
+
+def test_asset_checks_list_idle_and_below_threshold(warehouse: Path, monkeypatch) -> None:
+    import dagster as dg
+
+    from pipelines.defs import checks
+
+    monkeypatch.setenv("PARKS_BUILD_WAREHOUSE", str(warehouse))
+    idle = checks.check_result(
+        dg.AssetCheckKey(dg.AssetKey(["marts", "land_idle_parcels"]), "no_idle_land")
+    )
+    # June 2020: I365 (two years on 2020-06-30) and I730, fees 200 + 100万元
+    assert not idle.passed and idle.severity == checks.WARN
+    assert idle.description == (
+        "2 parcels idle for a year or more in 2020-06, 2 of them two years (reclaim candidates)"
+    )
+    assert idle.metadata["fees_due_10k"].value == 300.0
+    assert "I730" in idle.metadata["parcels"].value
+    intensity = checks.check_result(
+        dg.AssetCheckKey(
+            dg.AssetKey(["marts", "land_parcel_intensity"]), "intensity_meets_threshold"
+        )
+    )
+    # June 2020's industrial parcels: I365 (no investment) below, OK at exactly 300
+    assert not intensity.passed
+    assert intensity.metadata["below_threshold"].value == 1
+    assert "I365" in intensity.metadata["parcels"].value
