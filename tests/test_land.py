@@ -361,3 +361,57 @@ def test_asset_checks_list_idle_and_below_threshold(warehouse: Path, monkeypatch
     assert not intensity.passed
     assert intensity.metadata["below_threshold"].value == 1
     assert "I365" in intensity.metadata["parcels"].value
+
+
+# ------------------------------------------------------------------------- reports
+
+
+@pytest.fixture(scope="module")
+def report_warehouse(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reports' hand-made warehouse (tests/test_reports.py) with the land marts built above."""
+    from test_reports import build_small_warehouse
+
+    path = build_small_warehouse(tmp_path_factory.mktemp("report") / "warehouse.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"attach '{warehouse}' as land (read_only)")
+        for table in ("land_idle_park_year", "land_idle_parcels", "land_parcel_intensity"):
+            con.execute(f"create table marts.{table} as select * from land.marts.{table}")
+    return path
+
+
+def test_workbook_land_sheet_lists_parcels_only_internally(report_warehouse, tmp_path) -> None:
+    from test_reports import sheet
+
+    def find_row(rows: list[list], first: str, after: str) -> list:
+        section = next(i for i, r in enumerate(rows) if str(r[0]).startswith(after))
+        return next(r for r in rows[section:] if r[0] == first)
+
+    from pipelines.reports.build import build_report
+
+    external = build_report(report_warehouse, "xlsx", tmp_path / "e.xlsx").path
+    internal = build_report(report_warehouse, "xlsx", tmp_path / "i.xlsx", internal=True).path
+    rows = sheet(external, "土地利用")
+    assert "供地数据截至 2020-06" in rows[0][0]
+    # 经开区 2019 as of December: 2 idle parcels, 50亩, no reclaim candidate, fees 160 + 200
+    assert [r for r in rows if r[:2] == ["经开区", 2019]] == [
+        ["经开区", 2019, "2019-12", 2, 50, 0, 0, 2, 360]
+    ]
+    # June 2020's intensity: 经开区 I365 (20亩, 6,000万元 short of 300 × 20) and OK (10亩)
+    start = rows.index(find_row(rows, "园区", after="工业地块投资强度"))
+    assert rows[start + 1][:6] == ["经开区", 2, 30, 1, 20, 6000]
+    flat = [str(v) for r in rows for v in r]
+    assert H1 not in flat and H2 not in flat and "I730" not in flat
+    assert any("仅见内部版" in v for v in flat)
+    flat = [str(v) for r in sheet(internal, "土地利用") for v in r]
+    assert H2 in flat and "I730" in flat and "I365" in flat and "闲置满两年" in flat
+
+
+def test_dashboard_land_section(report_warehouse, tmp_path) -> None:
+    from pipelines.reports.build import build_report
+
+    external = build_report(report_warehouse, "html", tmp_path / "e.html").path.read_text()
+    internal = build_report(report_warehouse, "html", tmp_path / "i.html", internal=True)
+    assert '<section id="land">' in external and "仅见内部版" in external
+    assert H1 not in external and H2 not in external
+    html = internal.path.read_text()
+    assert "闲置地块清单(内部)" in html and H2 in html and "I730" in html
