@@ -415,3 +415,35 @@ def test_dashboard_land_section(report_warehouse, tmp_path) -> None:
     assert H1 not in external and H2 not in external
     html = internal.path.read_text()
     assert "闲置地块清单(内部)" in html and H2 in html and "I730" in html
+
+
+# ------------------------------------------------------------------------- generator
+
+
+def test_generate_writes_land_with_idle_and_below_threshold_parcels(tmp_path: Path) -> None:
+    import polars as pl
+
+    from pipelines.generate import generate
+
+    generate(tmp_path, enterprises=300, start="2018-01", end="2020-12", seed=7, mess=0.0)
+    assert len(list(tmp_path.glob("land_*.csv"))) == 36
+    frame = pl.read_csv(tmp_path / "land_202012.csv", infer_schema=False).rename(
+        dict(HEADERS["land"].items())
+    )
+    dates = ("supplied_on", "agreed_start_on", "actual_start_on")
+    frame = frame.with_columns(
+        *(pl.col(c).str.replace_all("/", "-").str.to_date() for c in dates),
+        *(pl.col(c).cast(pl.Float64) for c in ("area_mu", "fixed_investment_10k")),
+    )
+    # idle a year or more at the end of 2020: not started, agreed start before 2020-01-01
+    idle = frame.filter(
+        pl.col("actual_start_on").is_null() & (pl.col("agreed_start_on") < dt.date(2020, 1, 1))
+    )
+    assert idle.height > 0
+    industrial = frame.filter(pl.col("land_use") == "工业")
+    intensity = industrial["fixed_investment_10k"] / industrial["area_mu"]
+    assert (intensity < 150).any() and (intensity >= 300).any()  # below every threshold, above all
+    # 柳梧新区 is upgraded on 2019-01-01 (seeds/park_levels.csv): parcels supplied on both sides
+    lwxq = industrial.filter(pl.col("parcel_id").str.starts_with("LWXQ-"))
+    assert (lwxq["supplied_on"] < dt.date(2019, 1, 1)).any()
+    assert (lwxq["supplied_on"] >= dt.date(2019, 1, 1)).any()
