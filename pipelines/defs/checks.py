@@ -307,7 +307,7 @@ def evaluate_idle_land() -> Verdict:
         metadata={
             "idle_parcels": dg.MetadataValue.int(len(idle)),
             "reclaim_candidates": dg.MetadataValue.int(reclaim),
-            "fees_due_10k": dg.MetadataValue.float(sum(r["fee_due_10k"] for r in idle)),
+            "fees_due_10k": dg.MetadataValue.float(float(sum(r["fee_due_10k"] for r in idle))),
             "parcels": _table(
                 idle,
                 [
