@@ -27,7 +27,8 @@ $(SYNCED): pyproject.toml uv.lock | $(BIN)/uv
 	touch $@
 
 ## demo: generate a realistic landing folder (once), build the warehouse, deliver the revisions
-## of two months after those months were loaded (meta.revision_changes), print a summary
+## of two months after those months were loaded (meta.revision_changes), print the idle land and
+## a summary
 # `parks run` exits 3 when it published but refused files (the messy demo has some): go on.
 REVISIONS ?= $(DATA)/revisions
 demo: setup
@@ -41,6 +42,7 @@ demo: setup
 		mv $(REVISIONS)/* $(LANDING)/ && { $(BIN)/parks run --landing $(LANDING) || [ $$? -eq 3 ]; }; \
 	fi
 	$(BIN)/parks sql --file docs/revision_changes.sql
+	$(BIN)/parks sql --file docs/idle_land.sql
 	$(BIN)/parks summary
 
 ## run: load whatever is in the landing folder and rebuild the warehouse

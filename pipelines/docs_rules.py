@@ -23,6 +23,7 @@ TITLES = {
     "projects": "招商引资项目库 / investment-attraction project register",
     "carriers": "两创载体 / innovation and entrepreneurship carriers",
     "indicators": "年度指标 / figures collected once a year (indicators_<YYYY>)",
+    "land": "供地地块 / land parcels supplied in the parks",
 }
 
 WHOLE_ROW = "(整行 / whole row)"

@@ -87,6 +87,19 @@ create table if not exists raw.indicators (
     indicator_code varchar not null,    -- seeds/indicator_codes.csv
     value decimal(20, 6) not null,
     source varchar,                     -- who reported it (来源)
+create table if not exists raw.land (
+    period date not null,               -- month of the register snapshot
+    parcel_id varchar not null,
+    park_code varchar not null,
+    park_name_reported varchar not null,
+    land_use varchar not null,
+    area_mu decimal(20, 6) not null,
+    land_price_10k decimal(20, 6) not null,
+    holder_uscc varchar not null,
+    supplied_on date not null,
+    agreed_start_on date not null,
+    actual_start_on date,               -- null: not started
+    fixed_investment_10k decimal(20, 6) not null,
     _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
     _revision integer not null, _loaded_at timestamp not null
 );
@@ -122,7 +135,7 @@ create table if not exists meta.rejects (
     file_name varchar not null,
     sha256 varchar not null,
     row_number integer not null,        -- row in the file, header = row 1
-    record_key varchar,                 -- the row's key as read (USCC, 项目编号, 载体编号), normalized
+    record_key varchar,                 -- the row's key as read (USCC, 项目编号, 载体编号, 地块编号), normalized
     column_name varchar,                -- Chinese header of the offending column
     rule_id varchar not null,
     rule_zh varchar not null,
@@ -156,7 +169,7 @@ create table if not exists meta.revision_changes (
     file_name varchar not null,         -- the revision
     superseded_file_name varchar not null,
     replaced_at timestamp not null,
-    record_key varchar not null,        -- USCC, 项目编号 or 载体编号
+    record_key varchar not null,        -- USCC, 项目编号, 载体编号 or 地块编号
     change varchar not null,            -- added | removed | changed
     column_name varchar,                -- the raw table's column (changed only)
     old_value varchar,
@@ -183,6 +196,7 @@ comment on table raw.output is '工业总产值、增加值、营业收入(万�
 comment on table raw.projects is '招商引资项目库(每月快照) / investment project register, monthly snapshot';
 comment on table raw.carriers is '两创载体(每月快照) / innovation carriers register, monthly snapshot';
 comment on table raw.indicators is '年度指标(规划面积、科研投入、GDP、对接500强企业),已校验的行 / yearly figures (planned area, R&D spending, GDP, top enterprises contacted), validated rows';
+comment on table raw.land is '供地地块(每月全量快照) / land parcels supplied in the parks, monthly snapshot';
 comment on table meta.loads is '收到的每个文件及其处理结果 / every file received and what became of it';
 comment on table meta.rejects is '被剔除的行:文件、行号、列、规则、值 / rows set aside: file, row, column, rule, value';
 comment on table meta.rule_results is '每个文件每条规则的检查数、失败数、不适用数 / per file and rule: items, fails, missing';

@@ -57,6 +57,18 @@ HEADERS: dict[str, dict[str, str]] = {
         "载体类型": "carrier_type",
         "认定日期": "recognized_on",
     },
+    "land": {
+        "地块编号": "parcel_id",
+        "所属园区": "park",
+        "用地性质": "land_use",
+        "面积（亩）": "area_mu",
+        "土地价款（万元）": "land_price_10k",
+        "受让单位统一社会信用代码": "holder_uscc",
+        "供地日期": "supplied_on",
+        "约定开工日期": "agreed_start_on",
+        "实际开工日期": "actual_start_on",
+        "累计固定资产投资（万元）": "fixed_investment_10k",
+    },
     "indicators": {
         "园区": "park",
         "年度": "period",

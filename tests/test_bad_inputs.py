@@ -269,9 +269,9 @@ def test_undecodable_bytes(env):
         ("TAX_201803.CSV", "names are written in lower case: rename it tax_201803.csv"),
         ("tax_201813.csv", "month 13 does not exist"),
         (
-            "land_201803.csv",
-            "kind 'land' unknown; the kinds are registration, tax, employment, output, "
-            "projects, carriers, indicators",
+            "parcels_201803.csv",
+            "kind 'parcels' unknown; the kinds are registration, tax, employment, output, "
+            "projects, carriers, land, indicators",
         ),
         ("税收2018年3月.csv", "the name does not follow the pattern"),
     ],
@@ -287,7 +287,7 @@ def test_file_name_not_matching_the_pattern(env, name, why):
     message = (
         f"{name}: not an extract: {why}; file names look like <kind>_<YYYYMM>[_v<N>].csv|xlsx "
         "(a yearly kind: <kind>_<YYYY>[_v<N>].csv|xlsx) with kind one of registration, tax, "
-        "employment, output, projects, carriers, indicators; "
+        "employment, output, projects, carriers, land, indicators; "
         "rename it or remove it from the landing folder"
     )
     assert messages == [message, message]

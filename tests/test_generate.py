@@ -20,8 +20,8 @@ from schemas.headers import ANNUAL_KINDS, HEADERS, KINDS
 from schemas.uscc import uscc_problem
 
 NAME = re.compile(
-    r"^((registration|tax|employment|output|projects|carriers)_\d{6}|indicators_\d{4})(_v\d+)?"
-    r"\.(csv|xlsx)$"
+    r"^((registration|tax|employment|output|projects|carriers|land)_\d{6}|indicators_\d{4})"
+    r"(_v\d+)?\.(csv|xlsx)$"
 )
 MONTHLY = [k for k in KINDS if k not in ANNUAL_KINDS]
 PARKS = {
@@ -139,7 +139,9 @@ def rule_failures(out: Path, chain_from: str = "accepted") -> set[tuple[str, int
             continue
         month = month_of_file(path.name)
         df = english(read_extract(path), kind)
-        key = {"projects": "project_id", "carriers": "carrier_id"}.get(kind, "uscc")
+        key = {"projects": "project_id", "carriers": "carrier_id", "land": "parcel_id"}.get(
+            kind, "uscc"
+        )
         rows = [{k: norm(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
         groups = defaultdict(list)
         for r in rows:
@@ -202,6 +204,15 @@ def rule_failures(out: Path, chain_from: str = "accepted") -> set[tuple[str, int
                     "创业创新基地",
                 }
                 bad |= as_date(r["recognized_on"]) > month_end(month)
+            if kind == "land":
+                bad |= uscc_problem((r["holder_uscc"] or "").upper()) is not None
+                bad |= r["land_use"] not in {"工业", "仓储", "商服", "其他"}
+                bad |= float(r["area_mu"]) <= 0 or float(r["land_price_10k"]) < 0
+                bad |= float(r["fixed_investment_10k"]) < 0
+                bad |= as_date(r["supplied_on"]) > month_end(month)
+                bad |= r["actual_start_on"] is not None and (
+                    as_date(r["actual_start_on"]) > month_end(month)
+                )
             if bad:
                 failures.add((path.name, line))
     return failures

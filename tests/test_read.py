@@ -598,7 +598,6 @@ def test_parse_name_valid(name: str, kind: str, period: dt.date, revision: int, 
         "tax_201803.csv.bak",
         "tax_1803.csv",
         "tax201803.csv",
-        "land_201803.csv",  # in the dictionary, but not a kind the warehouse loads yet
     ],
 )
 def test_parse_name_invalid(name: str) -> None:

@@ -75,6 +75,7 @@ KEY_HEADER = {
     "projects": "项目编号",
     "carriers": "载体编号",
     "indicators": "园区",  # with 年度 and 指标代码 (key_cells)
+    "land": "地块编号",
 }
 # The yearly indicators: the key is a park (or 全市) and a code; 墨竹工卡县 is left for the case of
 # one park under two names.
@@ -164,6 +165,17 @@ BASE: dict[str, dict[str, object]] = {
     },
     # 园区 and 指标代码 are the case's key (key_cells)
     "indicators": {"年度": "2018", "数值": "12", "来源": "市商务局"},
+    "land": {
+        "所属园区": "柳梧新区",
+        "用地性质": "工业",
+        "面积（亩）": "50.5",
+        "土地价款（万元）": "2525",
+        "受让单位统一社会信用代码": "91440300708461136T",
+        "供地日期": "2017-06-01",
+        "约定开工日期": "2017-12-01",
+        "实际开工日期": None,
+        "累计固定资产投资（万元）": "0",
+    },
 }
 
 # ---------------------------------------------------------------- cases
@@ -217,7 +229,8 @@ assert complete(ROUNDED_BY_SPREADSHEET[:16]) != ROUNDED_BY_SPREADSHEET
 
 
 def uscc_cases(kind: str, prefix: str, header: str = USCC) -> list[Case]:
-    p = f"{prefix}-USCC" if header == USCC else f"{prefix}-INVESTOR-USCC"
+    whose = {"投资主体统一社会信用代码": "INVESTOR-", "受让单位统一社会信用代码": "HOLDER-"}
+    p = f"{prefix}-{whose.get(header, '')}USCC"
     cases = [
         # Stored as a number by a spreadsheet: said so, not blamed on the check character.
         bad(kind, f"{p}-AS-NUMBER", header, "9.15401239121531E+17"),  # XLSX, LibreOffice CSV
@@ -655,7 +668,45 @@ INDICATORS = [
     for c in INDICATORS
 ]
 
-CASES = [*REGISTRATION, *TAX, *EMPLOYMENT, *OUTPUT, *PROJECTS, *CARRIERS, *INDICATORS]
+LND = "land"
+HOLDER = "受让单位统一社会信用代码"
+LAND = [
+    base_case(LND),
+    bad(LND, "LND-REQUIRED-PARCEL_ID", "地块编号", None),
+    bad(LND, "LND-AS-NUMBER-PARCEL_ID", "地块编号", "5.40100201800001E+15"),
+    *duplicate_cases(LND, "LND", {"面积（亩）": "50.6"}),
+    bad(LND, "LND-REQUIRED-PARK", "所属园区", None),
+    bad(LND, "LND-PARK-KNOWN", "所属园区", "柳梧村"),
+    ok(LND, "park alias", {"所属园区": "拉萨高新区"}),
+    bad(LND, "LND-REQUIRED-LAND_USE", "用地性质", None),
+    bad(LND, "LND-ENUM-LAND_USE", "用地性质", "住宅"),
+    *(ok(LND, f"land use {u}", {"用地性质": u}) for u in ("仓储", "商服", "其他")),
+    bad(LND, "LND-REQUIRED-AREA_MU", "面积（亩）", None),
+    bad(LND, "LND-FORMAT-AREA_MU", "面积（亩）", "50亩"),
+    bad(LND, "LND-RANGE-AREA_MU", "面积（亩）", "0"),
+    ok(LND, "area 0.01", {"面积（亩）": "0.01"}),
+    bad(LND, "LND-REQUIRED-LAND_PRICE_10K", "土地价款（万元）", None),
+    bad(LND, "LND-FORMAT-LAND_PRICE_10K", "土地价款（万元）", "1.0000001"),
+    bad(LND, "LND-RANGE-LAND_PRICE_10K", "土地价款（万元）", "-0.01"),
+    ok(LND, "price 0 (划拨)", {"土地价款（万元）": "0"}),
+    bad(LND, "LND-REQUIRED-HOLDER_USCC", HOLDER, None),
+    *uscc_cases(LND, "LND", HOLDER),
+    bad(LND, "LND-REQUIRED-SUPPLIED_ON", "供地日期", None),
+    bad(LND, "LND-FORMAT-SUPPLIED_ON", "供地日期", "2017年6月1日"),
+    bad(LND, "LND-NOT-FUTURE-SUPPLIED_ON", "供地日期", "2018-04-01"),
+    ok(LND, "supplied at month end", {"供地日期": "2018-03-31"}),
+    bad(LND, "LND-REQUIRED-AGREED_START_ON", "约定开工日期", None),
+    bad(LND, "LND-FORMAT-AGREED_START_ON", "约定开工日期", "2017-02-30"),
+    ok(LND, "agreed start after the month", {"约定开工日期": "2019-01-01"}),
+    bad(LND, "LND-FORMAT-ACTUAL_START_ON", "实际开工日期", "已开工"),
+    bad(LND, "LND-NOT-FUTURE-ACTUAL_START_ON", "实际开工日期", "2018-04-01"),
+    ok(LND, "started at month end", {"实际开工日期": "2018-03-31"}),
+    bad(LND, "LND-REQUIRED-FIXED_INVESTMENT_10K", "累计固定资产投资（万元）", None),
+    bad(LND, "LND-FORMAT-FIXED_INVESTMENT_10K", "累计固定资产投资（万元）", "约1亿"),
+    bad(LND, "LND-RANGE-FIXED_INVESTMENT_10K", "累计固定资产投资（万元）", "-1"),
+]
+
+CASES = [*REGISTRATION, *TAX, *EMPLOYMENT, *OUTPUT, *PROJECTS, *CARRIERS, *LAND, *INDICATORS]
 
 # ---------------------------------------------------------------- running the cases
 

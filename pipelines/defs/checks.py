@@ -13,6 +13,14 @@ On the data-quality marts (dbt models, dbt_project/models/marts/dq_*.sql):
 - `marts/dq_cross_extract` `no_cross_extract_findings`: the findings, counted per check id.
 - `marts/dq_month_movement` `no_flagged_movement`: no month moved more than the threshold.
 
+On the land marts (plan 四(四)1):
+- `marts/land_idle_parcels` `no_idle_land`: in the latest land snapshot no parcel is idle for a
+  year or more; the metadata lists the idle parcels (park, parcel, holder, days idle, fee due)
+  and counts the reclaim candidates.
+- `marts/land_parcel_intensity` `intensity_meets_threshold`: in the latest land snapshot every
+  industrial parcel's investment intensity meets its park's threshold; the metadata lists those
+  below it.
+
 Every check has WARN severity and never blocks: they report, a statistician decides. They read
 the build warehouse (`Paths.build`, the file the assets write) read-only, after the assets they
 check. Two ops evaluate them (`raw_quality_checks` after the raw assets, `marts_quality_checks`
@@ -273,6 +281,85 @@ def evaluate_month_movement() -> Verdict:
     )
 
 
+# ------------------------------------------------------------------------------ land
+
+
+def evaluate_idle_land() -> Verdict:
+    idle = _query(
+        """
+        select park_name, parcel_id, holder_uscc, days_idle, idle_status,
+               cast(fee_due_10k as double) as fee_due_10k, strftime(period, '%Y-%m') as month
+        from marts.land_idle_parcels
+        where is_idle and period = (select max(period) from marts.land_idle_parcels)
+        order by days_idle desc, parcel_id
+        """
+    )
+    reclaim = sum(1 for r in idle if r["idle_status"] == "闲置满两年")
+    month = idle[0]["month"] if idle else None
+    return Verdict(
+        passed=not idle,
+        description=(
+            f"{len(idle)} parcels idle for a year or more in {month}, {reclaim} of them two "
+            "years (reclaim candidates)"
+            if idle
+            else "no parcel idle for a year or more in the latest land snapshot"
+        ),
+        metadata={
+            "idle_parcels": dg.MetadataValue.int(len(idle)),
+            "reclaim_candidates": dg.MetadataValue.int(reclaim),
+            "fees_due_10k": dg.MetadataValue.float(float(sum(r["fee_due_10k"] for r in idle))),
+            "parcels": _table(
+                idle,
+                [
+                    "park_name",
+                    "parcel_id",
+                    "holder_uscc",
+                    "days_idle",
+                    "idle_status",
+                    "fee_due_10k",
+                ],
+            ),
+        },
+    )
+
+
+def evaluate_intensity() -> Verdict:
+    below = _query(
+        """
+        select park_name, parcel_id, level_at_supply,
+               cast(intensity_10k_per_mu as double) as intensity_10k_per_mu,
+               cast(threshold_10k_per_mu as double) as threshold_10k_per_mu,
+               cast(shortfall_10k as double) as shortfall_10k, strftime(period, '%Y-%m') as month
+        from marts.land_parcel_intensity
+        where not meets_threshold
+            and period = (select max(period) from marts.land_parcel_intensity)
+        order by shortfall_10k desc, parcel_id
+        """
+    )
+    return Verdict(
+        passed=not below,
+        description=(
+            f"{len(below)} industrial parcels below their intensity threshold in {below[0]['month']}"
+            if below
+            else "every industrial parcel meets its intensity threshold in the latest snapshot"
+        ),
+        metadata={
+            "below_threshold": dg.MetadataValue.int(len(below)),
+            "parcels": _table(
+                below,
+                [
+                    "park_name",
+                    "parcel_id",
+                    "level_at_supply",
+                    "intensity_10k_per_mu",
+                    "threshold_10k_per_mu",
+                    "shortfall_10k",
+                ],
+            ),
+        },
+    )
+
+
 # ------------------------------------------------------------------------------ the checks
 
 # (asset key, check name) -> (description, evaluation)
@@ -307,6 +394,18 @@ EVALUATIONS: dict[dg.AssetCheckKey, tuple[str, Callable[[], Verdict]]] = {
     dg.AssetCheckKey(dg.AssetKey(["marts", "dq_month_movement"]), "no_flagged_movement"): (
         "无月度变动超过阈值 / no month moved by more than dq_movement_threshold",
         evaluate_month_movement,
+    ),
+    dg.AssetCheckKey(dg.AssetKey(["marts", "land_idle_parcels"]), "no_idle_land"): (
+        "最新供地快照中无闲置满一年的地块 / no parcel idle for a year or more in the latest land "
+        "snapshot; the metadata lists them and the reclaim candidates",
+        evaluate_idle_land,
+    ),
+    dg.AssetCheckKey(
+        dg.AssetKey(["marts", "land_parcel_intensity"]), "intensity_meets_threshold"
+    ): (
+        "最新供地快照中工业地块投资强度均达标 / every industrial parcel meets its park's "
+        "investment-intensity threshold in the latest land snapshot",
+        evaluate_intensity,
     ),
 }
 
@@ -357,7 +456,7 @@ def raw_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
 @dg.multi_asset_check(
     name="marts_quality_checks",
     specs=_specs("marts"),
-    description="数据质量报表检查 / checks on the data-quality marts",
+    description="数据质量与供地报表检查 / checks on the data-quality and land marts",
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )

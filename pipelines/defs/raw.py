@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     "carriers": "两创载体(每月快照) / innovation carriers register, monthly snapshot",
     "indicators": "年度指标(每年一个文件,载入该年1月分区) / yearly figures: one file a year, "
     "loaded in the January partition of its year",
+    "land": "供地地块(每月全量快照) / land parcels supplied in the parks, monthly snapshot",
 }
 
 

@@ -18,9 +18,11 @@ from .monthly import MonthlyModel
 from .population import build_population, month_index, month_of
 from .registers import (
     build_carriers,
+    build_land,
     build_projects,
     carriers_frame,
     indicators_frame,
+    land_frame,
     projects_frame,
     register_scale,
 )
@@ -235,9 +237,10 @@ def generate(
 ) -> GenerationSummary:
     """Write extract files `<kind>_<YYYYMM>[_v<N>].(csv|xlsx)` for every month into `out`.
 
-    One file per kind (registration, tax, employment, output, projects, carriers) per month
-    from `start` to `end` (YYYY-MM), and one `indicators_<YYYY>.csv` per year of the range
-    (written after its December, or its last month in the range; always clean), for `enterprises` enterprises over the whole range (some
+    One file per kind (registration, tax, employment, output, projects, carriers, land) per
+    month from `start` to `end` (YYYY-MM), and one `indicators_<YYYY>.csv` per year of the range
+    (written after its December, or its last month in the range; always clean), for
+    `enterprises` enterprises over the whole range (some
     enter, move or leave during it). Only extract files are written; existing files of the
     same name are replaced. Same arguments, same bytes (XLSX included).
 
@@ -271,6 +274,7 @@ def generate(
     scale = register_scale(enterprises)
     projects = build_projects(seed, pop, a_start, a_end, scale)
     carriers = build_carriers(seed, a_start, a_end, scale)
+    parcels = build_land(seed, pop, a_start, a_end, scale)
     plan = _plan_files(seed, months, mess)
 
     files: list[str] = []
@@ -284,6 +288,7 @@ def generate(
         frames = model.month(a)
         frames["projects"] = projects_frame(projects, a)
         frames["carriers"] = carriers_frame(carriers, a)
+        frames["land"] = land_frame(parcels, a)
         year, month = month_of(a)
         for kind in MONTHLY_KINDS:
             typed = frames[kind]

@@ -28,6 +28,7 @@ ROW_ERRORS: dict[str, list[str]] = {
     "output": ["uscc_check", "uscc_length", "ytd_break", "conflicting_duplicate", "exact_duplicate"],
     "projects": ["uscc_check", "unknown_park", "conflicting_duplicate", "exact_duplicate"],
     "carriers": ["unknown_park", "exact_duplicate"],
+    "land": ["unknown_park", "exact_duplicate"],
 }  # fmt: skip
 VALID_VARIANTS: dict[str, list[str]] = {
     "registration": ["park_alias", "fullwidth", "lowercase_uscc", "padded_spaces"],
@@ -36,11 +37,12 @@ VALID_VARIANTS: dict[str, list[str]] = {
     "output": ["fullwidth", "lowercase_uscc", "padded_spaces"],
     "projects": ["park_alias", "fullwidth", "lowercase_uscc", "padded_spaces"],
     "carriers": ["park_alias", "fullwidth", "padded_spaces"],
+    "land": ["park_alias", "fullwidth", "padded_spaces"],
 }
 ALL_ROW_ERRORS = sorted({t for ts in ROW_ERRORS.values() for t in ts})
 ALL_VARIANTS = sorted({t for ts in VALID_VARIANTS.values() for t in ts})
 
-KEY = {"projects": "project_id", "carriers": "carrier_id"}  # others: uscc
+KEY = {"projects": "project_id", "carriers": "carrier_id", "land": "parcel_id"}  # others: uscc
 
 
 def key_column(kind: str) -> str:
@@ -189,6 +191,7 @@ def inject_errors(
         "output": {"revenue_month_10k": c("revenue_month_10k") + bump},  # same year-to-date
         "projects": {"agreed_investment_100m": c("agreed_investment_100m") + 100},
         "carriers": {"carrier_type": pl.lit("众创空间")},
+        "land": {"area_mu": c("area_mu") + 100},
     }[kind]  # fmt: skip
     dups = dups.with_columns(
         [pl.when(conflict).then(v).otherwise(c(k)).alias(k) for k, v in conflicting.items()]
@@ -224,6 +227,7 @@ FULLWIDTH_FIELDS = {
     "output": ["uscc", "revenue_month_10k", "revenue_ytd_10k"],
     "projects": ["project_id", "agreed_investment_100m"],
     "carriers": ["carrier_id"],
+    "land": ["parcel_id", "area_mu"],
 }
 PADDED_FIELDS = {
     "registration": ["uscc", "enterprise_name", "park"],
@@ -232,6 +236,7 @@ PADDED_FIELDS = {
     "output": ["uscc"],
     "projects": ["project_name", "park"],
     "carriers": ["carrier_name", "park"],
+    "land": ["park"],
 }
 
 

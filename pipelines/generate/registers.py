@@ -278,4 +278,132 @@ def indicators_frame(seed: int, year: int) -> pl.DataFrame:
             "value": [f"{r[2]:.2f}".rstrip("0").rstrip(".") for r in rows],
             "source": [r[3] for r in rows],
         }
+# ------------------------------------------------------------------------------ land parcels
+
+LAND_USES = (("工业", 0.6), ("仓储", 0.15), ("商服", 0.15), ("其他", 0.1))
+NEVER_STARTS = 0.2  # share of parcels not started by the end of the range: they turn idle
+LATE_START = 0.25  # of the others, a share that starts 8 to 20 months after the agreed date
+
+
+@dataclass(frozen=True)
+class Parcel:
+    parcel_id: str
+    park_reported: str
+    land_use: str
+    area_c: int  # 0.01亩
+    price_c: int  # 0.01万元
+    holder: str
+    supplied_on: dt.date
+    a_supply: int
+    agreed_start_on: dt.date
+    actual_start_on: dt.date | None  # None: never within the range
+    a_start: int  # month index of the actual start (NEVER if none)
+    intensity_c: int  # 0.01万元 per 亩 reached two years after the start
+
+    def investment_c(self, a: int) -> int:
+        """Cumulative fixed-asset investment (0.01万元) at month a: none before the start, then
+        growing linearly to the parcel's intensity × area over 24 months."""
+        if a < self.a_start:
+            return 0
+        share = min(1.0, (a - self.a_start + 1) / 24)
+        return round(self.intensity_c * self.area_c / 100 * share)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + y, m + 1, min(day.day, 28))
+
+
+def build_land(
+    seed: int, pop: pl.DataFrame, a_start: int, a_end: int, scale: float
+) -> list[Parcel]:
+    """Parcels supplied from three years before the range to its end, in every park. About one
+    in five never starts (idle once a year past the agreed start), a quarter of the others
+    start late; intensities spread from 80 to 450 万元/亩, across every level's threshold. 柳梧新区
+    gets parcels before and after its upgrade (seeds/park_levels.csv)."""
+    rnd = py_random(seed, "land")
+    parks = pop["park0"].to_list()
+    uscc = pop["uscc"].to_list()
+    by_park: dict[str, list[str]] = {}
+    for code, u in zip(parks, uscc, strict=True):
+        by_park.setdefault(code, []).append(u)
+    y_start, y_end = month_of(a_start)[0], month_of(a_end)[0]
+    uses, weights = zip(*LAND_USES, strict=True)
+    parcels: list[Parcel] = []
+    for code, weight in ref.PARK_WEIGHTS.items():
+        per_year = max(0.5, 12 * weight) * scale
+        for year in range(y_start - 3, y_end + 1):
+            items = sorted(
+                (rnd.randint(1, 12), rnd.randint(1, 28)) for _ in range(poisson(rnd, per_year))
+            )
+            for seq, (month, day) in enumerate(items, start=1):
+                supplied = dt.date(year, month, day)
+                a_supply = month_index(year, month)
+                if a_supply > a_end:
+                    continue
+                agreed = _add_months(supplied, rnd.randint(3, 9))
+                u = rnd.random()
+                if u < NEVER_STARTS:
+                    started, a_started = None, NEVER
+                else:
+                    delay = (
+                        rnd.randint(8, 20) if u < NEVER_STARTS + LATE_START else rnd.randint(-2, 5)
+                    )
+                    started = max(supplied, _add_months(agreed, delay))
+                    a_started = month_index(started.year, started.month)
+                    if a_started > a_end:
+                        started, a_started = None, NEVER
+                area_c = rnd.randint(500, 20000)
+                holders = by_park.get(code)
+                if holders and rnd.random() < 0.85:
+                    holder = rnd.choice(holders)
+                else:
+                    body = "".join(rnd.choice(USCC_CHARSET) for _ in range(8))
+                    holder = complete_uscc("91" + rnd.choice(ref.EXTERNAL_REGIONS) + body)
+                parcels.append(
+                    Parcel(
+                        parcel_id=f"{code}-{year}-{seq:03d}",
+                        park_reported=_reported_park(rnd, code, 0.15),
+                        land_use=rnd.choices(uses, weights)[0],
+                        area_c=area_c,
+                        price_c=round(area_c * rnd.uniform(15, 60)),
+                        holder=holder,
+                        supplied_on=supplied,
+                        a_supply=a_supply,
+                        agreed_start_on=agreed,
+                        actual_start_on=started,
+                        a_start=a_started,
+                        intensity_c=rnd.randint(8000, 45000),
+                    )
+                )
+    return parcels
+
+
+def land_frame(parcels: list[Parcel], a: int) -> pl.DataFrame:
+    rows = [p for p in parcels if p.a_supply <= a]
+    return pl.DataFrame(
+        {
+            "parcel_id": [p.parcel_id for p in rows],
+            "park": [p.park_reported for p in rows],
+            "land_use": [p.land_use for p in rows],
+            "area_mu": [p.area_c for p in rows],
+            "land_price_10k": [p.price_c for p in rows],
+            "holder_uscc": [p.holder for p in rows],
+            "supplied_on": [p.supplied_on for p in rows],
+            "agreed_start_on": [p.agreed_start_on for p in rows],
+            "actual_start_on": [p.actual_start_on if p.a_start <= a else None for p in rows],
+            "fixed_investment_10k": [p.investment_c(a) for p in rows],
+        },
+        schema={
+            "parcel_id": pl.String,
+            "park": pl.String,
+            "land_use": pl.String,
+            "area_mu": pl.Int64,
+            "land_price_10k": pl.Int64,
+            "holder_uscc": pl.String,
+            "supplied_on": pl.Date,
+            "agreed_start_on": pl.Date,
+            "actual_start_on": pl.Date,
+            "fixed_investment_10k": pl.Int64,
+        },
     )

@@ -18,9 +18,13 @@ HUNDREDTHS = {
     "vat_yuan", "corporate_income_tax_yuan", "other_taxes_yuan", "total_tax_yuan",
     "gross_output_month_10k", "gross_output_ytd_10k", "value_added_month_10k",
     "revenue_month_10k", "revenue_ytd_10k", "registered_capital_10k", "agreed_investment_100m",
+    "area_mu", "land_price_10k", "fixed_investment_10k",
 }  # fmt: skip
 INTEGERS = {"insured_headcount"}
-DATES = {"established_on", "signed_on", "recognized_on"}
+DATES = {
+    "established_on", "signed_on", "recognized_on", "supplied_on", "agreed_start_on",
+    "actual_start_on",
+}  # fmt: skip
 FLAGS = {"is_high_tech", "is_tech_sme", "is_tech_leader"}
 CODES = {"industry_code", "period"}  # typed as numbers in XLSX when they are all digits
 NUMBERS = HUNDREDTHS | INTEGERS

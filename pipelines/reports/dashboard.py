@@ -53,6 +53,10 @@ p.note {{ font-size: 12px; color: #666; margin: 4px 0 8px 0; line-height: 1.6; }
 .edition {{ display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 3px;
             background: #fff; color: #7a1f1f; }}
 footer {{ font-size: 12px; color: #777; padding: 0 28px 24px 28px; line-height: 1.6; }}
+table.land {{ border-collapse: collapse; font-size: 12px; margin: 4px 0 10px 0; }}
+table.land th, table.land td {{ border: 1px solid #e4e4e4; padding: 3px 8px; }}
+table.land th {{ background: #7a1f1f; color: #fff; font-weight: 400; }}
+table.land td.n {{ text-align: right; }}
 """
 
 STATUS_FILL = {"已达成": "#1a9850", "未达成": "#d73027", "进行中": "#9e9e9e", "无数据": "#e6e6e6"}
@@ -313,12 +317,100 @@ def city_section(data: ReportData) -> str:
 </section>"""
 
 
+def _table(headers: list[str], rows: list[list], numeric: set[int]) -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{esc(_figure(v))}</td>' if i in numeric else f"<td>{esc(str(v))}</td>"
+            for i, v in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f'<table class="land"><tr>{head}</tr>{body}</table>'
+
+
+def _figure(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{float(value):,.2f}"
+
+
+def land_section(data: ReportData) -> str:
+    """Idle land and investment intensity of the focus year per park (published: administrative
+    records naming no enterprise); the list of idle parcels with their holders only internally."""
+    land = data.land
+    year = land.park_years.filter(pl.col("year") == data.year)
+    intensity = {r["park_code"]: r for r in land.intensity.iter_rows(named=True)}
+    by_park = {r["park_code"]: r for r in year.iter_rows(named=True)}
+    rows = []
+    for code, name in zip(data.parks["park_code"], data.parks["park_name"], strict=True):
+        r, i = by_park.get(code), intensity.get(code)
+        if r is None and i is None:
+            continue
+        rows.append(
+            [
+                name,
+                r["idle_parcels"] if r else 0,
+                r["idle_area_mu"] if r else 0,
+                r["reclaim_candidates"] if r else 0,
+                r["fees_due_10k"] if r else 0,
+                i["parcels"] if i else 0,
+                i["below"] if i else 0,
+            ]
+        )
+    summary = _table(
+        [
+            "园区",
+            "闲置满一年(宗)",
+            "闲置面积(亩)",
+            "无偿收回候选(宗)",
+            "当年应缴闲置费(万元)",
+            "工业地块(宗)",
+            "投资强度未达标(宗)",
+        ],  # fmt: skip
+        rows,
+        {1, 2, 3, 4, 5, 6},
+    )
+    if data.internal:
+        listed = [
+            [
+                r["park_name"],
+                r["parcel_id"],
+                r["holder_uscc"],
+                r["days_idle"],
+                r["idle_status"],
+                r["fee_due_10k"],
+            ]  # fmt: skip
+            for r in land.idle_list.iter_rows(named=True)
+        ]
+        detail = "<h3>闲置地块清单(内部)</h3>" + _table(
+            ["园区", "地块编号", "受让单位", "闲置天数", "状态", "应缴闲置费(万元)"], listed, {3, 5}
+        )
+    else:
+        detail = '<p class="note">逐宗地块清单(受让单位、闲置天数、闲置费)属企业层面信息,仅见内部版。</p>'
+    return f"""
+<section id="land">
+  <h2>{data.year}年闲置土地与工业地块投资强度(供地数据截至 {esc(land.as_of or "—")})</h2>
+  <p class="note">约定开工日期满一年(次年同日)仍未开工为闲置,按土地价款的规定比例征收闲置费,满两年为无偿收回候选
+  (reference.land_idle_rules);工业地块投资强度与供地日期时园区级别的门槛比较(reference.park_levels、
+  land_intensity_thresholds)。</p>
+  {summary}
+  {detail}
+</section>"""
+
+
 def render_dashboard(data: ReportData, progress: Progress = _quiet) -> str:
     sections = [
         ("heat map of attainment", heatmap_section),
         ("tier counts by month per park", tiers_section),
         ("city totals by month", city_section),
     ]
+    if data.land is not None:  # a warehouse with the land marts
+        sections.append(("idle land and investment intensity", land_section))
     drawn = []
     for i, (name, draw) in enumerate(sections, 1):
         progress(f"dashboard: part {i}/{len(sections)} {name}")

@@ -90,6 +90,72 @@ class MagnitudeTable:
 
 
 @dataclass
+class LandData:
+    """Land use (plan 四(四)1). The aggregates name no enterprise and come from the land
+    register (administrative records, not figures enterprises report to the bureau): both
+    editions publish them, with no cell suppression. The parcel lists name the holder and its
+    investment: the internal edition only (empty frames in the external one)."""
+
+    as_of: str | None  # YYYY-MM of the latest land snapshot in the report's years
+    park_years: pl.DataFrame  # marts.land_idle_park_year of the report's years
+    intensity: pl.DataFrame  # per park at as_of: industrial parcels, below threshold, shortfall
+    idle_list: pl.DataFrame  # marts.land_idle_parcels at as_of, idle a year or more (internal)
+    below_list: pl.DataFrame  # marts.land_parcel_intensity at as_of, below threshold (internal)
+
+
+def _land(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> LandData | None:
+    marts = ("land_idle_park_year", "land_idle_parcels", "land_parcel_intensity")
+    if not all(_has_table(con, "marts", t) for t in marts):
+        return None
+    # the year's last land snapshot, whether or not a parcel is idle or industrial in it
+    as_of = con.execute(
+        "select strftime(max(as_of_period), '%Y-%m') from marts.land_idle_park_year "
+        "where year in (select unnest(?))",
+        [years],
+    ).fetchone()[0]
+    park_years = _frame(
+        con,
+        "select * replace (strftime(as_of_period, '%Y-%m') as as_of_period) "
+        "from marts.land_idle_park_year where year in (select unnest(?)) order by year",
+        [years],
+    )
+    period = f"{as_of}-01" if as_of else "1900-01-01"
+    intensity = _frame(
+        con,
+        """
+        select park_code, count(*) as parcels, sum(area_mu) as area_mu,
+               count(*) filter (where not meets_threshold) as below,
+               coalesce(sum(area_mu) filter (where not meets_threshold), 0) as below_area_mu,
+               sum(shortfall_10k) as shortfall_10k
+        from marts.land_parcel_intensity
+        where period = cast(? as date)
+        group by park_code
+        """,
+        [period],
+    )
+    idle_list = below_list = pl.DataFrame()
+    if internal:
+        idle_list = _frame(
+            con,
+            "select park_code, park_name, parcel_id, holder_uscc, land_use, area_mu, "
+            "agreed_start_on, days_idle, idle_status, fee_month, fee_due_10k "
+            "from marts.land_idle_parcels where is_idle and period = cast(? as date) "
+            "order by days_idle desc, parcel_id",
+            [period],
+        )
+        below_list = _frame(
+            con,
+            "select park_code, park_name, parcel_id, holder_uscc, supplied_on, area_mu, "
+            "fixed_investment_10k, intensity_10k_per_mu, level_at_supply, threshold_10k_per_mu, "
+            "level_at_period_end, shortfall_10k "
+            "from marts.land_parcel_intensity where not meets_threshold "
+            "and period = cast(? as date) order by shortfall_10k desc, parcel_id",
+            [period],
+        )
+    return LandData(as_of, park_years, intensity, idle_list, below_list)
+
+
+@dataclass
 class ReportData:
     warehouse: Path
     as_of: str | None  # YYYY-MM of the latest data loaded
@@ -113,6 +179,7 @@ class ReportData:
     city_months: pl.DataFrame  # period, output_10k, tax_yuan, headcount (+ *_suppressed)
     tier_months: pl.DataFrame  # park_code, month, metric, count
     notes: list[str] = field(default_factory=list)
+    land: LandData | None = None  # plan 四(四)1; None: the warehouse has no land marts
 
     @property
     def as_of_label(self) -> str:
@@ -252,6 +319,7 @@ def load_report_data(
         park_totals = _park_year_tables(con, parks["park_code"].to_list(), all_years, internal)
         city_months = _city_months(con, focus, park_totals, internal)
         tier_months = _tier_months(con, focus)
+        land = _land(con, years, internal)
         attainment = _protect_attainment(con, attainment, park_totals, internal).sort(
             ["year", _metric_rank(metrics), "metric"]
         )
@@ -278,6 +346,7 @@ def load_report_data(
         park_totals=park_totals,
         city_months=city_months,
         tier_months=tier_months,
+        land=land,
     )
 
 

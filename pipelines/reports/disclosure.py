@@ -22,7 +22,10 @@ what one enterprise reported to the bureau. In the reports these are:
 Not protected, published as they are: counts of enterprises (every "超N" tier metric, 规上企业,
 高新技术企业 … and the tier counts by month), counts of projects and carriers, and headcounts
 (安置就业人数, 参保人数: people, not money; the measures protected are MEASURES in
-pipelines/reports/data.py).
+pipelines/reports/data.py), and the land aggregates per park (idle parcels and area, idle fees,
+reclaim candidates, parcels below the intensity threshold: records of the land register, not
+figures enterprises report, naming no enterprise). The land parcel lists, which name the
+holder and its investment, are in the internal edition only (LandData in data.py).
 
 Rules
 -----

@@ -429,6 +429,172 @@ def milestones_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportDa
     w.apply_widths()
 
 
+# ------------------------------------------------------------------ land (plan 四(四)1)
+
+LAND_SHEET = "土地利用"
+
+
+def _land_rows(w: SheetWriter, row: int, headers: list[str], rows: list[list], fmts: list) -> int:
+    w.header(row, headers)
+    row += 1
+    for values in rows:
+        for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
+            w.cell(row, col, value, fmt)
+        row += 1
+    if not rows:
+        w.cell(row, 0, "(无)")
+        row += 1
+    return row + 1
+
+
+def land_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) -> None:
+    """Idle land and investment intensity: per park and year (both editions); the parcel lists,
+    which name the holder, in the internal edition only (pipelines/reports/data.py LandData)."""
+    land = data.land
+    w = _writer(book, formats, LAND_SHEET, {0: 14})
+    w.title(f"土地利用:闲置土地与投资强度(供地数据截至 {land.as_of or '—'})", data, 11)
+    text, count = formats.text, formats.number("#,##0")
+    area, money = formats.number("#,##0.00"), formats.number("#,##0.00")
+    names = dict(zip(data.parks["park_code"], data.parks["park_name"], strict=True))
+    order = {code: i for i, code in enumerate(data.parks["park_code"])}
+    row = HEADER_ROW
+    w.sheet.write(
+        row, 0, "闲置土地(各年最后一个供地快照月;闲置费为该年满一年的地块)", formats.section
+    )
+    park_years = land.park_years.sort(
+        pl.col("year"), pl.col("park_code").replace_strict(order, default=len(order))
+    )
+    row = _land_rows(
+        w,
+        row + 1,
+        [
+            "园区",
+            "年份",
+            "截至",
+            "闲置满一年(宗)",
+            "闲置面积(亩)",
+            "无偿收回候选(宗)",
+            "候选面积(亩)",
+            "当年应缴闲置费(宗)",
+            "当年应缴闲置费(万元)",
+        ],  # fmt: skip
+        [
+            [
+                names.get(r["park_code"], r["park_code"]),
+                r["year"],
+                r["as_of_period"],
+                r["idle_parcels"],
+                _num(r["idle_area_mu"]),
+                r["reclaim_candidates"],
+                _num(r["reclaim_area_mu"]),
+                r["fee_parcels"],
+                _num(r["fees_due_10k"]),
+            ]  # fmt: skip
+            for r in park_years.iter_rows(named=True)
+        ],
+        [text, formats.number("0"), text, count, area, count, area, count, money],
+    )
+    w.sheet.write(
+        row, 0, f"工业地块投资强度({land.as_of or '—'},门槛按供地日期时园区级别)", formats.section
+    )
+    intensity = land.intensity.sort(pl.col("park_code").replace_strict(order, default=len(order)))
+    row = _land_rows(
+        w,
+        row + 1,
+        ["园区", "工业地块(宗)", "面积(亩)", "未达标(宗)", "未达标面积(亩)", "距达标差额(万元)"],
+        [
+            [
+                names.get(r["park_code"], r["park_code"]),
+                r["parcels"],
+                _num(r["area_mu"]),
+                r["below"],
+                _num(r["below_area_mu"]),
+                _num(r["shortfall_10k"]),
+            ]  # fmt: skip
+            for r in intensity.iter_rows(named=True)
+        ],
+        [text, count, area, count, area, money],
+    )
+    if not data.internal:
+        w.sheet.write(
+            row,
+            0,
+            "逐宗地块清单(受让单位、闲置天数、闲置费、投资额)属企业层面信息,仅见内部版。",
+            formats.edition,
+        )
+        w.apply_widths()
+        return
+    w.sheet.write(row, 0, f"闲置地块清单({land.as_of or '—'},内部)", formats.section)
+    row = _land_rows(
+        w,
+        row + 1,
+        [
+            "园区",
+            "地块编号",
+            "受让单位统一社会信用代码",
+            "用地性质",
+            "面积(亩)",
+            "约定开工日期",
+            "闲置天数",
+            "状态",
+            "闲置费应缴起始月",
+            "应缴闲置费(万元)",
+        ],  # fmt: skip
+        [
+            [
+                r["park_name"],
+                r["parcel_id"],
+                r["holder_uscc"],
+                r["land_use"],
+                _num(r["area_mu"]),
+                str(r["agreed_start_on"]),
+                r["days_idle"],
+                r["idle_status"],
+                str(r["fee_month"])[:7],
+                _num(r["fee_due_10k"]),
+            ]  # fmt: skip
+            for r in land.idle_list.iter_rows(named=True)
+        ],
+        [text, text, text, text, area, text, count, text, text, money],
+    )
+    w.sheet.write(row, 0, f"投资强度未达标的工业地块({land.as_of or '—'},内部)", formats.section)
+    _land_rows(
+        w,
+        row + 1,
+        [
+            "园区",
+            "地块编号",
+            "受让单位统一社会信用代码",
+            "供地日期",
+            "面积(亩)",
+            "累计固定资产投资(万元)",
+            "投资强度(万元/亩)",
+            "供地时园区级别",
+            "门槛(万元/亩)",
+            "现园区级别",
+            "距达标差额(万元)",
+        ],  # fmt: skip
+        [
+            [
+                r["park_name"],
+                r["parcel_id"],
+                r["holder_uscc"],
+                str(r["supplied_on"]),
+                _num(r["area_mu"]),
+                _num(r["fixed_investment_10k"]),
+                _num(r["intensity_10k_per_mu"]),
+                r["level_at_supply"],
+                _num(r["threshold_10k_per_mu"]),
+                r["level_at_period_end"],
+                _num(r["shortfall_10k"]),
+            ]  # fmt: skip
+            for r in land.below_list.iter_rows(named=True)
+        ],
+        [text, text, text, text, area, money, money, text, money, text, money],
+    )
+    w.apply_widths()
+
+
 # ------------------------------------------------------------------ data quality
 
 KIND_LABELS = {
@@ -438,6 +604,7 @@ KIND_LABELS = {
     "output": "产值",
     "projects": "项目库",
     "carriers": "两创载体",
+    "land": "供地地块",
 }
 
 
@@ -565,6 +732,7 @@ def sheet_plan(data: ReportData) -> list[tuple[str, Callable]]:
         ("园区合计", lambda b, f: park_totals_sheet(b, f, data)),
         ("规划内部差异", lambda b, f: reconciliation_sheet(b, f, data)),
         ("里程碑", lambda b, f: milestones_sheet(b, f, data)),
+        *([(LAND_SHEET, lambda b, f: land_sheet(b, f, data))] if data.land else []),
         ("数据质量", lambda b, f: data_quality_sheet(b, f, data)),
         ("说明", lambda b, f: notes_sheet(b, f, data)),
     ]

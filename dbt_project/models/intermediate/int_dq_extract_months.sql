@@ -25,7 +25,7 @@ with load_lines as (
 ),
 
 raw_months as (
-    {%- for kind in ['registration', 'tax', 'employment', 'output', 'projects', 'carriers'] %}
+    {%- for kind in ['registration', 'tax', 'employment', 'output', 'projects', 'carriers', 'land'] %}
     select '{{ kind }}' as kind, period, count(*) as rows_in_warehouse, max(_loaded_at) as loaded_at
     from {{ source('raw', kind) }}
     group by period

@@ -29,6 +29,8 @@
     ('projects', 'row_count', 'count(*)', '项目数', 'projects in the register', '个'),
     ('projects', 'agreed_investment_100m', 'sum(agreed_investment_100m)', '协议投资额合计', 'total agreed investment', '亿元'),
     ('carriers', 'row_count', 'count(*)', '载体数', 'carriers in the register', '个'),
+    ('land', 'row_count', 'count(*)', '地块数', 'parcels in the register', '宗'),
+    ('land', 'area_mu', 'sum(area_mu)', '供地面积合计', 'total area supplied', '亩'),
 ] %}
 
 {#- a month's row is built from its own load and the month before's #}
