@@ -79,14 +79,6 @@ create table if not exists raw.carriers (
     _revision integer not null, _loaded_at timestamp not null
 );
 
--- Yearly figures (indicators_<YYYY>.csv): one file per year, its period January 1 of the year.
-create table if not exists raw.indicators (
-    period date not null,               -- January 1 of the year (年度)
-    park_code varchar not null,         -- a park, or CITY for 全市
-    park_name_reported varchar not null,
-    indicator_code varchar not null,    -- seeds/indicator_codes.csv
-    value decimal(20, 6) not null,
-    source varchar,                     -- who reported it (来源)
 create table if not exists raw.land (
     period date not null,               -- month of the register snapshot
     parcel_id varchar not null,
@@ -100,6 +92,18 @@ create table if not exists raw.land (
     agreed_start_on date not null,
     actual_start_on date,               -- null: not started
     fixed_investment_10k decimal(20, 6) not null,
+    _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
+    _revision integer not null, _loaded_at timestamp not null
+);
+
+-- Yearly figures (indicators_<YYYY>.csv): one file per year, its period January 1 of the year.
+create table if not exists raw.indicators (
+    period date not null,               -- January 1 of the year (年度)
+    park_code varchar not null,         -- a park, or CITY for 全市
+    park_name_reported varchar not null,
+    indicator_code varchar not null,    -- seeds/indicator_codes.csv
+    value decimal(20, 6) not null,
+    source varchar,                     -- who reported it (来源)
     _source_file varchar not null, _source_sha256 varchar not null, _source_row integer not null,
     _revision integer not null, _loaded_at timestamp not null
 );

@@ -278,6 +278,9 @@ def indicators_frame(seed: int, year: int) -> pl.DataFrame:
             "value": [f"{r[2]:.2f}".rstrip("0").rstrip(".") for r in rows],
             "source": [r[3] for r in rows],
         }
+    )
+
+
 # ------------------------------------------------------------------------------ land parcels
 
 LAND_USES = (("工业", 0.6), ("仓储", 0.15), ("商服", 0.15), ("其他", 0.1))
