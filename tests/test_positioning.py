@@ -13,9 +13,12 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 from warehouse_helpers import ROOT, dbt_build, insert_raw, query_rows
+
+from pipelines.defs import checks
 
 DDL = ROOT / "pipelines" / "warehouse_ddl.sql"
 
@@ -249,3 +252,117 @@ def test_projects_outside_the_positioning(warehouse):
     assert (row["projects_signed"], row["projects_with_code"], row["projects_outside"]) == (3, 2, 1)
     row = _year(warehouse, "JKQ", 2018)
     assert (row["projects_signed"], row["projects_with_code"], row["projects_outside"]) == (1, 1, 0)
+
+
+def test_asset_checks_list_what_is_outside(warehouse, monkeypatch):
+    monkeypatch.setenv("PARKS_BUILD_WAREHOUSE", str(warehouse))
+    projects = checks.check_result(
+        dg.AssetCheckKey(
+            dg.AssetKey(["marts", "positioning_projects"]), "no_project_outside_positioning"
+        )
+    )
+    assert not projects.passed and projects.severity == checks.WARN
+    # P2 in JKQ; P4 in CG is not judged (no positioning)
+    assert projects.metadata["projects_with_code"].value == 4
+    assert projects.metadata["projects_outside"].value == 1
+    assert "P2" in projects.metadata["outside"].value
+    entrants = checks.check_result(
+        dg.AssetCheckKey(
+            dg.AssetKey(["marts", "park_positioning_year"]), "no_entrant_outside_positioning"
+        )
+    )
+    assert not entrants.passed
+    assert entrants.metadata["entrants_outside"].value == 1  # the cement company, 2019
+
+
+# ---------------------------------------------------------------- reports: disclosure of shares
+
+# (park, year, total, positioned, positioned contributors, largest positioned, outside
+#  contributors, largest outside): output in 万元, tax the same numbers in 元
+SHARE_CELLS = [
+    ("JKQ", 2019, "100", "40", 3, "20", 3, "30"),  # both parts safe: share 40%
+    ("LWXQ", 2019, "100", "40", 2, "30", 4, "20"),  # 2 positioned contributors: n rule
+    ("DZ", 2019, "100", "10", 3, "5", 5, "81"),  # outside 90, one of 81 = 90 %: dominance
+    ("DL", 2019, "100", "40", 3, "34", 3, "20"),  # 34 of 40 is exactly 85 %: not sensitive
+]
+
+
+def _share_warehouse(path: Path) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.park_positioning_year (
+                park_code varchar, park_name varchar, year integer, display_order integer,
+                park_positioning varchar, enterprises bigint, enterprises_positioned bigint,
+                share_enterprises double,
+                output_10k decimal(20, 6), output_positioned_10k decimal(20, 6),
+                share_output double, output_positioned_contributors bigint,
+                output_positioned_largest_10k decimal(20, 6), output_outside_contributors bigint,
+                output_outside_largest_10k decimal(20, 6),
+                tax_yuan decimal(20, 2), tax_positioned_yuan decimal(20, 2), share_tax double,
+                tax_positioned_contributors bigint, tax_positioned_largest_yuan decimal(20, 2),
+                tax_outside_contributors bigint, tax_outside_largest_yuan decimal(20, 2),
+                entrants bigint, entrants_outside bigint, projects_signed bigint,
+                projects_with_code bigint, projects_outside bigint
+            )
+            """
+        )
+        for order, (park, year, total, inside, n_in, big_in, n_out, big_out) in enumerate(
+            SHARE_CELLS
+        ):
+            share = float(D(inside) / D(total))
+            amounts = [total, inside, share, n_in, big_in, n_out, big_out]
+            con.execute(
+                "insert into marts.park_positioning_year values "
+                "(?, ?, ?, ?, '定位', 10, 5, 0.5, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, 2, 1, 0)",
+                [park, park, year, order, *amounts, *amounts],
+            )
+    return path
+
+
+def test_shares_of_output_and_tax_hidden_by_disclosure_control(tmp_path):
+    from pipelines.reports.data import _positioning
+
+    path = _share_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        external = _positioning(con, [2019], internal=False)
+        internal = _positioning(con, [2019], internal=True)
+    shown = dict(zip(external["park_code"], external["share_output"], strict=True))
+    assert shown == {"JKQ": pytest.approx(0.4), "LWXQ": None, "DZ": None, "DL": pytest.approx(0.4)}
+    assert external["share_output_suppressed"].to_list() == [False, True, True, False]
+    assert external["share_tax_suppressed"].to_list() == [False, True, True, False]
+    assert internal["share_output_suppressed"].to_list() == [False] * 4
+    assert internal["share_output"].to_list() == pytest.approx([0.4, 0.4, 0.1, 0.4])
+
+
+def test_workbook_sheet_and_dashboard_section(tmp_path):
+    from types import SimpleNamespace
+
+    import fastexcel
+    import xlsxwriter
+
+    from pipelines.reports.dashboard import positioning_section
+    from pipelines.reports.data import _positioning
+    from pipelines.reports.workbook import Formats, positioning_sheet
+
+    path = _share_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = _positioning(con, [2019], internal=False)
+    data = SimpleNamespace(
+        positioning=frame, year=2019, as_of_label="数据截至 2019-12", edition="对外发布版"
+    )
+    out = tmp_path / "book.xlsx"
+    book = xlsxwriter.Workbook(str(out))
+    positioning_sheet(book, Formats(book), data)
+    book.close()
+    rows = fastexcel.read_excel(out).load_sheet("产业定位", header_row=None).to_polars().rows()
+    assert rows[2][:8] == (
+        "园区", "年份", "重点发展产业(规划原文)", "在园企业(家)", "其中定位产业(家)",
+        "企业数占比", "产值占比", "税收占比",
+    )  # fmt: skip
+    # a column of numbers and marks reads as text
+    assert [r[6] for r in rows[3:7]] == ["0.4", "—", "—", "0.4"]
+    html = positioning_section(data)
+    assert html.count("<tr>") == 5  # the header and four parks
+    assert "40.0%" in html and "—" in html
