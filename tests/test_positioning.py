@@ -9,6 +9,7 @@ seeds/park_positioning.csv) and 城关区 (CG: none).
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -273,6 +274,28 @@ def test_asset_checks_list_what_is_outside(warehouse, monkeypatch):
     )
     assert not entrants.passed
     assert entrants.metadata["entrants_outside"].value == 1  # the cement company, 2019
+
+
+# ---------------------------------------------------------------- the seed
+
+
+def test_positioning_seed_is_the_plans_words():
+    """Every clause is verbatim in the bureau's copy of the plan, every industry is named in its
+    clause, every park but 城关区 has a positioning, and every row says why it maps as it does."""
+    plan = (ROOT / "docs" / "plan" / "lhasa-park-economy-plan-2018-2020.zh.txt").read_text("utf-8")
+    with (ROOT / "seeds" / "park_positioning.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with (ROOT / "seeds" / "parks.csv").open(encoding="utf-8") as f:
+        parks = {r["park_code"] for r in csv.DictReader(f)}
+    assert {r["park_code"] for r in rows} == parks - {"CG"}
+    for r in rows:
+        assert r["clause_zh"] in plan, r
+        assert r["industry_zh"].split("(净土")[0] in r["clause_zh"], r
+        assert r["note"].strip(), r
+    assert (
+        "城关"
+        not in plan[plan.index("(一)实施园区规划修编行动") : plan.index("(二)实施产业升级提速行动")]
+    )
 
 
 # ---------------------------------------------------------------- reports: disclosure of shares
