@@ -366,6 +366,21 @@ where not is_consistent
 order by metric
 """
 
+# Shares of a park's enterprises, output and tax in its positioned industries, and what came in
+# outside it (marts.park_positioning_year). The terminal is the bureau's own: no disclosure
+# control here, as for the attainment above (the published reports apply it).
+POSITIONING_SQL = """
+select park_name as 园区, year as 年份,
+       round(share_enterprises * 100, 1) as "企业数占比%",
+       round(share_output * 100, 1) as "产值占比%",
+       round(share_tax * 100, 1) as "税收占比%",
+       entrants as 新入园, entrants_outside as 不符合定位入园,
+       projects_with_code as 有行业代码项目, projects_outside as 不符合定位项目
+from marts.park_positioning_year
+where year in (select distinct year from reference.plan_targets)
+order by display_order, year
+"""
+
 FILES_SQL = "select status, count(*) as files from meta.loads group by status order by status"
 
 
@@ -432,6 +447,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
         "from the sum of its park targets"
     )
     print_frame(*query(paths, RECONCILIATION_SQL))
+    title(
+        "产业定位:定位产业占比与不符合定位的新入园企业、签约项目(城关区无定位) / industrial "
+        "positioning: shares in positioned industries, entrants and projects outside it"
+    )
+    print_frame(*query(paths, POSITIONING_SQL), keys=2)
     title("文件接收情况 / files received")
     print_frame(*query(paths, FILES_SQL))
     return 0

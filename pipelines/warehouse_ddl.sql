@@ -131,6 +131,9 @@ create table if not exists meta.loads (
 -- recognized without reading it again (as git and rsync do). Warehouses of earlier releases
 -- get the column here; their files are hashed once more and then recognized.
 alter table meta.loads add column if not exists modified_at timestamp;
+-- 行业代码 of a project (optional column of the register): added after the table, so that a
+-- warehouse of an earlier release gains it too, in the same place.
+alter table raw.projects add column if not exists industry_code varchar;
 
 -- Rows set aside, one line per broken rule and cell.
 create table if not exists meta.rejects (

@@ -25,7 +25,7 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from schemas import uscc as U
-from schemas.headers import HEADERS
+from schemas.headers import HEADERS, OPTIONAL_HEADERS
 
 ROW = "_row"  # row number in the file, header = row 1
 TEXT = "__text"  # suffix of the normalized text column kept beside each typed column
@@ -71,6 +71,22 @@ class ExtractSchema:
     @property
     def headers(self) -> dict[str, str]:
         return HEADERS[self.kind]
+
+    @property
+    def optional_headers(self) -> tuple[str, ...]:
+        """Chinese headers of the columns a file may leave out (read as empty)."""
+        return OPTIONAL_HEADERS.get(self.kind, ())
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        """English names of the columns a file may leave out."""
+        return tuple(self.headers[zh] for zh in self.optional_headers)
+
+    def with_optional(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """`frame` (text under English names) with each optional column it lacks, empty."""
+        return frame.with_columns(
+            pl.lit(None, pl.String).alias(c) for c in self.optional if c not in frame.columns
+        )
 
     def header_of(self, column: str | None) -> str | None:
         inverse = {en: zh for zh, en in self.headers.items()}
@@ -403,6 +419,7 @@ def parse(
     flags, see `duplicate_flags`); every other row of the batch gets True. Without it, `frame` is
     a whole file and the flags are computed on it.
     """
+    frame = schema.with_optional(frame)
     present = [c for c in schema.fields if c in frame.columns]
     typed = frame.rename({c: c + TEXT for c in present}).with_columns(
         schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present
@@ -589,3 +606,30 @@ def _rejects(frame: pl.DataFrame, failures: pl.DataFrame, schema: ExtractSchema)
             "value": pl.String,
         },
     )
+
+
+def industry_code_rules(
+    prefix: str, classes: Sequence[str], whose_zh: str = "企业", whose_en: str = "enterprise"
+) -> list[Rule]:
+    """行业代码 a GB/T 4754-2017 class; not applicable when empty (`required` makes it so)."""
+    code = text("industry_code")
+    four_digits = code.str.contains(r"^[0-9]{4}$")
+    return [
+        Rule(
+            f"{prefix}-FORMAT-INDUSTRY_CODE",
+            "industry_code",
+            "行业代码须为4位数字(GB/T 4754-2017小类)",
+            "行业代码 must be 4 digits (GB/T 4754-2017 class)",
+            four_digits,
+        ),
+        Rule(
+            f"{prefix}-INDUSTRY-KNOWN",
+            "industry_code",
+            "行业代码须为GB/T 4754-2017的小类代码(见 seeds/industry_classes.csv);"
+            f"大类或中类代码补0(如1520)不是小类,请填写{whose_zh}所属的小类",
+            "行业代码 must be a GB/T 4754-2017 class (listed in seeds/industry_classes.csv); a "
+            "division or group padded with 0 (such as 1520) is not a class: give the "
+            f"{whose_en}'s class",
+            pl.when(four_digits).then(code.is_in(list(classes))),
+        ),
+    ]

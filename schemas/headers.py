@@ -49,6 +49,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "签约日期": "signed_on",
         "项目状态": "status",
         "项目类别": "category",
+        "行业代码": "industry_code",
     },
     "carriers": {
         "载体编号": "carrier_id",
@@ -76,6 +77,11 @@ HEADERS: dict[str, dict[str, str]] = {
         "数值": "value",
         "来源": "source",
     },
+}
+
+# Columns a file may leave out (files from before the column existed): read as empty when absent.
+OPTIONAL_HEADERS: dict[str, tuple[str, ...]] = {
+    "projects": ("行业代码",),
 }
 
 # The kinds the warehouse loads, in load order (the register first: other checks look it up).

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.reference import park_aliases
+from pipelines.reference import industry_classes, park_aliases
 from schemas.common import (
     ExtractSchema,
     Rule,
@@ -11,6 +11,7 @@ from schemas.common import (
     as_string,
     at_least,
     code_as_number,
+    industry_code_rules,
     not_after_period_end,
     one_of,
     park_known,
@@ -40,7 +41,7 @@ _investor_rules = [
 SCHEMA = ExtractSchema(
     kind="projects",
     key=("project_id",),
-    code_columns=("project_id", "investor_uscc"),
+    code_columns=("project_id", "investor_uscc", "industry_code"),
     fields={
         "project_id": as_string,
         "project_name": as_string,
@@ -50,6 +51,7 @@ SCHEMA = ExtractSchema(
         "signed_on": as_date,
         "status": as_string,
         "category": as_string,
+        "industry_code": as_string,  # optional column (schemas/headers.py OPTIONAL_HEADERS)
     },
     rules=(
         required(P, "project_id", "项目编号"),
@@ -74,5 +76,6 @@ SCHEMA = ExtractSchema(
         required(P, "status", "项目状态"),
         one_of(P, "status", "项目状态", STATUSES),
         one_of(P, "category", "项目类别", CATEGORIES),
+        *industry_code_rules(P, industry_classes(), "项目", "project"),
     ),
 )

@@ -1,22 +1,19 @@
 """registration (企业登记): the register of park enterprises, a full snapshot each month."""
 
-import polars as pl
-
 from pipelines.reference import industry_classes, park_aliases
 from schemas.common import (
     ExtractSchema,
-    Rule,
     as_date,
     as_decimal,
     as_string,
     as_yes_no,
     at_least,
+    industry_code_rules,
     not_after_period_end,
     one_of,
     park_known,
     parses,
     required,
-    text,
     unique_key,
     uscc_rules,
 )
@@ -25,28 +22,6 @@ P = "REG"
 STATUSES = ("存续", "在业", "迁出", "注销", "吊销")
 LEAVING_STATUSES = ("迁出", "注销", "吊销")
 LISTING_BOARDS = ("主板", "中小板", "创业板", "科创板", "北交所", "新三板")
-
-_industry = text("industry_code")
-_industry_rules = [
-    Rule(
-        f"{P}-FORMAT-INDUSTRY_CODE",
-        "industry_code",
-        "行业代码须为4位数字(GB/T 4754-2017小类)",
-        "行业代码 must be 4 digits (GB/T 4754-2017 class)",
-        _industry.str.contains(r"^[0-9]{4}$"),
-    ),
-    Rule(
-        f"{P}-INDUSTRY-KNOWN",
-        "industry_code",
-        "行业代码须为GB/T 4754-2017的小类代码(见 seeds/industry_classes.csv);"
-        "大类或中类代码补0(如1520)不是小类,请填写企业所属的小类",
-        "行业代码 must be a GB/T 4754-2017 class (listed in seeds/industry_classes.csv); a "
-        "division or group padded with 0 (such as 1520) is not a class: give the enterprise's class",
-        pl.when(_industry.str.contains(r"^[0-9]{4}$")).then(
-            _industry.is_in(list(industry_classes()))
-        ),
-    ),
-]
 
 SCHEMA = ExtractSchema(
     kind="registration",
@@ -73,7 +48,7 @@ SCHEMA = ExtractSchema(
         required(P, "park", "所属园区"),
         *park_known(P, park_aliases()),
         required(P, "industry_code", "行业代码"),
-        *_industry_rules,
+        *industry_code_rules(P, industry_classes()),
         required(P, "status", "登记状态"),
         one_of(P, "status", "登记状态", STATUSES),
         required(P, "established_on", "成立日期"),

@@ -156,6 +156,7 @@ BASE: dict[str, dict[str, object]] = {
         "签约日期": "2018-03-15",
         "项目状态": "签约",
         "项目类别": "招商引资",
+        "行业代码": "1399",
     },
     "carriers": {
         "载体名称": "拉萨创客空间",
@@ -602,6 +603,11 @@ PROJECTS = [
         ok(PRJ, f"category {c}", {"项目类别": c})
         for c in ("智能制造", "两化融合", "工业强基", "节能改造")
     ),
+    ok(PRJ, "industry code not given", {"行业代码": None}),
+    ok(PRJ, "industry code with a leading zero", {"行业代码": "0610"}),
+    bad(PRJ, "PRJ-FORMAT-INDUSTRY_CODE", "行业代码", "151"),
+    bad(PRJ, "PRJ-FORMAT-INDUSTRY_CODE", "行业代码", "C151"),
+    bad(PRJ, "PRJ-INDUSTRY-KNOWN", "行业代码", "1520"),
 ]
 
 CAR = "carriers"

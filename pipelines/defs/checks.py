@@ -21,6 +21,12 @@ On the land marts (plan 四(四)1):
   industrial parcel's investment intensity meets its park's threshold; the metadata lists those
   below it.
 
+On the positioning marts (plan 四(一), 四(四)3; docs/industrial-positioning.md):
+- `marts/positioning_projects` `no_project_outside_positioning`: no project with an industry
+  code was signed outside its park's positioning ("有关部门不予审批"); the metadata lists them.
+- `marts/park_positioning_year` `no_entrant_outside_positioning`: no enterprise entered a park
+  during the plan outside its positioning; the metadata counts them per park and year.
+
 Every check has WARN severity and never blocks: they report, a statistician decides. They read
 the build warehouse (`Paths.build`, the file the assets write) read-only, after the assets they
 check. Two ops evaluate them (`raw_quality_checks` after the raw assets, `marts_quality_checks`
@@ -360,6 +366,73 @@ def evaluate_intensity() -> Verdict:
     )
 
 
+# ------------------------------------------------------------------------------ positioning
+
+
+def evaluate_projects_outside_positioning() -> Verdict:
+    outside = _query(
+        """
+        select park_code, park_name, project_id, project_name, strftime(signed_on, '%Y-%m-%d')
+               as signed_on, status, industry_code, industry_class_name
+        from marts.positioning_projects
+        where not is_positioned
+        order by park_code, signed_on, project_id
+        """
+    )
+    judged = _query("select count(*) as n from marts.positioning_projects")[0]["n"]
+    return Verdict(
+        passed=not outside,
+        description=(
+            f"{len(outside)} of {judged} projects with an industry code were signed outside "
+            "their park's positioning (四(四)3: 有关部门不予审批)"
+            if outside
+            else f"{judged} projects with an industry code: none outside the positioning"
+        ),
+        metadata={
+            "projects_with_code": dg.MetadataValue.int(judged),
+            "projects_outside": dg.MetadataValue.int(len(outside)),
+            "outside": _table(
+                outside,
+                [
+                    "park_name",
+                    "project_id",
+                    "project_name",
+                    "signed_on",
+                    "status",
+                    "industry_code",
+                    "industry_class_name",
+                ],
+            ),
+        },
+    )
+
+
+def evaluate_entrants_outside_positioning() -> Verdict:
+    rows = _query(
+        """
+        select park_code, park_name, year, entrants, entrants_outside
+        from marts.park_positioning_year
+        where entrants_outside > 0
+        order by display_order, year
+        """
+    )
+    total = sum(r["entrants_outside"] for r in rows)
+    return Verdict(
+        passed=total == 0,
+        description=(
+            f"{total} enterprises entered a park during the plan outside its positioning"
+            if total
+            else "no enterprise entered a park during the plan outside its positioning"
+        ),
+        metadata={
+            "entrants_outside": dg.MetadataValue.int(total),
+            "per_park_and_year": _table(
+                rows, ["park_name", "year", "entrants", "entrants_outside"]
+            ),
+        },
+    )
+
+
 # ------------------------------------------------------------------------------ the checks
 
 # (asset key, check name) -> (description, evaluation)
@@ -406,6 +479,20 @@ EVALUATIONS: dict[dg.AssetCheckKey, tuple[str, Callable[[], Verdict]]] = {
         "最新供地快照中工业地块投资强度均达标 / every industrial parcel meets its park's "
         "investment-intensity threshold in the latest land snapshot",
         evaluate_intensity,
+    ),
+    dg.AssetCheckKey(
+        dg.AssetKey(["marts", "positioning_projects"]), "no_project_outside_positioning"
+    ): (
+        "无不符合园区产业定位的签约项目(规划四(四)3) / no project with an industry code signed "
+        "outside its park's positioning (plan 四(四)3)",
+        evaluate_projects_outside_positioning,
+    ),
+    dg.AssetCheckKey(
+        dg.AssetKey(["marts", "park_positioning_year"]), "no_entrant_outside_positioning"
+    ): (
+        "规划期内无不符合园区定位的新入园企业 / no enterprise entered a park during the plan "
+        "outside its positioning",
+        evaluate_entrants_outside_positioning,
     ),
 }
 
@@ -456,7 +543,9 @@ def raw_quality_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.As
 @dg.multi_asset_check(
     name="marts_quality_checks",
     specs=_specs("marts"),
-    description="数据质量与供地报表检查 / checks on the data-quality and land marts",
+    description=(
+        "数据质量、供地与产业定位报表检查 / checks on the data-quality, land and positioning marts"
+    ),
     can_subset=True,
     pool=WAREHOUSE_POOL,
 )

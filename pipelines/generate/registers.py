@@ -14,6 +14,8 @@ from .population import NEVER, month_index, month_of
 from .rng import poisson, py_random
 
 PROJECT_TERMINATION = 0.06
+# Share of projects whose register row leaves 行业代码 empty (the column is optional).
+PROJECT_WITHOUT_INDUSTRY = 0.1
 
 
 def register_scale(enterprises: int) -> float:
@@ -34,6 +36,7 @@ class Project:
     a_prod: int
     a_term: int
     category: str | None
+    industry: str | None = None  # GB/T 4754-2017 class, drawn from the park's industry mix
 
     def status(self, a: int) -> str:
         if a >= self.a_term:
@@ -79,10 +82,24 @@ def _amount(rnd, band: int) -> int:
     return max(round(low * 100) + (band > 0), min(round(value * 100), round(high * 100) - 1))
 
 
+def _project_industry(rnd, code: str) -> str | None:
+    """A class from the park's industry mix, which puts some outside its positioning (as for
+    enterprises: OFF_POSITIONING_SHARE), or none."""
+    if rnd.random() < PROJECT_WITHOUT_INDUSTRY:
+        return None
+    tables = ref.class_tables()
+    divisions, weights = ref.park_division_table(code)
+    drawn = [(d, w) for d, w in zip(divisions, weights, strict=True) if d in tables]
+    division = rnd.choices([d for d, _ in drawn], [w for _, w in drawn])[0]
+    return rnd.choice(tables[division][0])
+
+
 def build_projects(
     seed: int, pop: pl.DataFrame, a_start: int, a_end: int, scale: float
 ) -> list[Project]:
     rnd = py_random(seed, "projects")
+    # its own stream: the projects' other draws stay those of earlier releases
+    rnd_industry = py_random(seed, "project_industries")
     parks = pop["park0"].to_list()
     t_in = pop["t_in"].to_list()
     t_out = pop["t_out"].to_list()
@@ -147,6 +164,7 @@ def build_projects(
                         category=rnd.choices(ref.PROJECT_CATEGORIES, ref.PROJECT_CATEGORY_WEIGHTS)[
                             0
                         ],
+                        industry=_project_industry(rnd_industry, code),
                     )
                 )
     projects = [p for p in projects if p.a_sign <= a_end]
@@ -171,6 +189,7 @@ def projects_frame(projects: list[Project], a: int) -> pl.DataFrame:
             "signed_on": [p.signed_on for p in rows],
             "status": [p.status(a) for p in rows],
             "category": [p.category for p in rows],
+            "industry_code": [p.industry for p in rows],
         },
         schema={
             "project_id": pl.String,
@@ -181,6 +200,7 @@ def projects_frame(projects: list[Project], a: int) -> pl.DataFrame:
             "signed_on": pl.Date,
             "status": pl.String,
             "category": pl.String,
+            "industry_code": pl.String,
         },
     )
 

@@ -171,7 +171,8 @@ def header_names(columns: Sequence[str], schema: ExtractSchema, file_name: str) 
     expected = {normalize_text(zh): en for zh, en in schema.headers.items()}
     found = [normalize_text(c) for c in columns]
     duplicated = sorted({c for c in found if found.count(c) > 1})
-    missing = [zh for zh in schema.headers if normalize_text(zh) not in found]
+    optional = {normalize_text(zh) for zh in schema.optional_headers}
+    missing = [zh for zh in schema.headers if normalize_text(zh) not in {*found, *optional}]
     unknown = [c for c in found if c not in expected]
     problems = []
     if missing:
@@ -184,6 +185,11 @@ def header_names(columns: Sequence[str], schema: ExtractSchema, file_name: str) 
         raise FileRejected(
             f"{file_name}: wrong header: {'; '.join(problems)}. The {schema.kind} extract must have "
             f"exactly these columns: {', '.join(schema.headers)}"
+            + (
+                f" ({', '.join(schema.optional_headers)} may be left out)"
+                if schema.optional_headers
+                else ""
+            )
         )
     return dict(zip(columns, [expected[c] for c in found], strict=True))
 
@@ -304,8 +310,10 @@ class Extract:
         """
         next_row = 2
         for raw in self.raw_batches():
-            frame = raw.rename(self.names).with_columns(
-                pl.int_range(next_row, next_row + raw.height, dtype=pl.Int32).alias(ROW)
+            frame = self.schema.with_optional(
+                raw.rename(self.names).with_columns(
+                    pl.int_range(next_row, next_row + raw.height, dtype=pl.Int32).alias(ROW)
+                )
             )
             next_row += raw.height
             if rows is not None:

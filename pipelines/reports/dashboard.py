@@ -1,6 +1,6 @@
 """The HTML dashboard: one self-contained file (inline CSS and SVG, no script, no web font, no
 network) with the attainment heat map, the tier counts by month per park against their targets,
-and the city's monthly totals."""
+the city's monthly totals and the parks' industrial positioning."""
 
 from __future__ import annotations
 
@@ -52,6 +52,11 @@ p.note {{ font-size: 12px; color: #666; margin: 4px 0 8px 0; line-height: 1.6; }
 .kpi b {{ font-size: 18px; margin-right: 4px; }}
 .edition {{ display: inline-block; font-size: 12px; padding: 2px 8px; border-radius: 3px;
             background: #fff; color: #7a1f1f; }}
+table.grid {{ border-collapse: collapse; font-size: 13px; }}
+table.grid th, table.grid td {{ border: 1px solid #e4e4e4; padding: 4px 8px; }}
+table.grid th {{ background: #f3f3f3; font-weight: 600; }}
+table.grid td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+table.grid td.warn {{ color: #9c0006; font-weight: 600; }}
 footer {{ font-size: 12px; color: #777; padding: 0 28px 24px 28px; line-height: 1.6; }}
 table.land {{ border-collapse: collapse; font-size: 12px; margin: 4px 0 10px 0; }}
 table.land th, table.land td {{ border: 1px solid #e4e4e4; padding: 3px 8px; }}
@@ -403,12 +408,64 @@ def land_section(data: ReportData) -> str:
 </section>"""
 
 
+def _share(value: float | None, hidden: bool = False) -> str:
+    if hidden:
+        return "—"
+    return "" if value is None else f"{value:.1%}"
+
+
+def positioning_section(data: ReportData) -> str:
+    """The focus year's park_positioning_year: shares in the positioning, what is outside it."""
+    frame = data.positioning
+    rows = []
+    for r in frame.filter(pl.col("year") == data.year).iter_rows(named=True):
+        outside = [
+            r["entrants_outside"],
+            r["projects_outside"],
+        ]
+        cells = [
+            f"<td>{esc(r['park_name'])}</td>",
+            f"<td>{esc(r['park_positioning'] or '(规划未定功能定位)')}</td>",
+            f'<td class="n">{r["enterprises"]}</td>',
+            f'<td class="n">{_share(r["share_enterprises"])}</td>',
+            f'<td class="n">{_share(r["share_output"], r["share_output_suppressed"])}</td>',
+            f'<td class="n">{_share(r["share_tax"], r["share_tax_suppressed"])}</td>',
+            f'<td class="n">{r["entrants"]}</td>',
+        ] + [f'<td class="n{" warn" if n else ""}">{"" if n is None else n}</td>' for n in outside]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "园区",
+            "重点发展产业",
+            "企业(家)",
+            "企业数占比",
+            "产值占比",
+            "税收占比",
+            "新入园(家)",
+            "其中不符合定位(家)",
+            "不符合定位的签约项目(个)",
+        )
+    )
+    return f"""
+<section id="positioning">
+  <h2>{data.year}年园区产业定位落实情况</h2>
+  <p class="note">占比为行业属园区重点发展产业(规划四(一)、五(二)1,映射到国民经济行业分类)的企业数、产值
+  (工业企业为工业总产值,其他为营业收入)和税收占园区合计的比重;“—”为定位内外任一部分不足 3 家企业或单一企业
+  超过 85%,依法不予公布。新入园为首次以该园区登记的月份在规划期内的企业。不符合定位的项目只计填报了行业代码
+  的项目(“未按照产业功能定位所引进的项目,有关部门不予审批”)。</p>
+  <table class="grid"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+</section>"""
+
+
 def render_dashboard(data: ReportData, progress: Progress = _quiet) -> str:
     sections = [
         ("heat map of attainment", heatmap_section),
         ("tier counts by month per park", tiers_section),
         ("city totals by month", city_section),
     ]
+    if data.positioning.height:  # a warehouse built before the positioning marts has none
+        sections.append(("industrial positioning", positioning_section))
     if data.land is not None:  # a warehouse with the land marts
         sections.append(("idle land and investment intensity", land_section))
     drawn = []

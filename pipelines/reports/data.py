@@ -179,6 +179,9 @@ class ReportData:
     city_months: pl.DataFrame  # period, output_10k, tax_yuan, headcount (+ *_suppressed)
     tier_months: pl.DataFrame  # park_code, month, metric, count
     notes: list[str] = field(default_factory=list)
+    # park_positioning_year of the report's years, shares of output and tax null where hidden
+    # (share_output_suppressed, share_tax_suppressed), see `_positioning`
+    positioning: pl.DataFrame = field(default_factory=pl.DataFrame)
     land: LandData | None = None  # plan 四(四)1; None: the warehouse has no land marts
 
     @property
@@ -323,6 +326,7 @@ def load_report_data(
         attainment = _protect_attainment(con, attainment, park_totals, internal).sort(
             ["year", _metric_rank(metrics), "metric"]
         )
+        positioning = _positioning(con, years, internal)
 
     return ReportData(
         warehouse=warehouse,
@@ -346,6 +350,7 @@ def load_report_data(
         park_totals=park_totals,
         city_months=city_months,
         tier_months=tier_months,
+        positioning=positioning,
         land=land,
     )
 
@@ -479,6 +484,52 @@ def _protect_attainment(
         )
     ]
     return attainment.with_columns(suppressed=pl.Series(flags, dtype=pl.Boolean))
+
+
+def _positioning(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> pl.DataFrame:
+    """park_positioning_year of `years`, in the parks' order. A share of output or tax and the
+    park's total give both its parts (in the positioning and outside it): the share is hidden
+    when either part is a sensitive cell (n rule or dominance, as the park totals). Enterprise
+    counts and their share, entrants and projects are counts, published as they are."""
+    if not _has_table(con, "marts", "park_positioning_year"):
+        return pl.DataFrame()
+    frame = _frame(
+        con,
+        "select * from marts.park_positioning_year where year in (select unnest(?)) "
+        "order by display_order, year",
+        [years],
+    )
+    for measure, unit in (("output", "10k"), ("tax", "yuan")):
+        hidden = []
+        for r in frame.iter_rows(named=True):
+            total = r[f"{measure}_{unit}"] or 0
+            inside = r[f"{measure}_positioned_{unit}"] or 0
+            parts = (
+                dc.Cell(
+                    inside,
+                    r[f"{measure}_positioned_contributors"],
+                    r[f"{measure}_positioned_largest_{unit}"],
+                ),
+                dc.Cell(
+                    total - inside,
+                    r[f"{measure}_outside_contributors"],
+                    r[f"{measure}_outside_largest_{unit}"],
+                ),
+            )
+            hidden.append(
+                not internal
+                and r[f"share_{measure}"] is not None
+                and any(dc.sensitivity(part) for part in parts)
+            )
+        frame = frame.with_columns(
+            pl.Series(f"share_{measure}_suppressed", hidden, dtype=pl.Boolean)
+        ).with_columns(
+            pl.when(pl.col(f"share_{measure}_suppressed"))
+            .then(None)
+            .otherwise(pl.col(f"share_{measure}"))
+            .alias(f"share_{measure}")
+        )
+    return frame
 
 
 def _city_months(

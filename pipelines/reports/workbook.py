@@ -595,6 +595,66 @@ def land_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) ->
     w.apply_widths()
 
 
+# ------------------------------------------------------------------ positioning
+
+POSITIONING_COLUMNS = [
+    "园区",
+    "年份",
+    "重点发展产业(规划原文)",
+    "在园企业(家)",
+    "其中定位产业(家)",
+    "企业数占比",
+    "产值占比",
+    "税收占比",
+    "新入园企业(家)",
+    "其中不符合定位(家)",
+    "签约项目(个)",
+    "其中有行业代码(个)",
+    "其中不符合定位(个)",
+]
+
+
+def positioning_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) -> None:
+    """Per park and year: shares in positioned industries, entrants and projects outside."""
+    w = _writer(book, formats, "产业定位", {2: 40})
+    w.title("园区产业定位落实情况(规划四(一)、四(四)3)", data, len(POSITIONING_COLUMNS))
+    w.header(HEADER_ROW, POSITIONING_COLUMNS)
+    row = FIRST_DATA_ROW
+    count, ratio = formats.number("#,##0"), formats.number(RATIO_FORMAT)
+    for r in data.positioning.iter_rows(named=True):
+        w.cell(row, 0, r["park_name"])
+        w.cell(row, 1, r["year"], formats.number("0"))
+        w.cell(row, 2, r["park_positioning"] or "(规划未定功能定位)")
+        w.cell(row, 3, r["enterprises"], count)
+        w.cell(row, 4, r["enterprises_positioned"], count)
+        w.cell(row, 5, r["share_enterprises"], ratio)
+        for col, measure in ((6, "output"), (7, "tax")):
+            if r[f"share_{measure}_suppressed"]:
+                w.hidden(row, col)
+            else:
+                w.cell(row, col, r[f"share_{measure}"], ratio)
+        w.cell(row, 8, r["entrants"], count)
+        w.cell(row, 9, r["entrants_outside"], count)
+        w.cell(row, 10, r["projects_signed"], count)
+        w.cell(row, 11, r["projects_with_code"], count)
+        w.cell(row, 12, r["projects_outside"], count)
+        row += 1
+    notes = [
+        "定位产业:规划四(一)、五(二)1 所列重点发展产业映射到 GB/T 4754-2017 行业(seeds/park_positioning.csv,"
+        "取舍见 docs/industrial-positioning.md);城关区规划未定功能定位。",
+        "产值:工业企业为工业总产值,其他企业为营业收入。占比的定位内外两部分任一为敏感单元格"
+        "(不足3户或单户超过85%)时,该占比以“—”不予公布。",
+        "新入园:首次以该园区出现在企业登记中的月份在规划期内(首个登记月份中的企业以成立日期判断)。"
+        "项目:项目库最新快照,按签约年份;行业代码为可选列,未填报的项目无法判断。",
+    ]
+    row += 1
+    for note in notes:
+        w.sheet.write(row, 0, note, formats.edition)
+        row += 1
+    w.sheet.freeze_panes(FIRST_DATA_ROW, 2)
+    w.apply_widths()
+
+
 # ------------------------------------------------------------------ data quality
 
 KIND_LABELS = {
@@ -722,7 +782,7 @@ def notes_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) -
 
 def sheet_plan(data: ReportData) -> list[tuple[str, Callable]]:
     """(sheet name, writer) in order: city, parks, park totals, reconciliation, milestones,
-    data quality, notes."""
+    positioning (when the warehouse has it), data quality, notes."""
     plan: list[tuple[str, Callable]] = [
         (CITY_NAME, lambda b, f: attainment_sheet(b, f, data, CITY))
     ]
@@ -732,6 +792,11 @@ def sheet_plan(data: ReportData) -> list[tuple[str, Callable]]:
         ("园区合计", lambda b, f: park_totals_sheet(b, f, data)),
         ("规划内部差异", lambda b, f: reconciliation_sheet(b, f, data)),
         ("里程碑", lambda b, f: milestones_sheet(b, f, data)),
+        *(
+            [("产业定位", lambda b, f: positioning_sheet(b, f, data))]
+            if data.positioning.height
+            else []
+        ),
         *([(LAND_SHEET, lambda b, f: land_sheet(b, f, data))] if data.land else []),
         ("数据质量", lambda b, f: data_quality_sheet(b, f, data)),
         ("说明", lambda b, f: notes_sheet(b, f, data)),

@@ -19,6 +19,7 @@ renamed as (
         cast(signed_on as date)                        as signed_on,
         cast(status as varchar)                        as status,
         cast(category as varchar)                      as category,
+        cast(industry_code as varchar)                 as industry_code,  -- GB/T 4754-2017 class, optional
         ---------- amounts (亿元)
         cast(agreed_investment_100m as decimal(20, 6)) as agreed_investment_100m,
         ---------- lineage
