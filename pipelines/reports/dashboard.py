@@ -151,11 +151,11 @@ def _heat_cells(data: ReportData, frame: pl.DataFrame) -> dict[tuple[str, str], 
         label = row["metric_label"]
         # whom the target counts (none for projects and carriers, or in an older warehouse)
         scope = row.get("enterprise_scope_label")
-        if scope:
-            label = f"{label}[{scope}]"
+        counted = f",计{scope}" if scope else ""
         status = row["attainment_status"]
         head = (
-            f"{park} · {label}({row['target_window']}年目标 {_value(row['target'], row['unit'])})"
+            f"{park} · {label}({row['target_window']}年目标 "
+            f"{_value(row['target'], row['unit'])}{counted})"
         )
         if row.get("suppressed"):
             cell = HeatCell("#bdbdbd", "—", f"{head}:依统计保密规定不予公布", "#555555")
