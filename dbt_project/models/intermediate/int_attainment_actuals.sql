@@ -6,8 +6,8 @@
 ) }}
 -- The actual of every plan metric for every park (and CITY) and every year a source covers
 -- (int_attainment_coverage): one row per park_code, year, metric and enterprise_scope. A table:
--- target_attainment
--- and its data tests read it, and it scans the monthly fact and the register history.
+-- target_attainment and its data tests read it, and it scans the monthly fact and the register
+-- history.
 -- enterprise_scope: a metric built from enterprises (sources enterprise_year and registration)
 -- has a row for every scope of seeds/enterprise_scopes.csv, counted over the enterprises of the
 -- scope (covers_every_enterprise, or the section of their industry listed in
@@ -49,8 +49,9 @@
 --                     to that month, or when its value added is zero.
 --
 -- CITY: the same definitions over all parks (the sum of the park actuals of the same scope;
--- enterprise-years without a park are in no park and not in CITY). A park or CITY actual is 0 when its source
--- covers the year and nothing qualifies, and null when the source has no data for the year.
+-- enterprise-years without a park are in no park and not in CITY). A park or CITY actual is 0
+-- when its source covers the year and nothing qualifies, and null when the source has no data
+-- for the year.
 {%- set stock_flags = [
     ('tech_leaders', 'is_tech_leader'),
     ('high_tech', 'is_high_tech'),
