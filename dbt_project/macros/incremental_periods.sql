@@ -309,13 +309,3 @@
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0]) }}
 {% endmacro %}
-
-{% macro built_without_column(column) %}
-    {#- Whether this model's table was built before it had `column` (the model then rebuilds every
-        key: on_schema_change adds the column empty to the rows it would otherwise keep). -#}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set names = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ return(column | lower not in names) }}
-{% endmacro %}

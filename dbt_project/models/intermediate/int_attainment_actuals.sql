@@ -83,9 +83,7 @@
 {%- set stale_years = {'enterprise_year': [], 'registration': [], 'projects': [], 'carriers': []} %}
 {%- set latest = 'select source, year, ' ~ inputs_loaded_at ~ ' as loaded_at from ' ~ ref('int_attainment_coverage') %}
 {#- a switch of band_counting recounts every year (each row records how its bands were counted) #}
-{#- so does a table built before actuals had scopes (its rows would lack them) #}
-{%- set recount_all = bands_counted_otherwise() or built_without_column('enterprise_scope') %}
-{%- set stale = run_query(latest).rows if recount_all else stale_keys(['source', 'year'], latest) %}
+{%- set stale = run_query(latest).rows if bands_counted_otherwise() else stale_keys(['source', 'year'], latest) %}
 {%- for row in stale %}
     {%- do stale_years[row[0]].append(row[1]) %}  {#- row: source, year (and loaded_at) #}
 {%- endfor %}

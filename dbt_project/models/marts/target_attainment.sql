@@ -11,8 +11,7 @@
 --   * band_counting: the dbt var the banded metrics were counted with (null for other metrics).
 --   * enterprise_scope: whom the target counts, as plan_targets states it from its clause
 --     (industrial, real_economy, all; null for projects and carriers); the actual is the one
---     int_attainment_actuals counted over that scope. Last columns, so that a table built before
---     them gains them at its end (on_schema_change) in the order of this SELECT.
+--     int_attainment_actuals counted over that scope.
 --   * types: actual and gap are DECIMAL(38, 6), the exact actual (int_attainment_actuals keeps
 --     10 decimals) rounded once; a metric that counts (unit 个 or 家: enterprises, projects,
 --     carriers) also has its actual as an integer, actual_count (null for other metrics).
