@@ -351,7 +351,8 @@ select a.year as 年份, a.metric_label as 指标, a.unit as 单位, round(a.tar
        round(a.actual, 2) as 实际, round(a.gap, 2) as 差额,
        round(a.attainment_ratio * 100, 1) as "完成率%", a.attainment_status as 状态,
        a.target_window as 目标期, strftime(a.as_of_period, '%Y-%m') as 数据截至,
-       case when a.is_final then '是' else '否' end as 年度终值
+       case when a.is_final then '是' else '否' end as 年度终值,
+       coalesce(a.enterprise_scope_label, '—') as 企业范围
 from marts.target_attainment a
 join reference.metric_catalog m using (metric)
 where a.park_code = 'CITY'

@@ -18,6 +18,11 @@ move in December, a 迁出 enterprise still in the December snapshot, output exa
 headcount averaging exactly 1000 / 500 / 100, a carrier recognized in 2019 and one before 2018,
 value-added growth of exactly 20%, and a year without data (2018) that must not look like a
 failure.
+
+Whom a target counts (enterprise_scope, from the clause): in 城关区 (CG) 2020, an industrial
+enterprise H and a wholesaler T with the same output (10亿元) and tax (1亿元): 产值超10亿元的工业企业
+counts H only, 产值超5亿元的企业 counts both. In 空港新区 (KGXQ) 2020, whose clauses say 实体企业, a
+bank (J) and a property developer (K) over every threshold count for nothing; a retailer S does.
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ C = "91540195MA6T1C0109"  # retail (non-industrial), 柳梧; high-tech, tech SME
 D_ = "91540127MA6T1D013A"  # industrial, 达孜; leader, high-tech, 新三板; 注销 in June 2019
 F = "91540124MA6T1F0190"  # industrial, 经开区; tech SME; 迁出 in December 2019
 G = "91540102MA6T1G011J"  # business services, 城关区; high-tech; registered from 2020
+# enterprise scopes, registered from 2020
+H = "91540102MA6T1H0143"  # 白酒制造 (C, industrial), 城关区; output 10亿, tax 1亿
+T = "91540102MA6T1T017D"  # 米、面制品批发 (F, trading), 城关区; revenue 10亿, tax 1亿
+BANK = "91540104MA6T1J01XL"  # 商业银行 (J, finance), 空港新区; revenue 2亿, tax 2000万
+HOMES = "91540104MA6T1K0128"  # 房地产开发 (K, real estate), 空港新区; revenue 2亿, tax 2000万
+S = "91540104MA6T1R011G"  # 百货零售 (F, real economy), 空港新区; revenue 1亿, tax 1000万
 
 JUN19, DEC19, JUN20 = date(2019, 6, 1), date(2019, 12, 1), date(2020, 6, 1)
 
@@ -72,11 +83,18 @@ REGISTRATION = {
         (B, "QS", "3011", "存续", False, True, True, None),
         (C, "LWXQ", "5211", "在业", False, True, True, "新三板"),
         (G, "CG", "7212", "存续", False, True, False, None),
+        (H, "CG", "1512", "存续", False, False, False, None),
+        (T, "CG", "5121", "存续", False, False, False, None),
+        (BANK, "KGXQ", "6621", "存续", False, False, False, None),
+        (HOMES, "KGXQ", "7010", "存续", False, False, False, None),
+        (S, "KGXQ", "5211", "存续", False, False, False, None),
     ],
 }
 NAMES = {
     A: "拉萨高原饮品有限公司", B: "西藏建材股份有限公司", C: "拉萨百货零售有限公司",
     D_: "达孜光伏电力有限公司", F: "经开区粮油加工有限公司", G: "城关商务服务有限公司",
+    H: "城关青稞酒业有限公司", T: "城关粮油批发有限公司", BANK: "空港商业银行拉萨分行",
+    HOMES: "空港置业有限公司", S: "空港百货有限公司",
 }
 
 # tax: (uscc, total_tax_yuan)
@@ -84,7 +102,9 @@ TAX = {
     JUN19: [(A, "30000000.00"), (B, "4000000.00"), (C, "60000000.00"), (D_, "15000000.00"),
             (F, "1000000.00")],
     DEC19: [(A, "20000000.00"), (B, "6000000.00"), (C, "40000000.00"), (F, "9000000.00")],
-    JUN20: [(A, "60000000.00"), (B, "10000000.00"), (C, "5000000.00")],
+    JUN20: [(A, "60000000.00"), (B, "10000000.00"), (C, "5000000.00"),
+            (H, "100000000.00"), (T, "100000000.00"),
+            (BANK, "20000000.00"), (HOMES, "20000000.00"), (S, "10000000.00")],
 }
 
 # employment: (uscc, insured_headcount)
@@ -111,6 +131,11 @@ OUTPUT = {
         (A, "20000", "50000", "4000", "21000", "51000"),
         (B, "8000", "30000", "3200", "8500", "31000"),
         (C, None, None, None, "2000", "9999.99"),
+        (H, "100000", "100000", "0", "100000", "100000"),  # exactly 10亿元, industrial
+        (T, None, None, None, "100000", "100000"),  # exactly 10亿元 of revenue, trading
+        (BANK, None, None, None, "20000", "20000"),
+        (HOMES, None, None, None, "20000", "20000"),
+        (S, None, None, None, "10000", "10000"),
     ],
 }
 
@@ -340,8 +365,13 @@ def _attainment(path: Path) -> dict[tuple[str, int, str], dict]:
     return {(r["park_code"], r["year"], r["metric"]): r for r in rows}
 
 
-def _actuals(path: Path) -> dict[tuple[str, int, str], D | None]:
-    rows = query_rows(path, "select * from intermediate.int_attainment_actuals")
+def _actuals(path: Path, scope: str = "all") -> dict[tuple[str, int, str], D | None]:
+    """The actuals counted over `scope` (projects and carriers have no scope)."""
+    rows = query_rows(
+        path,
+        "select * from intermediate.int_attainment_actuals "
+        f"where enterprise_scope = '{scope}' or enterprise_scope is null",
+    )
     return {(r["park_code"], r["year"], r["metric"]): r["actual"] for r in rows}
 
 
@@ -418,9 +448,22 @@ EXPECTED_ACTUAL = {
     ("JKQ", 2020, "employment"): (1000, 1000),
     ("QS", 2020, "employment"): (499, 499),
     ("CITY", 2020, "employment"): (1599, 1599),
-    ("CITY", 2020, "output_100m"): (1, 1),      # A 20000 (sum of months: June only)
-    ("CITY", 2020, "output_1b"): (0, 0),
-    ("CITY", 2020, "above_scale"): (2, 2),      # A B (industrial, revenue >= 2000万)
+    # the city's 产值 bands (其中…龙头/骨干/重点企业) count industrial enterprises: not T
+    ("CITY", 2020, "output_100m"): (2, 1),      # A 20000 (June only), H 100000 | A
+    ("CITY", 2020, "output_1b"): (1, 1),        # H
+    ("CITY", 2020, "above_scale"): (3, 3),      # A B H (industrial, revenue >= 2000万)
+    # the city's tax targets count 实体企业: H T S, A B, not the bank nor the developer
+    ("CITY", 2020, "tax_100m"): (2, 2),         # H T
+    ("CITY", 2020, "tax_10m"): (5, 2),          # A B H T S | B S
+    # enterprise scopes, 城关区 2020: H and T over the same thresholds
+    ("CG", 2020, "output_1b"): (1, 1),          # 工业企业: H, not T
+    ("CG", 2020, "output_500m"): (2, 0),        # 企业: H T | (both in 超10亿)
+    ("CG", 2020, "output_100m"): (2, 0),
+    ("CG", 2020, "tax_100m"): (1, 1),           # 工业企业: H
+    ("CG", 2020, "tax_50m"): (2, 0),            # 企业: H T
+    # 空港新区 2020, 实体企业: S; the bank (J) and the developer (K) never count
+    ("KGXQ", 2020, "output_100m"): (1, 1),
+    ("KGXQ", 2020, "tax_10m"): (1, 1),
     # carriers (latest snapshot): JKQ K2 (2018) in 2018; K1 (2019) not in 2018
     ("JKQ", 2018, "carriers"): (1, 1),
     ("JKQ", 2018, "maker_spaces"): (0, 0),
@@ -430,8 +473,9 @@ EXPECTED_ACTUAL = {
     ("CITY", 2020, "carriers"): (3, 3),         # K1 K2 K4
     ("CITY", 2020, "maker_spaces"): (1, 1),
     ("CITY", 2020, "innovation_bases"): (2, 2),
-    # city totals 2020, 亿元: output (20000 + 8000)/10000, value added (4000 + 3200)/10000
-    ("CITY", 2020, "industrial_output"): (D("2.8"), D("2.8")),
+    # city totals 2020, 亿元: output (20000 + 8000 + 100000)/10000, value added (4000 + 3200
+    # + 0)/10000
+    ("CITY", 2020, "industrial_output"): (D("12.8"), D("12.8")),
     ("CITY", 2020, "industrial_value_added"): (D("0.72"), D("0.72")),
     # growth: June 2020 (7200) against the same months of 2019 (June: 3000 + 2000 + 1000)
     ("CITY", 2020, "value_added_growth"): (20, 20),
@@ -589,6 +633,43 @@ def test_carriers_cumulative_and_growth_in_actuals(warehouse: Path) -> None:
     assert actuals[("JKQ", 2018, "projects_1b")] == 0
 
 
+def test_enterprise_scopes(warehouse: Path) -> None:
+    rows = _attainment(warehouse)
+    # the scope each clause names, with its label
+    scopes = {
+        ("CG", 2020, "output_1b"): ("industrial", "工业企业"),
+        ("CG", 2020, "output_500m"): ("all", "全部企业"),
+        ("KGXQ", 2020, "tax_10m"): ("real_economy", "实体企业"),
+        ("CITY", 2020, "tax_100m"): ("real_economy", "实体企业"),
+        ("CITY", 2020, "output_1b"): ("industrial", "工业企业"),
+        ("CITY", 2020, "staff_100"): ("all", "全部企业"),
+        ("CITY", 2020, "projects_1b"): (None, None),
+        ("CG", 2020, "carriers"): (None, None),
+    }
+    assert {
+        k: (rows[k]["enterprise_scope"], rows[k]["enterprise_scope_label"]) for k in scopes
+    } == scopes
+    # the same park and year counted over each scope: H T in 城关区; S, the bank and the
+    # developer in 空港新区
+    for scope, cg, kgxq in [("industrial", 1, 0), ("real_economy", 2, 1), ("all", 2, 3)]:
+        actuals = _actuals(warehouse, scope)
+        assert actuals[("CG", 2020, "output_1b")] == cg, scope
+        assert actuals[("KGXQ", 2020, "output_100m")] == kgxq, scope
+        assert actuals[("KGXQ", 2020, "tax_10m")] == kgxq, scope
+    # projects and carriers: one actual, without a scope
+    counted = query_rows(
+        warehouse,
+        "select metric, count(*) as n from intermediate.int_attainment_actuals "
+        "where park_code = 'CG' and year = 2020 and metric in ('projects_1b', 'carriers', "
+        "'output_1b') group by metric",
+    )
+    assert {r["metric"]: r["n"] for r in counted} == {
+        "projects_1b": 1,
+        "carriers": 1,
+        "output_1b": 3,
+    }
+
+
 # --------------------------------------------------------------------- target_reconciliation
 
 
@@ -632,7 +713,23 @@ def test_reconciliation(warehouse: Path) -> None:
     assert "少2家" in rows["tech_leaders"]["note"]
     assert "多2家" in rows["tax_10m"]["note"]
     assert "慈觉林" in rows["carriers"]["note"]
-    assert rows["output_1b"]["note"].endswith("两者一致。")
+    assert "两者一致。" in rows["output_1b"]["note"]
+    # whom the targets summed count: the city's 产值 bands industrial (其中 of 规模以上工业企业),
+    # the parks' 工业企业 (经开区 …), 实体企业 (柳梧新区), 企业 (城关区 output_500m)
+    r = rows["output_500m"]
+    assert (r["city_enterprise_scope_label"], r["parks_enterprise_scope_labels"]) == (
+        "工业企业",
+        "全部企业、实体企业、工业企业",
+    )
+    assert r["note"].endswith("企业范围不全相同,相加仅核对规划数字。")
+    r = rows["staff_100"]  # every clause says plain 企业
+    assert (r["city_enterprise_scope_label"], r["parks_enterprise_scope_labels"]) == (
+        "全部企业",
+        "全部企业",
+    )
+    assert "企业范围" not in r["note"]
+    r = rows["projects_1b"]
+    assert (r["city_enterprise_scope_label"], r["parks_enterprise_scope_labels"]) == (None, None)
 
 
 # --------------------------------------------------------------------------------- milestones

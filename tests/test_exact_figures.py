@@ -137,7 +137,8 @@ def test_average_headcounts_add_up_exactly(warehouse: Path) -> None:
     actuals = query_rows(
         warehouse,
         "select park_code, actual from intermediate.int_attainment_actuals "
-        "where year = 2020 and metric = 'employment' and actual <> 0",
+        "where year = 2020 and metric = 'employment' and actual <> 0 "
+        "and enterprise_scope = 'all'",  # every enterprise's headcount
     )
     assert {r["park_code"]: r["actual"] for r in actuals} == {
         **{p: _rounded(v, 6) for p, v in parks.items()},
@@ -161,7 +162,8 @@ def test_amounts_converted_to_100m_yuan_keep_every_digit(warehouse: Path) -> Non
     rows = query_rows(
         warehouse,
         "select park_code, actual from intermediate.int_attainment_actuals "
-        "where year = 2020 and metric = 'industrial_output' and actual <> 0",
+        "where year = 2020 and metric = 'industrial_output' and actual <> 0 "
+        "and enterprise_scope = 'industrial'",  # the scope of the city's target
     )
     assert {r["park_code"]: r["actual"] for r in rows} == {
         **by_park,

@@ -74,7 +74,10 @@ VERSIONS_CONTENT = (
 )
 TIERS = "select * from marts.park_tier_months order by park_code, year, month, metric"
 SUMMARY = "select * from marts.park_year_summary order by park_code, year"
-ACTUALS = "select * from intermediate.int_attainment_actuals order by park_code, year, metric"
+ACTUALS = (
+    "select * from intermediate.int_attainment_actuals "
+    "order by park_code, year, metric, enterprise_scope"
+)
 ATTAINMENT = "select * from marts.target_attainment order by park_code, year, metric"
 MOVEMENT = "select * from marts.dq_month_movement order by kind, period, measure"
 RULES = "select * from marts.dq_rule_summary order by kind, period, rule_id"

@@ -93,6 +93,7 @@ NEW_ROWS = {
             "unit": "家",
             "window": "2020",
             "clause_zh": "新区工业园产值超5000万元的企业2家",
+            "enterprise_scope": "all",
         }
     ],
 }

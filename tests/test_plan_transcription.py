@@ -251,6 +251,7 @@ def test_targets_columns(targets):
         "unit",
         "window",
         "clause_zh",
+        "enterprise_scope",
     ]
 
 
@@ -319,6 +320,55 @@ def test_bands_nest_under_at_or_above_reading(targets):
             if stated != sorted(stated):
                 broken.append((park, year, bands, stated))
     assert broken == []
+
+
+def _expected_scope(park: str, year: int, metric: str) -> str:
+    """Whom a target counts, as read by hand from the plan's clauses (docs/plan-inconsistencies.md,
+    "Whom a target counts")."""
+    if metric.startswith("projects_") or metric in ("carriers", "maker_spaces", "innovation_bases"):
+        return ""  # a project or a carrier is no enterprise
+    if metric in (
+        "above_scale",
+        "industrial_output",
+        "industrial_value_added",
+        "value_added_growth",
+    ):
+        return "industrial"  # 规模以上(工业)企业, 工业总产值, 工业增加值
+    if not metric.startswith(("output_", "tax_")):
+        return "all"  # 科技型/高新技术企业, 上市挂牌企业, 就业人数超过N人企业, 安置就业
+    if park == CITY:
+        return "industrial" if metric.startswith("output_") else "real_economy"
+    if park in ("JKQ", "DL", "QS"):
+        return "industrial"
+    if park == "DZ":  # 2020: 实现税收超1亿元企业1家, without 工业
+        return "all" if (year, metric) == (2020, "tax_100m") else "industrial"
+    if park in ("LWXQ", "CJL", "KGXQ"):
+        return "real_economy"
+    if park in ("CG", "MZGK"):  # 产值超10亿元的工业企业, 产值超5亿元的企业 …
+        return "industrial" if metric in ("output_1b", "tax_100m") else "all"
+    return "all"  # LZ, DX, NM: 产值超1亿元的企业
+
+
+def test_enterprise_scopes_follow_the_clauses(targets):
+    wrong = {
+        (r["park_code"], r["year"], r["metric"]): r["enterprise_scope"]
+        for r in targets
+        if r["enterprise_scope"] != _expected_scope(r["park_code"], int(r["year"]), r["metric"])
+    }
+    assert wrong == {}
+    for r in targets:  # the words of the clause, where it names the population
+        if "工业企业" in r["clause_zh"]:
+            assert r["enterprise_scope"] == "industrial", r
+        if "实体企业" in r["clause_zh"]:
+            assert r["enterprise_scope"] == "real_economy", r
+    scopes = read_csv("enterprise_scopes.csv")
+    assert [r["enterprise_scope"] for r in scopes] == ["industrial", "real_economy", "all"]
+    assert [r["label_zh"] for r in scopes] == ["工业企业", "实体企业", "全部企业"]
+    sections = {}
+    for r in read_csv("enterprise_scope_sections.csv"):
+        sections.setdefault(r["enterprise_scope"], set()).add(r["section_code"])
+    # GB/T 4754-2017: 工业 = B 采矿业, C 制造业, D 电力热力燃气及水; 实体 = all but J 金融, K 房地产
+    assert sections == {"industrial": set("BCD"), "real_economy": set("ABCDEFGHILMNOPQRST")}
 
 
 def test_metric_catalog():

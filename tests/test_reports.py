@@ -131,6 +131,13 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
                 [str(SEEDS / f"{seed}.csv")],
             )
         con.execute(
+            "create table reference.enterprise_scopes as select * replace "
+            "(cast(display_order as integer) as display_order, "
+            "cast(covers_every_enterprise as boolean) as covers_every_enterprise) "
+            "from read_csv(?, all_varchar = true)",
+            [str(SEEDS / "enterprise_scopes.csv")],
+        )
+        con.execute(
             """
             create table monthly (uscc varchar, park_code varchar, out_m double, va_m double,
                                   tax_m double, hc integer)
@@ -202,15 +209,24 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
                 target decimal(28, 6), target_window varchar, clause_zh varchar,
                 actual decimal(28, 6), gap decimal(28, 6), attainment_ratio double,
                 attained boolean, attainment_status varchar, as_of_period date,
-                is_final boolean, band_counting varchar)
+                is_final boolean, band_counting varchar, enterprise_scope varchar,
+                enterprise_scope_label varchar)
             """
         )
         names = {"CITY": "拉萨市", "JKQ": "经开区", "LWXQ": "柳梧新区", "DZ": "达孜工业园"}
+        # whom each target counts, as seeds/plan_targets.csv reads the clauses
+        scopes = {
+            ("CITY", "tax_10m"): ("real_economy", "实体企业"),
+            ("CITY", "employment"): ("all", "全部企业"),
+            ("DZ", "staff_100"): ("all", "全部企业"),
+            ("LWXQ", "high_tech"): ("all", "全部企业"),
+            ("DZ", "projects_1b"): (None, None),
+        }
         for park, year, metric, label, unit, target, actual, status, window, final in TARGETS:
             as_of = None if actual is None else (f"{year}-12-01" if final else f"{AS_OF}-01")
             con.execute(
                 "insert into marts.target_attainment values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     park,
                     names[park],
@@ -230,6 +246,7 @@ def build_small_warehouse(path: Path, *, dq_rule_summary: bool = False) -> Path:
                     as_of,
                     final,
                     "at_or_above" if metric.startswith(("tax", "staff", "output_")) else None,
+                    *scopes.get((park, metric), ("industrial", "工业企业")),
                 ],
             )
         con.execute(
@@ -431,6 +448,7 @@ def test_workbook_sheets_titles_and_headers(workbooks):
         "目标期",
         "数据截至",
         "年度终值",
+        "企业范围",
         "规划原文",
     ]
     assert "对外发布版" in city[1][0]
@@ -441,8 +459,13 @@ def test_workbook_values_and_suppression(workbooks):
     park = sheet(workbooks["external"], "达孜工业园")
     row = next(r for r in park if r[1] == "税收超1000万元的企业")
     assert row[0] == 2020 and row[3] == 1 and row[4] == 1 and row[7] == "已达成"
+    assert row[11] == "工业企业"  # whom the target counts, beside its clause
+    assert row[12] == "税收超1000万元的企业1家"
     row = next(r for r in park if r[1] == "引进超10亿元的项目")
     assert row[4] is None and row[7] == "无数据"
+    assert row[11] == "—"  # a project is no enterprise
+    notes = {r[0]: r[1] for r in sheet(workbooks["external"], "说明")[3:]}
+    assert notes["企业范围:实体企业"].startswith("除 J 金融业、K 房地产业以外")
 
     city = sheet(workbooks["external"], "全市")
     va = next(r for r in city if r[1] == "工业增加值")
@@ -703,8 +726,10 @@ def test_dashboard_applies_disclosure_control(dashboards):
     external = dashboards["external"].read_text(encoding="utf-8")
     internal = dashboards["internal"].read_text(encoding="utf-8")
     # the heat map: the city's value added is hidden outside the bureau
-    assert "工业增加值(2020年目标 110.00亿元):依统计保密规定不予公布" in external
-    assert "工业增加值(2020年目标 110.00亿元):实际 0.06亿元" in internal
+    assert "工业增加值(2020年目标 110.00亿元,计工业企业):依统计保密规定不予公布" in external
+    assert "工业增加值(2020年目标 110.00亿元,计工业企业):实际 0.06亿元" in internal
+    assert "税收超1000万元的企业(2020年目标 11家,计实体企业)" in external
+    assert "引进超10亿元的项目(2020年目标 2个):尚无数据" in external
     # the monthly city tax (one enterprise has 87 % of it) is hidden, month by month
     assert external.count('<g class="suppressed">') == 6
     assert internal.count('<g class="suppressed">') == 0

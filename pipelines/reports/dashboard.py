@@ -158,9 +158,13 @@ def _heat_cells(data: ReportData, frame: pl.DataFrame) -> dict[tuple[str, str], 
     for row in frame.iter_rows(named=True):
         park = data.park_name(row["park_code"])
         label = row["metric_label"]
+        # whom the target counts (none for projects and carriers, or in an older warehouse)
+        scope = row.get("enterprise_scope_label")
+        counted = f",计{scope}" if scope else ""
         status = row["attainment_status"]
         head = (
-            f"{park} · {label}({row['target_window']}年目标 {_value(row['target'], row['unit'])})"
+            f"{park} · {label}({row['target_window']}年目标 "
+            f"{_value(row['target'], row['unit'])}{counted})"
         )
         if row.get("suppressed"):
             cell = HeatCell("#bdbdbd", "—", f"{head}:依统计保密规定不予公布", "#555555")
@@ -229,10 +233,17 @@ def tiers_section(data: ReportData) -> str:
     x_labels = [f"{m}月" for m in months]
     targets = data.attainment.filter(pl.col("year") == data.year)
     target_of = {
-        (p, m): float(t)
-        for p, m, t in zip(targets["park_code"], targets["metric"], targets["target"], strict=True)
+        (r["park_code"], r["metric"]): (float(r["target"]), r.get("enterprise_scope_label"))
+        for r in targets.iter_rows(named=True)
     }
     names = tier_names(data.tiers, exclusive=data.band_counting == "exclusive")
+    # the scopes that count only some enterprises: named on a target line
+    scopes = data.enterprise_scopes
+    partial = (
+        set(scopes.filter(~pl.col("covers_every_enterprise"))["label_zh"].to_list())
+        if scopes.height
+        else set()
+    )
     last = months[-1] if months else None
     blocks = []
     for park, park_name in zip(data.parks["park_code"], data.parks["park_name"], strict=True):
@@ -251,7 +262,10 @@ def tiers_section(data: ReportData) -> str:
                 label = names.get((dimension, tier), tier)
                 series.append(Series(label, color, [by_month.get(m) for m in months]))
                 if (park, metric) in target_of:
-                    lines.append(TargetLine(f"目标 {label}", color, target_of[(park, metric)]))
+                    target, scope = target_of[(park, metric)]
+                    # the line is the target of the scope its clause names; the points count all
+                    named = f"目标 {label}" + (f"({scope})" if scope in partial else "")
+                    lines.append(TargetLine(named, color, target))
             charts.append(line_chart(title, x_labels, series, lines, width=420, height=190))
         blocks.append(
             f'<div class="park"><h3>{esc(park_name)}</h3><div class="charts">'
@@ -269,7 +283,9 @@ def tiers_section(data: ReportData) -> str:
   <p class="note">每月的点为按截至该月的本年累计值分档的企业数:产值取该月本年累计数(无则为已报各月之和,
   非工业企业用营业收入),税收为本年已报各月之和,就业为本年已报各月参保人数的平均值;企业归属截至该月最后
   登记所在园区。这与年度分档(fct_enterprise_year)同一口径,{esc(counting)};{last or "—"}月的点即截至该月的
-  年度数。虚线为该园区 {data.year} 年的规划目标(企业家数);年度未结束时累计值仍会增长。</p>
+  年度数。虚线为该园区 {data.year} 年的规划目标(企业家数);年度未结束时累计值仍会增长。
+  各点计园区全部企业;目标只计工业企业或实体企业的(虚线名称中注明),其完成情况以上方完成率图
+  (按目标的企业范围计数)为准。</p>
   {"".join(blocks)}
 </section>"""
 

@@ -44,6 +44,12 @@ from reference.tier_thresholds
 where tier is not null
 order by dimension, min_value desc
 """
+# whom the targets count (the seed enterprise_scopes.csv)
+SCOPES_SQL = """
+select enterprise_scope, label_zh, definition_zh, covers_every_enterprise
+from reference.enterprise_scopes
+order by display_order
+"""
 
 # Park totals: the magnitude measures of fct_enterprise_year, with their label and the factor
 # that turns the column's unit into the displayed one (万元).
@@ -178,6 +184,9 @@ class ReportData:
     park_totals: dict[str, MagnitudeTable]
     city_months: pl.DataFrame  # period, output_10k, tax_yuan, headcount (+ *_suppressed)
     tier_months: pl.DataFrame  # park_code, month, metric, count
+    # enterprise_scopes: enterprise_scope, label_zh, definition_zh, covers_every_enterprise
+    # (empty in a warehouse without the seed)
+    enterprise_scopes: pl.DataFrame = field(default_factory=pl.DataFrame)
     notes: list[str] = field(default_factory=list)
     # park_positioning_year of the report's years, shares of output and tax null where hidden
     # (share_output_suppressed, share_tax_suppressed), see `_positioning`
@@ -291,6 +300,11 @@ def load_report_data(
         parks = _frame(con, PARKS_SQL)
         metrics = _frame(con, METRICS_SQL)
         tiers = _frame(con, TIERS_SQL)
+        enterprise_scopes = (
+            _frame(con, SCOPES_SQL)
+            if _has_table(con, "reference", "enterprise_scopes")
+            else pl.DataFrame()
+        )
         attainment = _frame(
             con,
             # the month (a DATE in the warehouse) as the reports show it: YYYY-MM
@@ -352,6 +366,7 @@ def load_report_data(
         tier_months=tier_months,
         positioning=positioning,
         land=land,
+        enterprise_scopes=enterprise_scopes,
     )
 
 

@@ -68,6 +68,7 @@ ATTAINMENT_COLUMNS = [
     ("目标期", None),
     ("数据截至", None),
     ("年度终值", None),
+    ("企业范围", None),  # whom the target counts, read from the clause beside it
     ("规划原文", 48),
 ]
 
@@ -216,7 +217,7 @@ def attainment_sheet(
     book: xlsxwriter.Workbook, formats: Formats, data: ReportData, park: str
 ) -> None:
     name = data.park_name(park)
-    w = _writer(book, formats, name, {11: 48})
+    w = _writer(book, formats, name, {12: 48})
     frame = data.attainment.filter(pl.col("park_code") == park)
     years = "、".join(str(y) for y in data.years)
     full = "拉萨市" if park == CITY else name
@@ -252,7 +253,9 @@ def attainment_sheet(
         w.cell(row, 8, r["target_window"])
         w.cell(row, 9, r["as_of_period"] or "—")
         w.cell(row, 10, "是" if r["is_final"] else "否")
-        w.cell(row, 11, r["clause_zh"])
+        # a warehouse built before targets had scopes has no such column
+        w.cell(row, 11, r.get("enterprise_scope_label") or "—")
+        w.cell(row, 12, r["clause_zh"])
         row += 1
     if frame.is_empty():
         w.cell(row, 0, "(该园区在所选年份无规划目标)")
@@ -260,6 +263,8 @@ def attainment_sheet(
     notes = [
         "完成率 = 实际 / 目标;已达成为绿色,未达成为红色,进行中(年度未结束)与无数据为灰色。",
         "年度未结束时实际值为截至“数据截至”月份的本年累计,与全年目标比较。",
+        "企业范围:目标按规划原文所指的企业计数(工业企业、实体企业或全部企业,定义见“说明”);"
+        "“—”为引进项目、两创载体等不计企业的目标。",
     ]
     if not data.internal and park == CITY:
         notes.append("“—”:依统计保密规定不予公布(金额合计少于 3 家企业或单一企业占比超过 85%)。")
@@ -267,7 +272,7 @@ def attainment_sheet(
         row += 1
         w.sheet.write(row, 0, note, formats.edition)
     w.sheet.freeze_panes(FIRST_DATA_ROW, 2)
-    w.sheet.autofilter(HEADER_ROW, 0, max(FIRST_DATA_ROW, row - len(notes) - 1), 11)
+    w.sheet.autofilter(HEADER_ROW, 0, max(FIRST_DATA_ROW, row - len(notes) - 1), 12)
     w.apply_widths()
 
 
@@ -758,6 +763,10 @@ def notes_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) -
         ("年份", "、".join(str(y) for y in data.years)),
         ("版本", data.edition),
         ("档位计数", f"band_counting = {data.band_counting}"),
+        *(
+            (f"企业范围:{r['label_zh']}", r["definition_zh"])
+            for r in data.enterprise_scopes.iter_rows(named=True)
+        ),
         (
             "披露控制",
             "内部版未做处理"

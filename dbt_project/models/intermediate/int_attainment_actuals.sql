@@ -5,8 +5,14 @@
     on_schema_change='append_new_columns',
 ) }}
 -- The actual of every plan metric for every park (and CITY) and every year a source covers
--- (int_attainment_coverage): one row per park_code, year and metric. A table: target_attainment
--- and five data tests read it, and it scans the monthly fact and the register history.
+-- (int_attainment_coverage): one row per park_code, year, metric and enterprise_scope. A table:
+-- target_attainment and its data tests read it, and it scans the monthly fact and the register
+-- history.
+-- enterprise_scope: a metric built from enterprises (sources enterprise_year and registration)
+-- has a row for every scope of seeds/enterprise_scopes.csv, counted over the enterprises of the
+-- scope (covers_every_enterprise, or the section of their industry listed in
+-- enterprise_scope_sections); target_attainment takes the scope its target names. Projects and
+-- carriers are no enterprises: one row, enterprise_scope null.
 -- Incremental by source and year (macros/incremental_periods.sql): a run recomputes the years
 -- of a source whose data was loaded since (int_attainment_coverage.loaded_at): an enterprise
 -- year that fct_enterprise_year rebuilt, and the year after it (the growth rate compares with
@@ -52,9 +58,10 @@
 --                     year-to-date with year-to-date). Null without the previous year loaded up
 --                     to that month, or when its value added is zero.
 --
--- CITY: the same definitions over all parks (the sum of the park actuals; enterprise-years
--- without a park are in no park and not in CITY). A park or CITY actual is 0 when its source
--- covers the year and nothing qualifies, and null when the source has no data for the year.
+-- CITY: the same definitions over all parks (the sum of the park actuals of the same scope;
+-- enterprise-years without a park are in no park and not in CITY). A park or CITY actual is 0
+-- when its source covers the year and nothing qualifies, and null when the source has no data
+-- for the year.
 {%- set stock_flags = [
     ('tech_leaders', 'is_tech_leader'),
     ('high_tech', 'is_high_tech'),
@@ -126,26 +133,62 @@ programmes as (
 
 metrics as (
     select
-        metric,
-        case
-            when starts_with(metric, 'projects_') then 'projects'
-            when metric in (select metric from programmes) then 'projects'
-            when metric in ('{{ indicator_metrics | join("', '") }}') then 'indicators'
-            when metric in ('tech_leaders', 'high_tech', 'tech_smes', 'listed') then 'registration'
-            when metric in ('carriers', 'maker_spaces', 'innovation_bases') then 'carriers'
-            else 'enterprise_year'
-        end as source
-    from {{ ref('metric_catalog') }}
-    -- a growth rate does not add up over parks: computed for CITY only, below; the yearly
-    -- indicators are no count of anything that is 0 when absent: below too
-    where metric <> 'value_added_growth'
-        and metric not in ('{{ indicator_metrics | join("', '") }}')
+        *,
+        -- the sources whose items are enterprises: counted per enterprise scope
+        source in ('enterprise_year', 'registration') as is_scoped
+    from (
+        select
+            metric,
+            case
+                when starts_with(metric, 'projects_') then 'projects'
+                when metric in (select metric from programmes) then 'projects'
+                when metric in ('{{ indicator_metrics | join("', '") }}') then 'indicators'
+                when metric in ('tech_leaders', 'high_tech', 'tech_smes', 'listed') then 'registration'
+                when metric in ('carriers', 'maker_spaces', 'innovation_bases') then 'carriers'
+                else 'enterprise_year'
+            end as source
+        from {{ ref('metric_catalog') }}
+        -- a growth rate does not add up over parks: computed for CITY only, below; the yearly
+        -- indicators are no count of anything that is 0 when absent: below too
+        where metric <> 'value_added_growth'
+            and metric not in ('{{ indicator_metrics | join("', '") }}')
+    )
 ),
 
-enterprise_years as (
+---------- enterprise scopes (seeds/enterprise_scopes.csv): whom a target counts
+scopes as (
+    select enterprise_scope, covers_every_enterprise from {{ ref('enterprise_scopes') }}
+),
+
+division_scopes as (
+    -- the scopes, other than those covering every enterprise, an enterprise of a division is in
+    select divisions.division_code, scope_sections.enterprise_scope
+    from {{ ref('industry_divisions') }} as divisions
+    inner join {{ ref('enterprise_scope_sections') }} as scope_sections
+        on scope_sections.section_code = divisions.section_code
+    inner join scopes
+        on scopes.enterprise_scope = scope_sections.enterprise_scope
+        and not scopes.covers_every_enterprise
+),
+
+unscoped_enterprise_years as (
     select * from {{ ref('fct_enterprise_year') }}
     where park_code is not null
         and {{ only_keys('year', enterprise_years_read | unique | list, quoted=false) }}
+),
+
+enterprise_years as (
+    -- an enterprise-year once per scope it is in: every scope covering every enterprise, and
+    -- the scopes of its industry's division (none when the industry is unknown)
+    select unscoped_enterprise_years.*, scopes.enterprise_scope
+    from unscoped_enterprise_years
+    inner join scopes
+        on scopes.covers_every_enterprise
+    union all
+    select unscoped_enterprise_years.*, division_scopes.enterprise_scope
+    from unscoped_enterprise_years
+    inner join division_scopes
+        on division_scopes.division_code = left(unscoped_enterprise_years.industry_code, 2)
 ),
 
 ---------- enterprise-year metrics
@@ -154,6 +197,7 @@ enterprise_measures as (
     select
         park_code,
         year,
+        enterprise_scope,
         '{{ series }}' as series,
         cast({{ column }} as decimal(38, 6)) as measure,
         {{ weight }} as weight
@@ -169,6 +213,7 @@ enterprise_banded as (
     select
         enterprise_measures.park_code,
         enterprise_measures.year,
+        enterprise_measures.enterprise_scope,
         bands.metric,
         count(*) as value
     from enterprise_measures
@@ -186,6 +231,7 @@ enterprise_totals as (
     select
         park_code,
         year,
+        enterprise_scope,
         count(*) filter (where is_above_scale)                          as above_scale,
         {{ units_to_decimal('sum(' ~ headcount_units('headcount_sum', 'headcount_months') ~ ')') }}
                                                                         as employment,
@@ -195,7 +241,7 @@ enterprise_totals as (
         -- the employment of CITY adds these (exact), not the parks' rounded sums
         sum({{ headcount_units('headcount_sum', 'headcount_months') }}) as headcount_units
     from enterprise_years
-    group by park_code, year
+    group by park_code, year, enterprise_scope
 ),
 
 enterprise_totals_long as (
@@ -203,6 +249,7 @@ enterprise_totals_long as (
     select
         park_code,
         year,
+        enterprise_scope,
         '{{ metric }}' as metric,
         -- one type before the union (a union of DECIMAL(38, 6) and (38, 10) keeps 6 decimals)
         cast({{ metric }} as decimal(38, 10)) as value
@@ -217,7 +264,7 @@ enterprise_totals_long as (
 ),
 
 ---------- year-end stocks (register)
-year_end_register as (
+unscoped_year_end_register as (
     select registration.*
     from {{ ref('stg_raw__registration') }} as registration
     inner join coverage
@@ -228,16 +275,30 @@ year_end_register as (
         and {{ only_years('registration.period', stale_years['registration']) }}
 ),
 
+year_end_register as (
+    -- an enterprise once per scope it is in, as enterprise_years
+    select unscoped_year_end_register.*, scopes.enterprise_scope
+    from unscoped_year_end_register
+    inner join scopes
+        on scopes.covers_every_enterprise
+    union all
+    select unscoped_year_end_register.*, division_scopes.enterprise_scope
+    from unscoped_year_end_register
+    inner join division_scopes
+        on division_scopes.division_code = unscoped_year_end_register.industry_division_code
+),
+
 stocks as (
     {%- for metric, predicate in stock_flags %}
     select
         park_code,
         year,
+        enterprise_scope,
         '{{ metric }}' as metric,
         count(*) as value
     from year_end_register
     where coalesce({{ predicate }}, false)
-    group by park_code, year
+    group by park_code, year, enterprise_scope
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -328,12 +389,13 @@ values_found as (
     )
 ),
 
----------- every park x covered year x metric; 0 where covered and nothing qualifies
+---------- every park x covered year x metric (x scope); 0 where covered and nothing qualifies
 park_actuals as (
     select
         parks.park_code,
         coverage.year,
         metrics.metric,
+        scopes.enterprise_scope,  -- null for projects and carriers
         metrics.source,
         coalesce(values_found.value, 0)  as actual,  -- DECIMAL(38, 10), as every actual
         coalesce(values_found.headcount_units, 0) as headcount_units,
@@ -343,10 +405,13 @@ park_actuals as (
     cross join metrics
     inner join coverage
         on coverage.source = metrics.source
+    left join scopes
+        on metrics.is_scoped
     left join values_found
         on values_found.park_code = parks.park_code
         and values_found.year = coverage.year
         and values_found.metric = metrics.metric
+        and values_found.enterprise_scope is not distinct from scopes.enterprise_scope
 ),
 
 city_actuals as (
@@ -354,8 +419,9 @@ city_actuals as (
         'CITY'              as park_code,
         year,
         metric,
+        enterprise_scope,
         source,
-        -- the sum of the parks', except employment: its exact units (a park's is rounded)
+        -- the sum of the parks' of the scope, except employment: its exact units (a park's is rounded)
         case when metric = 'employment'
             then cast({{ units_to_decimal('sum(headcount_units)') }} as decimal(38, 10))
             else cast(sum(actual) as decimal(38, 10))
@@ -363,7 +429,7 @@ city_actuals as (
         max(as_of_period)   as as_of_period,
         bool_and(is_final)  as is_final
     from park_actuals
-    group by year, metric, source
+    group by year, metric, enterprise_scope, source
 ),
 
 ---------- value added growth (CITY), same months of the two years
@@ -379,9 +445,9 @@ output_loaded as (
 
 value_added_years as (
     -- a year's value added over every month it holds: its enterprise-years' sums of the months
-    select year, sum(annual_value_added_10k) as value_added_10k
+    select year, enterprise_scope, sum(annual_value_added_10k) as value_added_10k
     from enterprise_years
-    group by year
+    group by year, enterprise_scope
 ),
 
 compared_months as (
@@ -401,6 +467,7 @@ compared_months as (
 value_added_months as (
     select
         months.year,
+        enterprise_years.enterprise_scope,
         sum(months.value_added_month_10k) as value_added_10k
     from {{ ref('fct_enterprise_month') }} as months
     inner join compared_months
@@ -410,27 +477,32 @@ value_added_months as (
         on enterprise_years.uscc = months.uscc
         and enterprise_years.year = months.year
     where {{ only_keys('months.year', enterprise_years_read | unique | list, quoted=false) }}
-    group by months.year
+    group by months.year, enterprise_years.enterprise_scope
 ),
 
 growth as (
     -- the previous year counts only when it is loaded at least up to the same month
     select
         current_year.year,
+        scopes.enterprise_scope,
         this_year.value_added_10k,
         case
             when previous_year.last_month = current_year.last_month then previous_whole.value_added_10k
             when previous_year.last_month > current_year.last_month then previous_months.value_added_10k
         end                                                                as previous_value_added_10k
     from output_loaded as current_year
+    cross join scopes
     left join value_added_years as this_year
         on this_year.year = current_year.year
+        and this_year.enterprise_scope = scopes.enterprise_scope
     left join output_loaded as previous_year
         on previous_year.year = current_year.year - 1
     left join value_added_years as previous_whole
         on previous_whole.year = current_year.year - 1
+        and previous_whole.enterprise_scope = scopes.enterprise_scope
     left join value_added_months as previous_months
         on previous_months.year = current_year.year - 1
+        and previous_months.enterprise_scope = scopes.enterprise_scope
 ),
 
 city_growth as (
@@ -438,6 +510,7 @@ city_growth as (
         'CITY'                              as park_code,
         coverage.year,
         'value_added_growth'                as metric,
+        scopes.enterprise_scope,
         'enterprise_year'                   as source,
         -- a ratio (DuckDB divides decimals as doubles), stored at 6 decimals, never added up
         cast(round(
@@ -447,8 +520,10 @@ city_growth as (
         coverage.as_of_period,
         coverage.is_final and coalesce(previous_coverage.is_final, false) as is_final
     from coverage
+    cross join scopes
     left join growth
         on growth.year = coverage.year
+        and growth.enterprise_scope = scopes.enterprise_scope
     left join all_coverage as previous_coverage
         on previous_coverage.source = 'enterprise_year'
         and previous_coverage.year = coverage.year - 1
@@ -506,6 +581,7 @@ select
     unioned.park_code,
     unioned.year,
     unioned.metric,
+    unioned.enterprise_scope,
     unioned.source,
     cast(unioned.actual as decimal(38, 10)) as actual,
     unioned.as_of_period,

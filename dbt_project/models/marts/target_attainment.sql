@@ -9,6 +9,9 @@
 --   * a year in progress (is_final false) compares year-to-date values with the full-year
 --     target; attainment_status is 进行中 until it is attained or the year is final.
 --   * band_counting: the dbt var the banded metrics were counted with (null for other metrics).
+--   * enterprise_scope: whom the target counts, as plan_targets states it from its clause
+--     (industrial, real_economy, all; null for projects and carriers); the actual is the one
+--     int_attainment_actuals counted over that scope.
 --   * types: actual and gap are DECIMAL(38, 6), the exact actual (int_attainment_actuals keeps
 --     10 decimals) rounded once; a metric that counts (unit 个 or 家: enterprises, projects,
 --     carriers) also has its actual as an integer, actual_count (null for other metrics).
@@ -32,6 +35,7 @@ with targets as (
         cast(target as decimal(28, 6))                             as target,
         "window"                                                   as target_window,
         clause_zh,
+        enterprise_scope,
         cast(split_part("window", '-', 1) as integer)              as window_start_year,
         cast(coalesce(nullif(split_part("window", '-', 2), ''),
                       split_part("window", '-', 1)) as integer)    as window_end_year
@@ -54,6 +58,10 @@ parks as (
     select park_code, park_name from {{ ref('dim_park') }}
 ),
 
+scopes as (
+    select enterprise_scope, label_zh from {{ ref('enterprise_scopes') }}
+),
+
 in_window as (
     select
         targets.park_code,
@@ -69,6 +77,7 @@ in_window as (
     left join actuals
         on actuals.park_code = targets.park_code
         and actuals.metric = targets.metric
+        and actuals.enterprise_scope is not distinct from targets.enterprise_scope
         and actuals.year between targets.window_start_year and targets.window_end_year
     group by targets.park_code, targets.year, targets.metric,
              targets.window_start_year, targets.window_end_year
@@ -96,7 +105,9 @@ compared as (
         in_window.is_final,
         targets.target_window,
         targets.clause_zh,
-        bands.band_counting
+        bands.band_counting,
+        targets.enterprise_scope,
+        scopes.label_zh                                                as enterprise_scope_label
     from targets
     inner join in_window
         on in_window.park_code = targets.park_code
@@ -108,6 +119,8 @@ compared as (
         on bands.metric = targets.metric
     left join parks
         on parks.park_code = targets.park_code
+    left join scopes
+        on scopes.enterprise_scope = targets.enterprise_scope
 ),
 
 attainment as (
@@ -139,7 +152,10 @@ attainment as (
         ---------- coverage and counting
         as_of_period,
         is_final,
-        band_counting
+        band_counting,
+        ---------- whom the target counts
+        enterprise_scope,
+        enterprise_scope_label
     from compared
 )
 

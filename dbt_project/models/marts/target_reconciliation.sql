@@ -12,12 +12,20 @@
 --
 -- difference = parks − city; is_consistent when it is zero. Targets are minimums, so a
 -- negative difference means the parks together promise less than the city asks for.
+-- Scopes: the targets summed may count different enterprises (plan_targets.enterprise_scope:
+-- 经开区 工业企业, 柳梧新区 实体企业, …); city_enterprise_scope_label and
+-- parks_enterprise_scope_labels show them, and the note says so when they differ: the sum then
+-- compares the plan's numbers only.
 with targets as (
     select * from {{ ref('plan_targets') }}
 ),
 
 catalog as (
     select * from {{ ref('metric_catalog') }}
+),
+
+scopes as (
+    select enterprise_scope, label_zh, display_order from {{ ref('enterprise_scopes') }}
 ),
 
 city as (
@@ -29,6 +37,7 @@ city as (
         cast(coalesce(nullif(split_part("window", '-', 2), ''),
                       split_part("window", '-', 1)) as integer) as window_end_year,
         target                                                  as city_target,
+        enterprise_scope                                        as city_enterprise_scope,
         unit,
         case
             when "window" like '%-%' then 'window_years'
@@ -45,7 +54,12 @@ park_sums as (
         sum(parks.target)                                       as parks_target_sum,
         count(distinct parks.park_code)                         as parks_with_target,
         string_agg(distinct cast(parks.year as varchar), ', ' order by cast(parks.year as varchar))
-                                                                as parks_years
+                                                                as parks_years,
+        -- the scopes of the park targets summed (labels)
+        string_agg(distinct scopes.label_zh, '、' order by scopes.label_zh)
+                                                                as parks_enterprise_scopes,
+        bool_and(parks.enterprise_scope is not distinct from city.city_enterprise_scope)
+                                                                as scopes_agree
     from city
     inner join targets as parks
         on parks.metric = city.metric
@@ -55,6 +69,8 @@ park_sums as (
             when 'same_year' then parks.year = city.city_year
             when 'any_year' then true
         end
+    left join scopes
+        on scopes.enterprise_scope = parks.enterprise_scope
     group by city.metric
 ),
 
@@ -71,12 +87,17 @@ compared as (
         cast(park_sums.parks_target_sum as decimal(28, 6))      as parks_target_sum,
         cast(park_sums.parks_with_target as integer)            as parks_with_target,
         cast(park_sums.parks_target_sum - city.city_target as decimal(28, 6))
-                                                                as difference
+                                                                as difference,
+        city_scopes.label_zh                                    as city_enterprise_scope_label,
+        park_sums.parks_enterprise_scopes                       as parks_enterprise_scope_labels,
+        park_sums.scopes_agree
     from city
     inner join park_sums
         on park_sums.metric = city.metric
     left join catalog
         on catalog.metric = city.metric
+    left join scopes as city_scopes
+        on city_scopes.enterprise_scope = city.city_enterprise_scope
 )
 
 select
@@ -92,6 +113,8 @@ select
     parks_with_target,
     difference,
     difference = 0                                              as is_consistent,
+    city_enterprise_scope_label,
+    parks_enterprise_scope_labels,
     case comparison_basis
         when 'window_years' then '全市目标为' || city_year_or_window || '年三年合计,与各园区'
             || replace(parks_years, ', ', '、') || '年逐年目标之和比较。'
@@ -117,6 +140,10 @@ select
         when 'innovation_bases' then '全市57家两创载体中创业创新基地22家,各园区合计21家(慈觉林文创园未设此目标)。'
         when 'employment' then '仅园区1–7设有安置就业目标(20000+20000+5000+3000+2500+2500+2000),县(区)工业集中区未设;全市目标为下限,不构成矛盾。'
         when 'listed' then '仅园区1–7设有上市或挂牌目标。'
+        else ''
+    end
+    || case when not scopes_agree then '全市目标计' || city_enterprise_scope_label || ',各园区目标分别计'
+            || parks_enterprise_scope_labels || '(按条文措辞),企业范围不全相同,相加仅核对规划数字。'
         else ''
     end                                                         as note
 from compared
