@@ -78,6 +78,24 @@ SNAPSHOTS = {
 }
 
 
+def planned(park: str, area: str) -> dict:
+    return {
+        "park_code": park,
+        "park_name_reported": park,
+        "indicator_code": "planned_area_mu",
+        "value": D(area),
+        "source": "市国土局",
+    }
+
+
+# the parks' planned areas (亩) in the yearly indicators files; LWXQ reports none in 2019
+PLANNED = {
+    dt.date(2018, 1, 1): [planned("JKQ", "40")],
+    dt.date(2019, 1, 1): [planned("JKQ", "50"), planned("DZ", "30"), planned("DL", "6.6667")],
+    dt.date(2020, 1, 1): [planned("JKQ", "60"), planned("QS", "10")],
+}
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("land")
@@ -86,12 +104,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         con.execute(DDL.read_text(encoding="utf-8"))
         for period, rows in SNAPSHOTS.items():
             insert_raw(con, "raw.land", period, rows)
+        for period, rows in PLANNED.items():
+            insert_raw(con, "raw.indicators", period, rows)
     dbt_build(
         path,
         tmp,
         "--select",
         "+land_idle_park_year",
         "+land_parcel_intensity",
+        "+land_industrial_share",
         "--indirect-selection",
         "cautious",
     )
@@ -185,6 +206,34 @@ def test_idle_land_per_park_and_year(warehouse: Path) -> None:
     assert figures("JKQ", 2020) == (1, D(20), 1, D(20), 0, D(0), JUN20)
     assert figures("QS", 2020) == (0, D(0), 0, D(0), 0, D(0), JUN20)  # LEAP not yet idle
     assert figures("CG", 2019) == (0, D(0), 0, D(0), 0, D(0), DEC19)
+
+
+def test_industrial_land_share_against_the_floor(warehouse: Path) -> None:
+    rows = {
+        (r["park_code"], r["year"]): (
+            r["industrial_area_mu"],
+            r["planned_area_mu"],
+            r["industrial_share_pct"],
+            r["meets_floor"],
+            r["status"],
+        )
+        for r in query_rows(warehouse, "select * from marts.land_industrial_share")
+    }
+    assert len(rows) == 12 * 3  # every park, for the years with a snapshot or a planned area
+    # December 2019: JKQ's 工业 I365 (20亩) and STARTED (10亩), not the 商服 I364: 30 of 50 亩 is
+    # exactly the floor
+    assert rows[("JKQ", 2019)] == (D(30), D(50), D("60.0000"), True, "达标")
+    # DZ's 仓储 I730 counts as industrial land: 15 of 30
+    assert rows[("DZ", 2019)] == (D(15), D(30), D("50.0000"), False, "未达标")
+    # 4 of 6.6667 亩 is 59.9997 %, just under
+    assert rows[("DL", 2019)] == (D(4), D("6.6667"), D("59.9997"), False, "未达标")
+    # no planned area reported: no share, never a guess
+    assert rows[("LWXQ", 2019)] == (D(30), None, None, None, "无规划面积数据")
+    # June 2020: QS has only the 商服 LEAP, a real 0
+    assert rows[("JKQ", 2020)] == (D(30), D(60), D("50.0000"), False, "未达标")
+    assert rows[("QS", 2020)] == (D(0), D(10), D("0.0000"), False, "未达标")
+    # 2018: a planned area but no land snapshot
+    assert rows[("JKQ", 2018)] == (None, D(40), None, None, "无供地数据")
 
 
 # ------------------------------------------------------------------------- intensity
