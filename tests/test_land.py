@@ -423,7 +423,12 @@ def report_warehouse(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) 
     path = build_small_warehouse(tmp_path_factory.mktemp("report") / "warehouse.duckdb")
     with duckdb.connect(str(path)) as con:
         con.execute(f"attach '{warehouse}' as land (read_only)")
-        for table in ("land_idle_park_year", "land_idle_parcels", "land_parcel_intensity"):
+        for table in (
+            "land_idle_park_year",
+            "land_idle_parcels",
+            "land_parcel_intensity",
+            "land_industrial_share",
+        ):
             con.execute(f"create table marts.{table} as select * from land.marts.{table}")
     return path
 
@@ -441,10 +446,12 @@ def test_workbook_land_sheet_lists_parcels_only_internally(report_warehouse, tmp
     internal = build_report(report_warehouse, "xlsx", tmp_path / "i.xlsx", internal=True).path
     rows = sheet(external, "土地利用")
     assert "供地数据截至 2020-06" in rows[0][0]
-    # 经开区 2019 as of December: 2 idle parcels, 50亩, no reclaim candidate, fees 160 + 200
+    # 经开区 2019 as of December: 2 idle parcels, 50亩, no reclaim candidate, fees 160 + 200;
+    # industrial land 30 of 50 亩 planned, at the floor
     assert [r for r in rows if r[:2] == ["经开区", 2019]] == [
-        ["经开区", 2019, "2019-12", 2, 50, 0, 0, 2, 360]
+        ["经开区", 2019, "2019-12", 2, 50, 0, 0, 2, 360, 60, "达标(不低于60%)"]
     ]
+    assert [r[-1] for r in rows if r[:2] == ["柳梧新区", 2019]] == ["无规划面积数据(不低于60%)"]
     # June 2020's intensity: 经开区 I365 (20亩, 6,000万元 short of 300 × 20) and OK (10亩)
     start = rows.index(find_row(rows, "园区", after="工业地块投资强度"))
     assert rows[start + 1][:6] == ["经开区", 2, 30, 1, 20, 6000]
@@ -461,6 +468,7 @@ def test_dashboard_land_section(report_warehouse, tmp_path) -> None:
     external = build_report(report_warehouse, "html", tmp_path / "e.html").path.read_text()
     internal = build_report(report_warehouse, "html", tmp_path / "i.html", internal=True)
     assert '<section id="land">' in external and "仅见内部版" in external
+    assert "<th>产业用地比重(%)</th>" in external and "<td>未达标</td>" in external
     assert H1 not in external and H2 not in external
     html = internal.path.read_text()
     assert "闲置地块清单(内部)" in html and H2 in html and "I730" in html

@@ -381,6 +381,8 @@ def land_section(data: ReportData) -> str:
                 r["fees_due_10k"] if r else 0,
                 i["parcels"] if i else 0,
                 i["below"] if i else 0,
+                r["industrial_share_pct"] if r else None,
+                r["share_status"] if r else "无供地数据",
             ]
         )
     summary = _table(
@@ -392,9 +394,11 @@ def land_section(data: ReportData) -> str:
             "当年应缴闲置费(万元)",
             "工业地块(宗)",
             "投资强度未达标(宗)",
+            "产业用地比重(%)",
+            "对照下限",
         ],  # fmt: skip
         rows,
-        {1, 2, 3, 4, 5, 6},
+        {1, 2, 3, 4, 5, 6, 7},
     )
     if data.internal:
         listed = [
@@ -418,7 +422,8 @@ def land_section(data: ReportData) -> str:
   <h2>{data.year}年闲置土地与工业地块投资强度(供地数据截至 {esc(land.as_of or "—")})</h2>
   <p class="note">约定开工日期满一年(次年同日)仍未开工为闲置,按土地价款的规定比例征收闲置费,满两年为无偿收回候选
   (reference.land_idle_rules);工业地块投资强度与供地日期时园区级别的门槛比较(reference.park_levels、
-  land_intensity_thresholds)。</p>
+  land_intensity_thresholds);产业用地比重为工业、仓储地块面积占园区规划面积(年度指标)的比重,对照规划
+  下限(reference.land_share_rules),缺规划面积为无规划面积数据。</p>
   {summary}
   {detail}
 </section>"""

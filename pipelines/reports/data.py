@@ -103,14 +103,21 @@ class LandData:
     investment: the internal edition only (empty frames in the external one)."""
 
     as_of: str | None  # YYYY-MM of the latest land snapshot in the report's years
-    park_years: pl.DataFrame  # marts.land_idle_park_year of the report's years
+    # marts.land_idle_park_year of the report's years, with land_industrial_share's
+    # industrial_share_pct, min_share_pct and share_status
+    park_years: pl.DataFrame
     intensity: pl.DataFrame  # per park at as_of: industrial parcels, below threshold, shortfall
     idle_list: pl.DataFrame  # marts.land_idle_parcels at as_of, idle a year or more (internal)
     below_list: pl.DataFrame  # marts.land_parcel_intensity at as_of, below threshold (internal)
 
 
 def _land(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> LandData | None:
-    marts = ("land_idle_park_year", "land_idle_parcels", "land_parcel_intensity")
+    marts = (
+        "land_idle_park_year",
+        "land_idle_parcels",
+        "land_parcel_intensity",
+        "land_industrial_share",
+    )
     if not all(_has_table(con, "marts", t) for t in marts):
         return None
     # the year's last land snapshot, whether or not a parcel is idle or industrial in it
@@ -121,8 +128,14 @@ def _land(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> L
     ).fetchone()[0]
     park_years = _frame(
         con,
-        "select * replace (strftime(as_of_period, '%Y-%m') as as_of_period) "
-        "from marts.land_idle_park_year where year in (select unnest(?)) order by year",
+        """
+        select idle.* replace (strftime(idle.as_of_period, '%Y-%m') as as_of_period),
+               share.industrial_share_pct, share.min_share_pct, share.status as share_status
+        from marts.land_idle_park_year as idle
+        left join marts.land_industrial_share as share using (park_code, year)
+        where idle.year in (select unnest(?))
+        order by idle.year
+        """,
         [years],
     )
     period = f"{as_of}-01" if as_of else "1900-01-01"

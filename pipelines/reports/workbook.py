@@ -482,6 +482,8 @@ def land_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) ->
             "候选面积(亩)",
             "当年应缴闲置费(宗)",
             "当年应缴闲置费(万元)",
+            "产业用地比重(%)",
+            "产业用地比重(对照下限)",
         ],  # fmt: skip
         [
             [
@@ -494,10 +496,14 @@ def land_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) ->
                 _num(r["reclaim_area_mu"]),
                 r["fee_parcels"],
                 _num(r["fees_due_10k"]),
+                _num(r["industrial_share_pct"]),
+                f"{r['share_status']}(不低于{float(r['min_share_pct']):g}%)"
+                if r["share_status"]
+                else "—",
             ]  # fmt: skip
             for r in park_years.iter_rows(named=True)
         ],
-        [text, formats.number("0"), text, count, area, count, area, count, money],
+        [text, formats.number("0"), text, count, area, count, area, count, money, area, text],
     )
     w.sheet.write(
         row, 0, f"工业地块投资强度({land.as_of or '—'},门槛按供地日期时园区级别)", formats.section
