@@ -89,7 +89,8 @@ def test_a_new_sensor_does_not_reload_the_months_meta_loads_holds(landing, where
     first tick asks for the month that has a file not loaded, not for every month."""
     generate(landing, enterprises=20, start="2019-11", end="2020-01", seed=3, mess=0.0)
     paths = Paths.from_env()
-    load_months(paths, ["2019-11", "2019-12"])
+    # 2019-01: the yearly indicators_2019.csv, loaded as the January of its year
+    load_months(paths, ["2019-01", "2019-11", "2019-12"])
     if where == "publication":  # and a build that a run holds, being written
         shutil.copyfile(paths.build, paths.warehouse)
         writer = duckdb.connect(str(paths.build))

@@ -150,6 +150,8 @@ def test_an_incremental_build_leaves_out_the_reference_data_and_the_tests_of_it_
     }
     assert {n.split(".")[-1] for n in reference if n.startswith("model.")} == {
         "dim_park",
+        "int_park_level_periods",
+        "int_park_positioned_classes",
         "int_plan_metric_bands",
         "target_reconciliation",
     }

@@ -243,7 +243,7 @@ def test_intensity_against_the_level_at_supply(warehouse: Path) -> None:
     rows = query_rows(
         warehouse,
         "select parcel_id, intensity_10k_per_mu, level_at_supply, threshold_10k_per_mu, "
-        "level_at_period_end, meets_threshold, shortfall_10k "
+        "level_at_snapshot, meets_threshold, shortfall_10k "
         "from marts.land_parcel_intensity where period = '2019-06-01' order by parcel_id",
     )
     got = {r.pop("parcel_id"): tuple(r.values()) for r in rows}

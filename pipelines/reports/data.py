@@ -166,7 +166,7 @@ def _land(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> L
             con,
             "select park_code, park_name, parcel_id, holder_uscc, supplied_on, area_mu, "
             "fixed_investment_10k, intensity_10k_per_mu, level_at_supply, threshold_10k_per_mu, "
-            "level_at_period_end, shortfall_10k "
+            "level_at_snapshot, shortfall_10k "
             "from marts.land_parcel_intensity where not meets_threshold "
             "and period = cast(? as date) order by shortfall_10k desc, parcel_id",
             [period],

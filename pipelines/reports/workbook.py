@@ -596,7 +596,7 @@ def land_sheet(book: xlsxwriter.Workbook, formats: Formats, data: ReportData) ->
                 _num(r["intensity_10k_per_mu"]),
                 r["level_at_supply"],
                 _num(r["threshold_10k_per_mu"]),
-                r["level_at_period_end"],
+                r["level_at_snapshot"],
                 _num(r["shortfall_10k"]),
             ]  # fmt: skip
             for r in land.below_list.iter_rows(named=True)

@@ -50,7 +50,7 @@ select
     ---------- the threshold: the park's level on the supply date
     at_supply.level                                                          as level_at_supply,
     at_supply.min_intensity_10k_per_mu                                       as threshold_10k_per_mu,
-    now_level.level                                                          as level_at_period_end,
+    now_level.level                                                          as level_at_snapshot,
     applied.fixed_investment_10k >= at_supply.min_intensity_10k_per_mu * applied.area_mu
                                                                              as meets_threshold,
     greatest(
