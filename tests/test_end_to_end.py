@@ -316,6 +316,8 @@ def test_summary_fits_80_and_120_columns_with_every_park_and_count(clean, capsys
         # below (the park names again)
         found = defaultdict(list)
         for line in lines:
+            if line.startswith("全市目标完成情况"):  # the tier tables end here
+                break
             cells = [c.strip() for c in line.split("│")]
             if cells[0] in parks and all(c.isdigit() for c in cells[1:]):
                 found[cells[0]].extend(int(c) for c in cells[1:])

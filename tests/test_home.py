@@ -183,8 +183,8 @@ def test_the_terminal_shows_stages_and_the_log_holds_the_detail(runs):
         assert f"{name}: " in detail
         assert name not in output
     assert re.search(r"\d+ of \d+ PASS ", detail) and not re.search(r"\d+ of \d+ PASS ", output)
-    # the terminal counts them: 12 files read, dbt's nodes done of its total
-    assert re.search(r"\b12 files\b", output), output
+    # the terminal counts them: every file of the first run read, dbt's nodes done of its total
+    assert len(landing) > 1 and re.search(rf"\b{len(landing)} files\b", output), output
     total = re.search(r"TOTAL=(\d+)", detail).group(1)
     assert f"{total}/{total} models" in output, output
 
