@@ -8,10 +8,13 @@
 --     the plan's first day. An enterprise already in the first snapshot and established
 --     before the plan is an incumbent, not an entrant; a move from another park is an entry.
 --   * industry: the register's 行业代码 in the month of entry.
+-- The register's history is read as dim_enterprise's versions (a version starts where a register
+-- attribute, the park included, changes): the first version of an enterprise in a park starts
+-- in the first month it is registered there, one row per version rather than per month.
 --   * is_positioned: that class is in the park's positioning (int_park_positioned_classes);
 --     null for a park the plan gives no positioning (城关区).
-with registration as (
-    select * from {{ ref('int_registration_classified') }}
+with versions as (
+    select * from {{ ref('dim_enterprise') }}
 ),
 
 plan_years as (
@@ -20,20 +23,20 @@ plan_years as (
 ),
 
 register_start as (
-    select min(period) as first_period from registration
+    select min(valid_from) as first_period from versions
 ),
 
 first_months as (
     select
         uscc,
         park_code,
-        period                                                 as entered_period,
+        valid_from                                             as entered_period,
         enterprise_name,
         industry_code,
         industry_section_code,
         established_on
-    from registration
-    qualify row_number() over (partition by uscc, park_code order by period) = 1
+    from versions
+    qualify row_number() over (partition by uscc, park_code order by valid_from) = 1
 ),
 
 positioned as (
