@@ -111,6 +111,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "+dq_month_movement",
         "+land_idle_parcels",  # the land checks: no land loaded here, so they pass
         "+land_parcel_intensity",
+        "+land_industrial_share",
         # The data tests of the data-quality models only: not the seeds, nor the staging
         # tests (some look up the parks seed).
         "--indirect-selection",
@@ -277,8 +278,8 @@ def test_asset_checks(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The checks run as Dagster runs them: two ops, in-process, on the warehouse built above."""
     monkeypatch.setenv("PARKS_BUILD_WAREHOUSE", str(warehouse))
     keys = {key for definition in checks.DQ_CHECKS for key in definition.check_keys}
-    # two per raw table; three on the data-quality marts, two on land, two on positioning
-    assert len(keys) == 2 * len(SCHEMAS) + 3 + 2 + 2
+    # two per raw table; three on the data-quality marts, three on land, two on positioning
+    assert len(keys) == 2 * len(SCHEMAS) + 3 + 3 + 2
     defs = dg.Definitions(
         assets=[dg.AssetSpec(asset) for asset in {key.asset_key for key in keys}],
         asset_checks=checks.DQ_CHECKS,

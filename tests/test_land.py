@@ -410,6 +410,16 @@ def test_asset_checks_list_idle_and_below_threshold(warehouse: Path, monkeypatch
     assert not intensity.passed
     assert intensity.metadata["below_threshold"].value == 1
     assert "I365" in intensity.metadata["parcels"].value
+    share = checks.check_result(
+        dg.AssetCheckKey(
+            dg.AssetKey(["marts", "land_industrial_share"]), "industrial_land_meets_floor"
+        )
+    )
+    # 2020: JKQ (30 of 60 亩) and QS (0 of 10) below; the ten others reported no planned area
+    assert not share.passed
+    assert share.description == (
+        "2020: 2 parks below the industrial land floor, 10 without the data to tell"
+    )
 
 
 # ------------------------------------------------------------------------- reports

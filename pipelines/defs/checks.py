@@ -20,6 +20,9 @@ On the land marts (plan 四(四)1):
 - `marts/land_parcel_intensity` `intensity_meets_threshold`: in the latest land snapshot every
   industrial parcel's investment intensity meets its park's threshold; the metadata lists those
   below it.
+- `marts/land_industrial_share` `industrial_land_meets_floor`: in the latest year every park's
+  industrial land share meets the plan's floor; the metadata lists those below it and those
+  without a planned area or a land snapshot.
 
 On the positioning marts (plan 四(一), 四(四)3; docs/industrial-positioning.md):
 - `marts/positioning_projects` `no_project_outside_positioning`: no project with an industry
@@ -366,6 +369,38 @@ def evaluate_intensity() -> Verdict:
     )
 
 
+def evaluate_industrial_land_share() -> Verdict:
+    """The latest year's parks whose industrial land share is below the plan's floor, and those
+    without the planned area to tell (无规划面积数据)."""
+    rows = _query(
+        """
+        select park_name, year, status, cast(industrial_share_pct as double) as share_pct,
+               cast(min_share_pct as double) as floor_pct
+        from marts.land_industrial_share
+        where year = (select max(year) from marts.land_industrial_share)
+            and status <> '达标'
+        order by status, park_name
+        """
+    )
+    below = [r for r in rows if r["status"] == "未达标"]
+    unknown = [r for r in rows if r["status"] != "未达标"]
+    year = rows[0]["year"] if rows else None
+    return Verdict(
+        passed=not rows,
+        description=(
+            f"{year}: {len(below)} parks below the industrial land floor, {len(unknown)} without "
+            "the data to tell"
+            if rows
+            else "every park's industrial land share meets the floor in the latest year"
+        ),
+        metadata={
+            "below_floor": dg.MetadataValue.int(len(below)),
+            "without_data": dg.MetadataValue.int(len(unknown)),
+            "parks": _table(rows, ["park_name", "year", "status", "share_pct", "floor_pct"]),
+        },
+    )
+
+
 # ------------------------------------------------------------------------------ positioning
 
 
@@ -479,6 +514,13 @@ EVALUATIONS: dict[dg.AssetCheckKey, tuple[str, Callable[[], Verdict]]] = {
         "最新供地快照中工业地块投资强度均达标 / every industrial parcel meets its park's "
         "investment-intensity threshold in the latest land snapshot",
         evaluate_intensity,
+    ),
+    dg.AssetCheckKey(
+        dg.AssetKey(["marts", "land_industrial_share"]), "industrial_land_meets_floor"
+    ): (
+        "最新年度各园区产业用地比重不低于规划下限 / every park's industrial land share meets "
+        "the plan's floor in the latest year; the metadata lists those below it or without data",
+        evaluate_industrial_land_share,
     ),
     dg.AssetCheckKey(
         dg.AssetKey(["marts", "positioning_projects"]), "no_project_outside_positioning"
