@@ -8,11 +8,11 @@
 --     the plan's first day. An enterprise already in the first snapshot and established
 --     before the plan is an incumbent, not an entrant; a move from another park is an entry.
 --   * industry: the register's 行业代码 in the month of entry.
+--   * is_positioned: that class is in the park's positioning (int_park_positioned_classes);
+--     null for a park the plan gives no positioning (城关区).
 -- The register's history is read as dim_enterprise's versions (a version starts where a register
 -- attribute, the park included, changes): the first version of an enterprise in a park starts
 -- in the first month it is registered there, one row per version rather than per month.
---   * is_positioned: that class is in the park's positioning (int_park_positioned_classes);
---     null for a park the plan gives no positioning (城关区).
 with versions as (
     select * from {{ ref('dim_enterprise') }}
 ),
@@ -33,6 +33,7 @@ first_months as (
         valid_from                                             as entered_period,
         enterprise_name,
         industry_code,
+        industry_class_name,
         industry_section_code,
         established_on
     from versions
@@ -49,10 +50,6 @@ positioned_parks as (
 
 parks as (
     select * from {{ ref('dim_park') }}
-),
-
-classes as (
-    select * from {{ ref('industry_classes') }}
 )
 
 select
@@ -65,7 +62,7 @@ select
     first_months.entered_period = register_start.first_period  as in_first_snapshot,
     first_months.established_on,
     first_months.industry_code,
-    classes.class_name                                         as industry_class_name,
+    first_months.industry_class_name,
     first_months.industry_section_code,
     case
         when positioned_parks.park_code is null then null
@@ -83,8 +80,6 @@ left join positioned_parks
 left join positioned
     on positioned.park_code = first_months.park_code
     and positioned.class_code = first_months.industry_code
-left join classes
-    on classes.class_code = first_months.industry_code
 where year(first_months.entered_period) between plan_years.first_year and plan_years.last_year
     and (
         first_months.entered_period > register_start.first_period
