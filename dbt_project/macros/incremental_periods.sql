@@ -5,8 +5,9 @@
   so all rows of a month share it). An incremental model stores, per row, _source_loaded_at:
   the latest _loaded_at of the raw rows it was built from in that month. A month is stale
   when a raw table has rows for it loaded later than the model's newest _source_loaded_at for
-  it, or when the model has no rows for it yet. A model keyed by enterprise, whose rows span
-  months, keeps its state apart instead: meta.incremental_state holds, per model and kind of
+  it, or when the model has no rows for it yet. A model whose rows span months (keyed by
+  enterprise; dq_cross_extract's wording of an enterprise's register history) keeps its state
+  apart instead: meta.incremental_state holds, per model and kind of
   extract, the newest load it has taken in (every load up to it), written by its post-hook in
   the same transaction as its rows (record_loads_taken_in).
 
