@@ -40,6 +40,11 @@ class Rule:
     zh: str
     en: str
     expr: pl.Expr = field(compare=False)
+    # Columns `expr` reads that are computed once per batch before the rules, shared by every
+    # rule that names them (name -> expression): polars' common-subexpression elimination does
+    # not reach into every rule's when/then, and the USCC's check characters are most of the
+    # rules' time (docs/performance.md).
+    helpers: dict[str, pl.Expr] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -223,13 +228,11 @@ AS_NUMBER_EN = (
 )
 
 
-def uscc_as_number(code: pl.Expr) -> pl.Expr:
+def uscc_as_number(code: pl.Expr, org_ok: pl.Expr, check_ok: pl.Expr) -> pl.Expr:
     """The code is a number a spreadsheet kept to 15 significant digits: in scientific notation,
     or 18 digits ending in three zeros whose check characters are wrong (a valid code may end in
-    000; a lost one almost never checks)."""
-    written_out = code.str.contains(r"^[1-9][0-9]{14}000$") & ~(
-        U.uscc_org_check_ok(code) & U.uscc_check_ok(code)
-    )
+    000; a lost one almost never checks). `org_ok`, `check_ok`: its two check characters."""
+    written_out = code.str.contains(r"^[1-9][0-9]{14}000$") & ~(org_ok & check_ok)
     return code.str.contains(SCIENTIFIC) | written_out
 
 
@@ -248,7 +251,17 @@ def uscc_rules(p: str, column: str = "uscc") -> list[Rule]:
     """The USCC's own rules (GB 32100, GB 11714), after the spreadsheet-number rule: a code that
     lost its last digits is reported as that, not as a wrong check character."""
     c = text(column)
-    whole = uscc_as_number(c).not_()  # the cell holds the code as written, not a rounded number
+    # the dear parts, each computed once per batch (Rule.helpers)
+    org_ok, check_ok, charset_ok, whole = (
+        pl.col(f"_{column}_{part}") for part in ("org_ok", "check_ok", "charset_ok", "whole")
+    )
+    helpers = {
+        f"_{column}_org_ok": U.uscc_org_check_ok(c),
+        f"_{column}_check_ok": U.uscc_check_ok(c),
+        f"_{column}_charset_ok": U.uscc_charset_ok(c),
+        # the cell holds the code as written, not a rounded number
+        f"_{column}_whole": uscc_as_number(c, org_ok, check_ok).not_(),
+    }
     return [
         Rule(
             f"{p}-USCC-AS-NUMBER",
@@ -256,6 +269,7 @@ def uscc_rules(p: str, column: str = "uscc") -> list[Rule]:
             "统一社会信用代码" + AS_NUMBER_ZH,
             f"USCC {AS_NUMBER_EN}",
             whole,
+            helpers,
         ),
         Rule(
             f"{p}-USCC-LENGTH",
@@ -263,34 +277,39 @@ def uscc_rules(p: str, column: str = "uscc") -> list[Rule]:
             "统一社会信用代码须为18位",
             "USCC must have 18 characters",
             pl.when(whole).then(U.uscc_length_ok(c)),
+            helpers,
         ),
         Rule(
             f"{p}-USCC-CHARSET",
             column,
             "统一社会信用代码只能含数字和除I、O、S、V、Z外的大写字母",
             "USCC may only contain digits and capitals except I, O, S, V, Z",
-            pl.when(whole & U.uscc_length_ok(c)).then(U.uscc_charset_ok(c)),
+            pl.when(whole & U.uscc_length_ok(c)).then(charset_ok),
+            helpers,
         ),
         Rule(
             f"{p}-USCC-REGION",
             column,
             "统一社会信用代码第3-8位须为行政区划数字",
             "USCC positions 3-8 must be digits (administrative division)",
-            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_region_ok(c)),
+            pl.when(whole & charset_ok).then(U.uscc_region_ok(c)),
+            helpers,
         ),
         Rule(
             f"{p}-USCC-ORG-CHECK",
             column,
             "统一社会信用代码第17位(组织机构代码校验码)错误",
             "USCC position 17 (organization-code check, GB 11714) is wrong",
-            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_org_check_ok(c)),
+            pl.when(whole & charset_ok).then(org_ok),
+            helpers,
         ),
         Rule(
             f"{p}-USCC-CHECK",
             column,
             "统一社会信用代码第18位校验码错误",
             "USCC check character (position 18, GB 32100) is wrong",
-            pl.when(whole & U.uscc_charset_ok(c)).then(U.uscc_check_ok(c)),
+            pl.when(whole & charset_ok).then(check_ok),
+            helpers,
         ),
     ]
 
@@ -460,8 +479,11 @@ CHUNK_ROWS = 250_000
 
 def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     """Every rule on every row of a batch, in one vectorized pass: True, False or null."""
-    # lazy: polars computes a sub-expression shared by several rules (the USCC's digits) once
-    outcome = chunk.lazy().select(rule.expr.alias(rule.id) for rule in schema.rules).collect()
+    frame = chunk.lazy()
+    # the helper columns of the rules, each once, in order (a helper may read an earlier one)
+    for name, helper in {n: h for rule in schema.rules for n, h in rule.helpers.items()}.items():
+        frame = frame.with_columns(helper.alias(name))
+    outcome = frame.select(rule.expr.alias(rule.id) for rule in schema.rules).collect()
     wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
     if wrong:
         # A rule must answer True, False or null; anything else is a bug in the schema.

@@ -31,6 +31,7 @@ _holder_rules = [
         "受让单位" + r.zh,
         "Holder's " + r.en,
         r.expr,
+        r.helpers,
     )
     for r in uscc_rules(P, "holder_uscc")
 ]

@@ -34,6 +34,7 @@ _investor_rules = [
         "投资主体" + r.zh,
         "Investor " + r.en,
         pl.when(text("investor_uscc").is_not_null()).then(r.expr),
+        r.helpers,
     )
     for r in uscc_rules(P, "investor_uscc")
 ]

@@ -95,9 +95,8 @@ _RENAMED = [
 ]
 
 
-def _read(code: pl.Expr, start: int, length: int, base: int, reverse: bool = False) -> pl.Expr:
-    part = code.str.slice(start, length)
-    return (part.str.reverse() if reverse else part).str.to_integer(base=base, strict=False)
+def _read(code: pl.Expr, start: int, length: int, base: int) -> pl.Expr:
+    return code.str.slice(start, length).str.to_integer(base=base, strict=False)
 
 
 def uscc_org_check_ok(code: pl.Expr) -> pl.Expr:
@@ -112,8 +111,10 @@ def uscc_org_check_ok(code: pl.Expr) -> pl.Expr:
 def uscc_check_ok(code: pl.Expr) -> pl.Expr:
     # two lists, not a dict: polars then sees the three uses as one expression and translates once
     digits = code.str.replace_many([c for c, _ in _RENAMED], [d for _, d in _RENAMED])
-    total = _read(digits, 0, _FIRST_PART, _USCC_BASE, reverse=True) + pow(
+    # the first 17 reversed once (str.reverse is the dearest step): their first 12 are its last
+    reversed17 = digits.str.slice(0, 17).str.reverse()
+    total = _read(reversed17, 17 - _FIRST_PART, _FIRST_PART, _USCC_BASE) + pow(
         _USCC_BASE, _FIRST_PART, 31
-    ) * _read(digits, _FIRST_PART, 17 - _FIRST_PART, _USCC_BASE, reverse=True)
+    ) * _read(reversed17, 0, 17 - _FIRST_PART, _USCC_BASE)
     # the check character is 31 - total mod 31, with 31 written 0
     return (total + _read(digits, 17, 1, 31)) % 31 == 0
