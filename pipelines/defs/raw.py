@@ -9,7 +9,13 @@ import duckdb
 
 from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
-from pipelines.ingest.load import LoadOutcome, ensure_tables, load_month, record_not_extract
+from pipelines.ingest.load import (
+    LoadOutcome,
+    ReadAhead,
+    ensure_tables,
+    load_month,
+    record_not_extract,
+)
 from pipelines.progress import file_read
 from pipelines.publish import recover_build
 from pipelines.run_summary import collect
@@ -116,11 +122,15 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
         paths = Paths.from_env()
         landing = scan(paths.landing)
         outcomes = []
-        with open_build(context, paths) as con:
+        with open_build(context, paths) as con, ReadAhead(con, paths.archive) as ahead:
             # Months in order: the output year-to-date rule reads the month before.
-            for key in sorted(context.partition_keys):
-                period = dt.datetime.strptime(key, "%Y-%m").date()
-                outcome = load_month(con, landing, kind, period, paths.archive)
+            periods = [
+                dt.datetime.strptime(k, "%Y-%m").date() for k in sorted(context.partition_keys)
+            ]
+            for period, following in zip(periods, [*periods[1:], None], strict=True):
+                if following:
+                    ahead.start(landing, kind, following)  # prepared while this month inserts
+                outcome = load_month(con, landing, kind, period, paths.archive, ahead)
                 outcomes.append(outcome)
                 # one line per refusal: a revision delivered twice is one, of two files
                 refusals = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))

@@ -18,6 +18,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,12 +145,13 @@ class Identity:
     seen: bool
 
 
-def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
+def identify(con: duckdb.DuckDBPyConnection, path: Path, sha: str | None = None) -> Identity:
     """A file of the same name, size and modification time as one in meta.loads is that file:
     its checksum is taken from there instead of reading the file again (as git and rsync
     recognize unchanged files; at a million enterprises, reading the 216 files of three years
     was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is
-    hashed, and a file seen before under the same checksum gets its modification time recorded."""
+    hashed (`sha`: hashed already, by ReadAhead), and a file seen before under the same checksum
+    gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
     if not env_flag("PARKS_VERIFY_CHECKSUMS"):
@@ -160,7 +162,7 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path) -> Identity:
         ).fetchone()
         if known:
             return Identity(known[0], modified_at, seen=True)
-    sha = sha256_of(path)
+    sha = sha or sha256_of(path)
     seen = _already_seen(con, path.name, sha)
     if seen:
         con.execute(
@@ -295,10 +297,15 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
     ).pl()
 
 
+# The kinds whose rules read the warehouse's earlier months of the year (rule_context): a month
+# of theirs cannot be read ahead while the month before is being inserted.
+READS_EARLIER_MONTHS = ("output",)
+
+
 def rule_context(kind: str, con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataFrame | None:
     """Per-enterprise columns the output rules read (None for the other kinds). One row per
     enterprise of the year or of the month's register: its size does not depend on the file."""
-    if kind != "output":
+    if kind not in READS_EARLIER_MONTHS:
         return None
     divisions = industry_divisions()
     return (
@@ -452,7 +459,12 @@ def _status_of(con: duckdb.DuckDBPyConnection, name: str, sha: str) -> tuple[str
 
 
 def load_month(
-    con: duckdb.DuckDBPyConnection, scan: LandingScan, kind: str, period: dt.date, archive_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    scan: LandingScan,
+    kind: str,
+    period: dt.date,
+    archive_dir: Path,
+    ahead: ReadAhead | None = None,
 ) -> LoadOutcome:
     """The month holds the highest revision in the landing folder that loads: revisions are tried
     from the highest down until one loads or is the one loaded before. A revision refused whole
@@ -483,7 +495,7 @@ def load_month(
             outcome.file_name, outcome.sha256 = current.file_name, current.sha
             below.extend(files)
             continue
-        file = identify(con, f.path)
+        file = identify(con, f.path, ahead and ahead.checksum(f.path))
         if file.seen and current and file.sha == current.sha:
             counted = f.path.name
             outcome.file_name, outcome.sha256 = f.path.name, file.sha
@@ -495,7 +507,7 @@ def load_month(
                 continue
             # else superseded without ever counting (a higher revision refused by an earlier
             # release of this loader, since removed): it counts now
-        if _load_file(con, f, file, current, archive_dir, outcome):
+        if _load_file(con, f, file, current, archive_dir, outcome, ahead):
             counted = f.path.name
             outcome.status = "loaded"
     for f in below:
@@ -509,6 +521,121 @@ def load_month(
     return outcome
 
 
+@dataclass
+class Prepared:
+    """A file read, surveyed, validated and staged: what its month's transaction inserts."""
+
+    scratch: tempfile.TemporaryDirectory  # holds the staged Parquet files until the insert
+    encoding: str
+    notes: list[str]
+    rows_read: int
+    staging: Staging
+    confrontation: Confrontation
+
+
+def prepare(con: duckdb.DuckDBPyConnection, f: LandingFile, kept: Path) -> Prepared:
+    """Read the archived copy of `f`, survey it, confront it with its rules and stage its rows
+    (FileRejected: the file is refused whole)."""
+    scratch = tempfile.TemporaryDirectory(prefix="parks-load-")
+    try:
+        with open_extract(kept, f.path.name, f.ext, SCHEMAS[f.kind]) as extract:
+            facts = survey(extract, f)
+            staging = Staging(Path(scratch.name))
+            confrontation = _validate(con, extract, facts.flags, f, staging)
+            return Prepared(
+                scratch, extract.encoding, extract.notes, facts.rows, staging, confrontation
+            )
+    except BaseException:
+        scratch.cleanup()
+        raise
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What ReadAhead did with a file: its checksum, and the file prepared or refused (neither
+    when it was handled before)."""
+
+    sha: str
+    prepared: Prepared | None = None
+    refused: FileRejected | None = None
+
+
+class ReadAhead:
+    """Prepares the next month's file in a background thread while this month's rows are
+    inserted: the rules (polars) and the insert (DuckDB, one thread) then use both cores.
+
+    Only for a kind whose rules do not read earlier months (READS_EARLIER_MONTHS), only the
+    month's highest revision, only a file not handled before. The month's load takes what was
+    prepared if it loads that very file (same checksum); anything not taken is discarded."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, archive_dir: Path) -> None:
+        self._cursor = con.cursor()  # its own connection to the build: reads only
+        self._archive_dir = archive_dir
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parks-read-ahead")
+        self._ahead: dict[Path, Future[_Ahead | None]] = {}
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for path in list(self._ahead):
+            self._discard(path)
+        self._pool.shutdown()
+        self._cursor.close()
+
+    def start(self, scan: LandingScan, kind: str, period: dt.date) -> None:
+        """Begin preparing the month's highest revision, if it can be read ahead."""
+        revisions = scan.revisions(kind, period)
+        if kind in READS_EARLIER_MONTHS or not revisions or len(revisions[0]) > 1:
+            return
+        f = revisions[0][0]
+        if f.path not in self._ahead:
+            self._ahead[f.path] = self._pool.submit(self._prepare, f)
+
+    def _prepare(self, f: LandingFile) -> _Ahead | None:
+        stat = f.path.stat()
+        if (
+            not env_flag("PARKS_VERIFY_CHECKSUMS")
+            and self._cursor.execute(
+                "select 1 from meta.loads where file_name = ? and size_bytes = ? and modified_at = ?",
+                [f.path.name, stat.st_size, modified_time(stat)],
+            ).fetchone()
+        ):
+            return None  # handled before (see `identify`): not read again
+        sha = sha256_of(f.path)
+        if _already_seen(self._cursor, f.path.name, sha):
+            return _Ahead(sha)
+        kept = archive(f.path, sha, f.ext, self._archive_dir)
+        try:
+            return _Ahead(sha, prepared=prepare(self._cursor, f, kept))
+        except FileRejected as e:
+            return _Ahead(sha, refused=e)
+
+    def checksum(self, path: Path) -> str | None:
+        """The file's checksum, if it was read ahead."""
+        future = self._ahead.get(path)
+        ahead = future.result() if future else None
+        return ahead.sha if ahead else None
+
+    def take(self, path: Path, sha: str) -> Prepared | None:
+        """The file prepared ahead, if it is the file of this checksum (FileRejected: it was
+        refused whole)."""
+        future = self._ahead.get(path)
+        ahead = future.result() if future else None
+        if ahead is None or ahead.sha != sha:
+            return None
+        del self._ahead[path]
+        if ahead.refused:
+            raise ahead.refused
+        return ahead.prepared
+
+    def _discard(self, path: Path) -> None:
+        future = self._ahead.pop(path)
+        if future.exception() is None and (ahead := future.result()) and ahead.prepared:
+            ahead.prepared.scratch.cleanup()
+        # else the error is for a load of this file to meet, and none took it
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     f: LandingFile,
@@ -516,6 +643,7 @@ def _load_file(
     current: _Current | None,
     archive_dir: Path,
     outcome: LoadOutcome,
+    ahead: ReadAhead | None,
 ) -> bool:
     """Load one revision into its month (True), or record why it is refused whole (False)."""
     # Read from the archived copy: every pass over the file reads the bytes of its checksum.
@@ -529,20 +657,24 @@ def _load_file(
         current.sha if current else None,
     )
     try:
-        with (
-            open_extract(kept, f.path.name, f.ext, SCHEMAS[f.kind]) as extract,
-            tempfile.TemporaryDirectory(prefix="parks-load-") as scratch,
-        ):
-            facts = survey(extract, f)
-            staging = Staging(Path(scratch))
-            confrontation = _validate(con, extract, facts.flags, f, staging)
+        prepared = (ahead and ahead.take(f.path, file.sha)) or prepare(con, f, kept)
+        try:
             outcome.file_name, outcome.sha256 = f.path.name, file.sha
-            outcome.notes = extract.notes
-            outcome.rows_read = facts.rows
-            outcome.rows_loaded = confrontation.passed
-            outcome.rows_rejected = facts.rows - confrontation.passed
-            outcome.rule_failures = confrontation.rule_counts
-            _replace_month(con, received, extract.encoding, staging, confrontation, outcome)
+            outcome.notes = prepared.notes
+            outcome.rows_read = prepared.rows_read
+            outcome.rows_loaded = prepared.confrontation.passed
+            outcome.rows_rejected = prepared.rows_read - prepared.confrontation.passed
+            outcome.rule_failures = prepared.confrontation.rule_counts
+            _replace_month(
+                con,
+                received,
+                prepared.encoding,
+                prepared.staging,
+                prepared.confrontation,
+                outcome,
+            )
+        finally:
+            prepared.scratch.cleanup()
     except FileRejected as e:
         outcome.refused.append(NotLoaded(f.path.name, "file_rejected", str(e)))
         con.execute(
