@@ -109,27 +109,30 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def baseline_command(db: Path, landing: Path) -> list[str]:
-    """The DuckDB command line that builds the baseline's marts in `db` from the landing files."""
+def baseline_command(
+    db: Path, landing: Path, seeds: Path = SEEDS, script: Path = BASELINE_SQL
+) -> list[str]:
+    """The DuckDB command line that builds the baseline's marts in `db` from the landing files
+    (or runs another `script` with the same variables: landing, seeds)."""
     return [
         _bin("duckdb"),
         str(db),
         "-cmd",
         f"set variable landing = {_sql_text(str(landing))}; "
-        f"set variable seeds = {_sql_text(str(SEEDS))};",
+        f"set variable seeds = {_sql_text(str(seeds))};",
         "-f",
-        str(BASELINE_SQL),
+        str(script),
     ]
 
 
-def minimal_command(db: Path, landing: Path) -> list[str]:
+def minimal_command(db: Path, landing: Path, seeds: Path = SEEDS) -> list[str]:
     """The DuckDB command line that runs the minimal script: its table `counts` in `db`."""
-    return [*baseline_command(db, landing)[:-1], str(MINIMAL_SQL)]
+    return baseline_command(db, landing, seeds, MINIMAL_SQL)
 
 
-def pandas_command(out: Path, landing: Path) -> list[str]:
+def pandas_command(out: Path, landing: Path, seeds: Path = SEEDS) -> list[str]:
     """The pandas script's command line: its counts in the CSV file `out`."""
-    return [sys.executable, str(MINIMAL_PANDAS), str(landing), str(SEEDS), str(out)]
+    return [sys.executable, str(MINIMAL_PANDAS), str(landing), str(seeds), str(out)]
 
 
 def _generate(
