@@ -52,9 +52,10 @@ MINIMAL_PANDAS = Path(__file__).with_name("minimal_pandas.py")
 # has a row per (park, year, dimension, tier) of these, `enterprises` for the first.
 COUNT_COLUMNS_SQL = """
 select 'enterprises', null, 'enterprise_count'
+union all select 'above_scale', null, 'above_scale_count'
 union all
-(select dimension, tier, dimension || coalesce('_' || lower(tier), '') || '_count'
- from pipeline.reference.tier_thresholds order by tier is not null, dimension, tier)
+(select dimension, tier, dimension || '_' || lower(tier) || '_count'
+ from pipeline.reference.tier_thresholds where tier is not null order by dimension, tier)
 """
 COUNTS_SQL = f"select column_name from ({COUNT_COLUMNS_SQL}) as c(dimension, tier, column_name)"
 
