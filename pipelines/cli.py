@@ -11,7 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
-from pipelines.bench import DEFAULT_MONTH
+from pipelines.bench import DEFAULT_MONTH, PANDAS_UP_TO
 from pipelines.config import Paths
 from pipelines.reference import REPO_ROOT
 from pipelines.reports.cli import register_report_command
@@ -464,7 +464,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     command = f"parks bench --enterprises {args.enterprises} --seed {args.seed}"
     if args.month != DEFAULT_MONTH:
         command += f" --month {args.month}"
-    return run_bench(args.enterprises, Path(args.out), args.seed, command, args.month)
+    if args.pandas is not None:
+        command += " --pandas" if args.pandas else " --no-pandas"
+    return run_bench(args.enterprises, Path(args.out), args.seed, command, args.month, args.pandas)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -574,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
 
     b = sub.add_parser(
         "bench",
-        help="benchmark: full build, incremental month and a bare-DuckDB baseline (docs/performance.md)",
+        help="benchmark: full build, incremental month and the baselines (docs/performance.md)",
     )
     b.add_argument("--enterprises", type=int, default=2_000, help="scale (default 2000)")
     b.add_argument("--out", default="data/bench", help="work folder (one subfolder per scale)")
@@ -584,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MONTH,
         help=f"the one more month, YYYY-MM (default {DEFAULT_MONTH}); the full build loads the "
         "36 months before it. A December is the dearest: a new month recomputes its year",
+    )
+    b.add_argument(
+        "--pandas",
+        action=argparse.BooleanOptionalAction,
+        help=f"run the pandas script too (default: at scales up to {PANDAS_UP_TO:,} enterprises)",
     )
     b.set_defaults(func=cmd_bench)
 

@@ -1,6 +1,8 @@
-"""The benchmark: its months (the full build loads the 36 months before the one more month), and
-its baseline, an independent computation of the pipeline's marts (pipelines/bench/baseline.sql)."""
+"""The benchmark: its months (the full build loads the 36 months before the one more month), its
+baseline, an independent computation of the pipeline's marts (pipelines/bench/baseline.sql), and
+the minimal scripts a user would write instead (pipelines/bench/minimal.sql, minimal_pandas.py)."""
 
+import csv
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,10 +11,20 @@ import duckdb
 import pytest
 from warehouse_helpers import run_env
 
-from pipelines.bench.run import COMPARED, _months, baseline_command, bench_months, compare
+from pipelines.bench.run import (
+    COMPARED,
+    _months,
+    baseline_command,
+    bench_months,
+    compare,
+    compare_counts,
+    minimal_command,
+    pandas_command,
+)
 from pipelines.cli import run_warehouse
 from pipelines.config import Paths
 from pipelines.generate import generate
+from pipelines.reference import SEEDS
 from pipelines.run_summary import PUBLISHED
 from schemas.headers import HEADERS
 
@@ -175,3 +187,101 @@ def test_the_baseline_computes_the_pipelines_marts_from_the_rows_that_count(mess
             "on e.uscc = d.uscc and e.valid_from > d.valid_to + interval 1 month"
         ).fetchone()[0]
         assert holes > 0
+
+
+# --------------------------------------------------------------------------- the minimal scripts
+
+
+def _rewrite(source: Path, target: Path, change) -> dict[str, str]:
+    """Write `target`, a revision of the CSV extract `source` whose first row `change` accepts
+    is changed by it (in place, a dict by header); that row, as changed."""
+    with source.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    row = next(r for r in rows if change(r))
+    with target.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return row
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """A warehouse built from clean generated files (what the minimal scripts trust), two months
+    of 2019 re-issued as `_v2`: one enterprise's December tax raised into the highest tax band,
+    another enterprise moved to another park in December. (uscc, park_code) of the mover and
+    uscc of the taxpayer are in `clean.moved` and `clean.taxed`."""
+    tmp = tmp_path_factory.mktemp("clean")
+    landing = tmp / "landing"
+    generate(landing, enterprises=400, start="2019-10", end="2020-02", seed=7, mess=0)
+    with (landing / "registration_201910.csv").open(encoding="utf-8-sig") as f:
+        october = {r["统一社会信用代码"]: r["所属园区"] for r in csv.DictReader(f)}
+    with (SEEDS / "parks.csv").open(encoding="utf-8") as f:
+        parks = {r["park_name"]: r["park_code"] for r in csv.DictReader(f)}
+
+    def move(row: dict[str, str]) -> bool:
+        # registered since October in a park by its own name; December's row moves it
+        if october.get(row["统一社会信用代码"]) != row["所属园区"] or row["所属园区"] not in parks:
+            return False
+        row["所属园区"] = next(name for name in parks if name != row["所属园区"])
+        return True
+
+    def raise_tax(row: dict[str, str]) -> bool:
+        if row["统一社会信用代码"] not in october:
+            return False
+        for column in ("增值税（元）", "税收合计（元）"):
+            row[column] = f"{float(row[column]) + 200_000_000:.2f}"
+        return True
+
+    moved = _rewrite(
+        landing / "registration_201912.csv", landing / "registration_201912_v2.csv", move
+    )
+    taxed = _rewrite(landing / "tax_201912.csv", landing / "tax_201912_v2.csv", raise_tax)
+    mp = pytest.MonkeyPatch()
+    for name, value in run_env(tmp, landing).items():
+        mp.setenv(name, value)
+    paths = Paths.from_env()
+    assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
+    mp.undo()
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        year = "select park_code, tax_tier from marts.fct_enterprise_year where uscc = ? and year = 2019"
+        assert con.execute(year, [taxed["统一社会信用代码"]]).fetchone()[1] == "T1"
+        park = con.execute(year, [moved["统一社会信用代码"]]).fetchone()[0]
+        assert park == parks[moved["所属园区"]] != parks[october[moved["统一社会信用代码"]]]
+    yield paths
+
+
+# each script: its command line, given where to write its counts and the landing folder
+SCRIPTS = {
+    "minimal DuckDB script": (minimal_command, "minimal.duckdb"),
+    "pandas script": (pandas_command, "counts.csv"),
+}
+
+
+def run_script(script: str, landing: Path, folder: Path) -> Path:
+    command, name = SCRIPTS[script]
+    folder.mkdir(exist_ok=True)
+    counts = folder / name
+    result = subprocess.run(command(counts, landing), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return counts
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_minimal_script_counts_the_tiers_of_park_year_summary(clean, tmp_path, script):
+    """What a user would write instead of the product (minimal.sql, minimal_pandas.py) counts
+    each park's enterprises and their tiers per year exactly as park_year_summary does: the
+    highest revision of a month counts, an enterprise is in the park of its last registered
+    month and in its highest tier only. Without the revisions its counts differ: the check
+    finds a difference."""
+    counts = run_script(script, clean.landing, tmp_path)
+    assert compare_counts(clean.warehouse, counts) == []
+
+    first = tmp_path / "first issues"
+    first.mkdir()
+    for f in clean.landing.iterdir():
+        if "_v2" not in f.name:
+            (first / f.name).symlink_to(f)
+    differences = compare_counts(clean.warehouse, run_script(script, first, tmp_path / "v1"))
+    assert any(" tax T1 " in d for d in differences), differences  # the December tax
+    assert any(" enterprises " in d for d in differences), differences  # the move

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -33,6 +34,7 @@ import fastexcel
 import pytest
 from warehouse_helpers import DBT_PROJECT, ROOT, dbt_build, insert_raw, query_rows, register_row
 
+from pipelines.bench.run import compare_counts, minimal_command, pandas_command
 from pipelines.cli import main
 from pipelines.reports.build import build_report
 
@@ -295,3 +297,40 @@ def test_parks_summary_shows_the_new_park_and_band(warehouse, capsys, monkeypatc
     xn = [line for line in out.splitlines() if line.startswith("新区工业园")]
     # enterprises and above scale, then output T1..T4: 2 at T4; then tax and staff
     assert [c.strip() for c in xn[1].split("│")][1:] == ["0", "0", "0", "2"]
+
+
+def test_the_benchmarks_minimal_scripts_count_the_fourth_band(warehouse, tmp_path):
+    """The minimal scripts of `make bench` read the bands from the tier_thresholds seed they are
+    given, and the benchmark's check reads them from the warehouse: on the same three
+    enterprises, in files, both scripts count T4 in the new park as park_year_summary does;
+    given the seeds without the T4 row, the check finds the difference."""
+    seeds = warehouse.parent / "repo" / "seeds"
+    without_t4 = shutil.copytree(seeds, tmp_path / "seeds without T4")
+    (without_t4 / "tier_thresholds.csv").write_text(
+        (ROOT / "seeds" / "tier_thresholds.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    # the columns the scripts read, the rows of _load_raw (parks by name, as the files give them)
+    files = {
+        "registration": "统一社会信用代码,所属园区,行业代码\n"
+        f"{A},新区工业园,1512\n{C},新区工业园,5211\n{F},经开区,1391\n",
+        "tax": "统一社会信用代码,税收合计（元）\n" + "".join(f"{u},1000.00\n" for u in (A, C, F)),
+        "employment": "统一社会信用代码,参保人数\n" + "".join(f"{u},10\n" for u in (A, C, F)),
+        "output": "统一社会信用代码,工业总产值_本月（万元）,工业总产值_本年累计（万元）,"
+        "营业收入_本月（万元）,营业收入_本年累计（万元）\n"
+        f"{A},600,6000,700,7000\n{C},,,500,5000\n{F},499.99,4999.99,500,9000\n",
+    }
+    for kind, text in files.items():
+        (landing / f"{kind}_202012.csv").write_text(text, encoding="utf-8")
+    for command, name in ((minimal_command, "minimal.duckdb"), (pandas_command, "counts.csv")):
+        for seeds_given, folder in ((seeds, "scratch"), (without_t4, "without T4")):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            counts = tmp_path / folder / name
+            run = subprocess.run(command(counts, landing, seeds_given), capture_output=True)
+            assert run.returncode == 0, run.stderr.decode()
+            differences = compare_counts(warehouse, counts)
+            if folder == "scratch":
+                assert differences == [], (name, differences)
+            else:
+                assert differences == ["park_year_summary: pipeline only XN 2020 output T4 2"]
