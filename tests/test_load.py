@@ -435,3 +435,27 @@ def test_reading_ahead_loads_exactly_what_loading_month_by_month_loads(tmp_path,
     ]
     assert ahead_outcomes == inline_outcomes
     assert ahead == inline
+
+
+def test_a_file_changed_after_it_was_read_ahead_loads_as_it_is_now(env):
+    """The bureau overwrites a file while the month before is being inserted: its month loads
+    the file as it is when its turn comes, not what was read ahead."""
+    landing, archive, con = env
+    jan, feb = dt.date(2018, 1, 1), dt.date(2018, 2, 1)
+    write(landing, "tax_201801.csv", [TAX_HEADER, f"{A},2018-01,1,1,0,2"])
+    february = write(landing, "tax_201802.csv", [TAX_HEADER, f"{A},2018-02,1,1,0,2"])
+    found = scan(landing)
+    with ReadAhead(con, archive) as reader:
+        reader.start(found, "tax", feb)
+        load_month(con, found, "tax", jan, archive, reader)
+        assert reader.checksum(february) is not None  # read ahead (waits for it)
+        write(landing, "tax_201802.csv", [TAX_HEADER, f"{B},2018-02,5,5,5,15"])
+        outcome = load_month(con, found, "tax", feb, archive, reader)
+    assert outcome.status == "loaded", outcome.summary()
+    assert con.execute(
+        "select uscc, total_tax_yuan from raw.tax where period = ?", [feb]
+    ).fetchall() == [(B, 15)]
+    sha = hashlib.sha256(february.read_bytes()).hexdigest()
+    assert con.execute(
+        "select sha256 from meta.loads where file_name = 'tax_201802.csv'"
+    ).fetchall() == [(sha,)]

@@ -556,6 +556,7 @@ class _Ahead:
     when it was handled before)."""
 
     sha: str
+    seen_as: tuple[int, int]  # the file's size and modification time when it was hashed
     prepared: Prepared | None = None
     refused: FileRejected | None = None
 
@@ -602,20 +603,21 @@ class ReadAhead:
             ).fetchone()
         ):
             return None  # handled before (see `identify`): not read again
-        sha = sha256_of(f.path)
+        sha, seen_as = sha256_of(f.path), (stat.st_size, stat.st_mtime_ns)
         if _already_seen(self._cursor, f.path.name, sha):
-            return _Ahead(sha)
+            return _Ahead(sha, seen_as)
         kept = archive(f.path, sha, f.ext, self._archive_dir)
         try:
-            return _Ahead(sha, prepared=prepare(self._cursor, f, kept))
+            return _Ahead(sha, seen_as, prepared=prepare(self._cursor, f, kept))
         except FileRejected as e:
-            return _Ahead(sha, refused=e)
+            return _Ahead(sha, seen_as, refused=e)
 
     def checksum(self, path: Path) -> str | None:
-        """The file's checksum, if it was read ahead."""
+        """The file's checksum, if it was read ahead and has not changed since."""
         future = self._ahead.get(path)
         ahead = future.result() if future else None
-        return ahead.sha if ahead else None
+        stat = path.stat()
+        return ahead.sha if ahead and ahead.seen_as == (stat.st_size, stat.st_mtime_ns) else None
 
     def take(self, path: Path, sha: str) -> Prepared | None:
         """The file prepared ahead, if it is the file of this checksum (FileRejected: it was
