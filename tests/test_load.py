@@ -369,10 +369,8 @@ def _load_months(tmp_path: Path, landing: Path, kind: str, months: list[dt.date]
     with ReadAhead(con, archive) if ahead else nullcontext() as reader:
         for period, following in zip(months, [*months[1:], None], strict=True):
             if reader and following:
-                reader.start(found, kind, following, after=period)
+                reader.start(found, kind, following)
             outcome = load_month(con, found, kind, period, archive, reader)
-            if reader:
-                reader.loaded(period)
             outcomes.append((outcome.status, outcome.rows_loaded, outcome.message))
     held = {
         t: con.execute(f"select * exclude ({lineage}) from {t} order by all").fetchall()
@@ -411,9 +409,9 @@ def test_reading_ahead_loads_exactly_what_loading_month_by_month_loads(tmp_path,
     inline, inline_outcomes = _load_months(tmp_path, landing, "tax", months, ahead=False)
     prepared_in = []  # (file, thread) of every file read, surveyed, validated and staged
 
-    def recording(con, f, kept, *wait):
+    def recording(con, f, kept):
         prepared_in.append((f.path.name, threading.current_thread().name.split("_")[0]))
-        return prepare(con, f, kept, *wait)
+        return prepare(con, f, kept)
 
     monkeypatch.setattr(load_module, "prepare", recording)
     ahead, ahead_outcomes = _load_months(tmp_path, landing, "tax", months, ahead=True)
@@ -448,7 +446,7 @@ def test_a_file_changed_after_it_was_read_ahead_loads_as_it_is_now(env):
     february = write(landing, "tax_201802.csv", [TAX_HEADER, f"{A},2018-02,1,1,0,2"])
     found = scan(landing)
     with ReadAhead(con, archive) as reader:
-        reader.start(found, "tax", feb, after=jan)
+        reader.start(found, "tax", feb)
         load_month(con, found, "tax", jan, archive, reader)
         assert reader.checksum(february) is not None  # read ahead (waits for it)
         write(landing, "tax_201802.csv", [TAX_HEADER, f"{B},2018-02,5,5,5,15"])
@@ -461,40 +459,3 @@ def test_a_file_changed_after_it_was_read_ahead_loads_as_it_is_now(env):
     assert con.execute(
         "select sha256 from meta.loads where file_name = 'tax_201802.csv'"
     ).fetchall() == [(sha,)]
-
-
-OUT_HEADER = (
-    "统一社会信用代码,所属期,工业总产值_本月（万元）,工业总产值_本年累计（万元）,"
-    "工业增加值_本月（万元）,营业收入_本月（万元）,营业收入_本年累计（万元）"
-)
-
-
-def test_output_read_ahead_meets_its_rules_once_the_month_before_is_in(tmp_path):
-    """The output rules read each enterprise's latest earlier month of the year from the
-    warehouse (and the rejects of earlier months): a month read ahead is confronted with them
-    only once the month before is in. Chains across months, enterprises first seen in rejected
-    rows, a new year: the same as month by month."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    months = [dt.date(2018, 11, 1), dt.date(2018, 12, 1), dt.date(2019, 1, 1), dt.date(2019, 2, 1)]
-    # November: A's first report wrong (50 is not 5), B's revenue not a number: both rejected
-    write(landing, "output_201811.csv", [OUT_HEADER, f"{A},2018-11,,,,5,50", f"{B},2018-11,,,,x,7"])
-    # December: A and B reported earlier (rejected rows), so no first report is asserted; C's is
-    write(
-        landing,
-        "output_201812.csv",
-        [OUT_HEADER, f"{A},2018-12,,,,5,55", f"{B},2018-12,,,,7,7", f"{C},2018-12,,,,1,1"],
-    )
-    # January: a new year, this month alone: C's 3 is not 2
-    write(landing, "output_201901.csv", [OUT_HEADER, f"{A},2019-01,,,,4,4", f"{C},2019-01,,,,2,3"])
-    # February: A's chain from January holds (4 + 4); C reported earlier (rejected): not asserted
-    write(landing, "output_201902.csv", [OUT_HEADER, f"{A},2019-02,,,,4,8", f"{C},2019-02,,,,1,9"])
-    inline, inline_outcomes = _load_months(tmp_path, landing, "output", months, ahead=False)
-    ahead, ahead_outcomes = _load_months(tmp_path, landing, "output", months, ahead=True)
-    assert sorted({(r[2], r[3]) for r in inline["meta.rejects"]}) == [  # (file, row)
-        ("output_201811.csv", 2),
-        ("output_201811.csv", 3),
-        ("output_201901.csv", 3),
-    ]
-    assert ahead_outcomes == inline_outcomes
-    assert ahead == inline

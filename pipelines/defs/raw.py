@@ -128,10 +128,9 @@ def build_raw_asset(kind: str) -> dg.AssetsDefinition:
                 dt.datetime.strptime(k, "%Y-%m").date() for k in sorted(context.partition_keys)
             ]
             for period, following in zip(periods, [*periods[1:], None], strict=True):
-                if following:  # prepared while this month inserts
-                    ahead.start(landing, kind, following, after=period)
+                if following:
+                    ahead.start(landing, kind, following)  # prepared while this month inserts
                 outcome = load_month(con, landing, kind, period, paths.archive, ahead)
-                ahead.loaded(period)
                 outcomes.append(outcome)
                 # one line per refusal: a revision delivered twice is one, of two files
                 refusals = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))

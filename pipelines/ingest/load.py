@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -299,7 +298,7 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
 
 
 # The kinds whose rules read the warehouse's earlier months of the year (rule_context): a month
-# of theirs is confronted with its rules only once the month before is in (ReadAhead).
+# of theirs cannot be read ahead while the month before is being inserted.
 READS_EARLIER_MONTHS = ("output",)
 
 
@@ -534,21 +533,13 @@ class Prepared:
     confrontation: Confrontation
 
 
-def prepare(
-    con: duckdb.DuckDBPyConnection,
-    f: LandingFile,
-    kept: Path,
-    before_rules: threading.Event | None = None,
-) -> Prepared:
+def prepare(con: duckdb.DuckDBPyConnection, f: LandingFile, kept: Path) -> Prepared:
     """Read the archived copy of `f`, survey it, confront it with its rules and stage its rows
-    (FileRejected: the file is refused whole). `before_rules`: waited for after the survey, before
-    the rules read their context from the warehouse."""
+    (FileRejected: the file is refused whole)."""
     scratch = tempfile.TemporaryDirectory(prefix="parks-load-")
     try:
         with open_extract(kept, f.path.name, f.ext, SCHEMAS[f.kind]) as extract:
             facts = survey(extract, f)
-            if before_rules:
-                before_rules.wait()
             staging = Staging(Path(scratch.name))
             confrontation = _validate(con, extract, facts.flags, f, staging)
             return Prepared(
@@ -574,50 +565,35 @@ class ReadAhead:
     """Prepares the next month's file in a background thread while this month's rows are
     inserted: the rules (polars) and the insert (DuckDB, one thread) then use both cores.
 
-    Only the month's highest revision, only a file not handled before. A kind whose rules read
-    the year's earlier months (READS_EARLIER_MONTHS) is hashed, archived and surveyed ahead, and
-    confronted with its rules once the month before is in (`loaded`). The month's load takes
-    what was prepared if it loads that very file (same checksum); anything not taken is
-    discarded."""
+    Only for a kind whose rules do not read earlier months (READS_EARLIER_MONTHS), only the
+    month's highest revision, only a file not handled before. The month's load takes what was
+    prepared if it loads that very file (same checksum); anything not taken is discarded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, archive_dir: Path) -> None:
         self._cursor = con.cursor()  # its own connection to the build: reads only
         self._archive_dir = archive_dir
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parks-read-ahead")
         self._ahead: dict[Path, Future[_Ahead | None]] = {}
-        self._loaded: dict[dt.date, threading.Event] = {}  # the months whose load is over
 
     def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for month in self._loaded.values():  # no file waits for a month that will not load
-            month.set()
         for path in list(self._ahead):
             self._discard(path)
         self._pool.shutdown()
         self._cursor.close()
 
-    def start(self, scan: LandingScan, kind: str, period: dt.date, after: dt.date) -> None:
-        """Begin preparing the month's highest revision, if it can be read ahead; `after`: the
-        month being loaded meanwhile."""
+    def start(self, scan: LandingScan, kind: str, period: dt.date) -> None:
+        """Begin preparing the month's highest revision, if it can be read ahead."""
         revisions = scan.revisions(kind, period)
-        if not revisions or len(revisions[0]) > 1:
+        if kind in READS_EARLIER_MONTHS or not revisions or len(revisions[0]) > 1:
             return
         f = revisions[0][0]
-        before_rules = (
-            self._loaded.setdefault(after, threading.Event())
-            if kind in READS_EARLIER_MONTHS
-            else None
-        )
         if f.path not in self._ahead:
-            self._ahead[f.path] = self._pool.submit(self._prepare, f, before_rules)
+            self._ahead[f.path] = self._pool.submit(self._prepare, f)
 
-    def loaded(self, period: dt.date) -> None:
-        """The month's load is over (loaded, refused or unchanged)."""
-        self._loaded.setdefault(period, threading.Event()).set()
-
-    def _prepare(self, f: LandingFile, before_rules: threading.Event | None) -> _Ahead | None:
+    def _prepare(self, f: LandingFile) -> _Ahead | None:
         stat = f.path.stat()
         if (
             not env_flag("PARKS_VERIFY_CHECKSUMS")
@@ -632,7 +608,7 @@ class ReadAhead:
             return _Ahead(sha, seen_as)
         kept = archive(f.path, sha, f.ext, self._archive_dir)
         try:
-            return _Ahead(sha, seen_as, prepared=prepare(self._cursor, f, kept, before_rules))
+            return _Ahead(sha, seen_as, prepared=prepare(self._cursor, f, kept))
         except FileRejected as e:
             return _Ahead(sha, seen_as, refused=e)
 
