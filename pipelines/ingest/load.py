@@ -8,7 +8,8 @@ refused, superseded) is not read again.
 
 A file is never held whole in memory (XLSX aside, see read.py): it is hashed and archived in
 chunks, surveyed (survey.py), then validated batch by batch; each batch's valid rows and rejects
-are staged as Parquet files, which the final transaction inserts.
+are staged as Parquet files, which the final transaction inserts. A raw step prepares the next
+month's file that way while this month's rows are inserted (ReadAhead).
 """
 
 from __future__ import annotations
