@@ -146,6 +146,21 @@ class Identity:
     seen: bool
 
 
+def _recorded_checksum(
+    con: duckdb.DuckDBPyConnection, path: Path, stat: os.stat_result
+) -> str | None:
+    """The checksum meta.loads records for a file of this name, size and modification time
+    (never with PARKS_VERIFY_CHECKSUMS=1: every file is then hashed)."""
+    if env_flag("PARKS_VERIFY_CHECKSUMS"):
+        return None
+    known = con.execute(
+        "select sha256 from meta.loads where file_name = ? and size_bytes = ? "
+        "and modified_at = ? limit 1",
+        [path.name, stat.st_size, modified_time(stat)],
+    ).fetchone()
+    return known[0] if known else None
+
+
 def identify(con: duckdb.DuckDBPyConnection, path: Path, sha: str | None = None) -> Identity:
     """A file of the same name, size and modification time as one in meta.loads is that file:
     its checksum is taken from there instead of reading the file again (as git and rsync
@@ -155,14 +170,8 @@ def identify(con: duckdb.DuckDBPyConnection, path: Path, sha: str | None = None)
     gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
-    if not env_flag("PARKS_VERIFY_CHECKSUMS"):
-        known = con.execute(
-            "select sha256 from meta.loads where file_name = ? and size_bytes = ? "
-            "and modified_at = ? limit 1",
-            [path.name, stat.st_size, modified_at],
-        ).fetchone()
-        if known:
-            return Identity(known[0], modified_at, seen=True)
+    if known := _recorded_checksum(con, path, stat):
+        return Identity(known, modified_at, seen=True)
     sha = sha or sha256_of(path)
     seen = _already_seen(con, path.name, sha)
     if seen:
@@ -596,13 +605,7 @@ class ReadAhead:
 
     def _prepare(self, f: LandingFile) -> _Ahead | None:
         stat = f.path.stat()
-        if (
-            not env_flag("PARKS_VERIFY_CHECKSUMS")
-            and self._cursor.execute(
-                "select 1 from meta.loads where file_name = ? and size_bytes = ? and modified_at = ?",
-                [f.path.name, stat.st_size, modified_time(stat)],
-            ).fetchone()
-        ):
+        if _recorded_checksum(self._cursor, f.path, stat):
             return None  # handled before (see `identify`): not read again
         sha, seen_as = sha256_of(f.path), (stat.st_size, stat.st_mtime_ns)
         if _already_seen(self._cursor, f.path.name, sha):
