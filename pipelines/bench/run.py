@@ -476,10 +476,11 @@ def run_bench(
         )
         return m
 
-    def baseline(name: str, db: Path) -> Measured:
-        db.unlink(missing_ok=True)
-        m = stage(run_measured(name, baseline_command(db, landing), env, work / f"{db.stem}.log"))
-        m.rows = _rows_in(landing)
+    def reference(name: str, output: Path, argv: list[str], rows: int) -> Measured:
+        """A script of the same figures run on the landing folder's `rows`, into `output`."""
+        output.unlink(missing_ok=True)
+        m = stage(run_measured(name, argv, env, work / f"{output.stem}.log"))
+        m.rows = rows
         return m
 
     def pipeline(name: str, rows_period: str | None) -> Measured:
@@ -494,6 +495,7 @@ def run_bench(
     if stage(_generate(work, enterprises, seed, first, month, env)).returncode:
         return 1
     _land(work / "source", landing, _months(first, last))
+    rows = _rows_in(landing)  # what every reference reads
     _progress(f"full build: `parks run` on 36 months ({first} .. {last}) into an empty warehouse")
     if pipeline("full build", None).returncode:
         return 1
@@ -505,20 +507,16 @@ def run_bench(
         scripts.append(("pandas script", pandas_counts, pandas_command(pandas_counts, landing)))
     for name, counts, argv in scripts:
         _progress(f"{name}: the plan's tier counts per park and year from the same files")
-        counts.unlink(missing_ok=True)
-        m = stage(run_measured(name, argv, env, work / f"{counts.stem}.log"))
-        if m.returncode:
+        if reference(name, counts, argv, rows).returncode:
             return 1
-        m.rows = _rows_in(landing)
     _progress(
         "baseline: the same marts (the monthly and yearly facts, the enterprise versions, the tier "
         "counts by month and by year) in bare DuckDB from the same files"
     )
-    if baseline("baseline", work / "baseline.duckdb").returncode:
+    base = work / "baseline.duckdb"
+    if reference("baseline", base, baseline_command(base, landing), rows).returncode:
         return 1
-    checks["baseline, after the full build (36 months)"] = compare(
-        warehouse, work / "baseline.duckdb"
-    )
+    checks["baseline, after the full build (36 months)"] = compare(warehouse, base)
     for name, counts, _ in scripts:
         checks[f"{name}, after the full build"] = compare_counts(warehouse, counts)
     _progress("validation throughput on the last month's files")
@@ -527,11 +525,12 @@ def run_bench(
     _progress(f"incremental month: {month} added, `parks run` again")
     if pipeline("incremental month", month).returncode:
         return 1
-    if baseline("baseline, 37 months", work / "baseline_37.duckdb").returncode:
+    base_37 = work / "baseline_37.duckdb"
+    if reference(
+        "baseline, 37 months", base_37, baseline_command(base_37, landing), _rows_in(landing)
+    ).returncode:
         return 1
-    checks["baseline, after the incremental month (37 months)"] = compare(
-        warehouse, work / "baseline_37.duckdb"
-    )
+    checks["baseline, after the incremental month (37 months)"] = compare(warehouse, base_37)
     text = report(enterprises, stages, steps, throughput, checks, command, (first, last, month))
     (work / "results.md").write_text(text, encoding="utf-8")
     (work / "results.json").write_text(
