@@ -143,6 +143,17 @@ def write_accepted_rows(warehouse: Path, folder: Path) -> None:
                 )
 
 
+def build(tmp: Path, landing: Path) -> Paths:
+    """The warehouse of the landing folder, built by `parks run`'s job under `tmp`."""
+    mp = pytest.MonkeyPatch()
+    for name, value in run_env(tmp, landing).items():
+        mp.setenv(name, value)
+    paths = Paths.from_env()
+    assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
+    mp.undo()
+    return paths
+
+
 @pytest.fixture(scope="module")
 def messy(tmp_path_factory):
     """A warehouse built from messy files: rows broken (rejected, leaving holes in the months of
@@ -152,12 +163,7 @@ def messy(tmp_path_factory):
     summary = generate(landing, enterprises=400, start="2019-10", end="2020-02", seed=7, mess=0.03)
     assert summary.row_errors > 0 and summary.mess["revision_files"] > 0
     (landing / "registration_202001_v3.csv").write_text("统一社会信用代码,企业名称\n", "utf-8")
-    mp = pytest.MonkeyPatch()
-    for name, value in run_env(tmp, landing).items():
-        mp.setenv(name, value)
-    paths = Paths.from_env()
-    assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
-    mp.undo()
+    paths = build(tmp, landing)
     yield paths
 
 
@@ -237,12 +243,7 @@ def clean(tmp_path_factory):
         landing / "registration_201912.csv", landing / "registration_201912_v2.csv", move
     )
     taxed = _rewrite(landing / "tax_201912.csv", landing / "tax_201912_v2.csv", raise_tax)
-    mp = pytest.MonkeyPatch()
-    for name, value in run_env(tmp, landing).items():
-        mp.setenv(name, value)
-    paths = Paths.from_env()
-    assert run_warehouse(paths, log_level="WARNING") == PUBLISHED
-    mp.undo()
+    paths = build(tmp, landing)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         year = "select park_code, tax_tier from marts.fct_enterprise_year where uscc = ? and year = 2019"
         assert con.execute(year, [taxed["统一社会信用代码"]]).fetchone()[1] == "T1"
