@@ -37,6 +37,7 @@ class Paths:
     home: Path  # PARKS_HOME
     landing: Path  # PARKS_LANDING: where the bureau drops extracts
     warehouse: Path  # PARKS_WAREHOUSE: the published DuckDB file that analysts open (read-only)
+    public: Path  # PARKS_PUBLIC_WAREHOUSE: what may leave the bureau (aggregates, protected)
     build: Path  # PARKS_BUILD_WAREHOUSE: the file the pipeline writes (dbt's profiles.yml reads it)
     archive: Path  # PARKS_ARCHIVE: every received file, by sha256
     dagster: Path  # DAGSTER_HOME: Dagster's run history
@@ -55,6 +56,9 @@ class Paths:
             home=home,
             landing=Path(os.environ.get("PARKS_LANDING", home / "landing")).resolve(),
             warehouse=warehouse,
+            public=Path(
+                os.environ.get("PARKS_PUBLIC_WAREHOUSE", warehouse.parent / "public.duckdb")
+            ).resolve(),
             build=Path(build).resolve(),
             archive=Path(os.environ.get("PARKS_ARCHIVE", home / "archive")).resolve(),
             dagster=Path(os.environ.get("DAGSTER_HOME") or home / "dagster").resolve(),
@@ -68,5 +72,6 @@ class Paths:
         os.environ["PARKS_HOME"] = str(self.home)
         os.environ["PARKS_LANDING"] = str(self.landing)
         os.environ["PARKS_WAREHOUSE"] = str(self.warehouse)
+        os.environ["PARKS_PUBLIC_WAREHOUSE"] = str(self.public)
         os.environ["PARKS_BUILD_WAREHOUSE"] = str(self.build)
         os.environ["PARKS_ARCHIVE"] = str(self.archive)

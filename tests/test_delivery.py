@@ -215,6 +215,7 @@ def paths_of(tmp_path: Path) -> Paths:
         home=tmp_path,
         landing=tmp_path / "landing",
         warehouse=tmp_path / "published.duckdb",
+        public=tmp_path / "public.duckdb",
         build=tmp_path / "w.duckdb",
         archive=tmp_path / "archive",
         dagster=tmp_path / "dagster",

@@ -454,6 +454,7 @@ def test_the_run_summary_names_the_year_of_a_refused_revision(env, tmp_path):
         home=tmp_path,
         landing=landing,
         warehouse=tmp_path / "published.duckdb",
+        public=tmp_path / "public.duckdb",
         build=tmp_path / "w.duckdb",
         archive=archive,
         dagster=tmp_path / "dagster",
