@@ -103,47 +103,35 @@ islands as (
 
 {%- else %}
 
-flagged as (
+runs as (
+    -- the months of an enterprise with the same attributes, minus their rank among them: a
+    -- constant within a run of consecutive months, and a new value after a gap or a change
+    -- (one sort of the rows by enterprise and attributes; a lag over each enterprise's months
+    -- and a running sum of its changes took two sorts of every row, docs/performance.md)
     select
         *,
-        case
-            when lag(month_index) over by_time is null then 1
-            when lag(month_index) over by_time <> month_index - 1 then 1
-            when lag(attributes) over by_time is distinct from attributes then 1
-            else 0
-        end as starts_island
-    from (
-        select
-            *,
-            year(period) * 12 + month(period) as month_index,
-            { {% for c in attribute_columns %}'{{ c }}': {{ c }}{% if not loop.last %}, {% endif %}{% endfor %} } as attributes
-        from registration
-    )
-    window by_time as (partition by uscc order by period)
-),
-
-numbered as (
-    select
-        *,
-        sum(starts_island) over (
-            partition by uscc order by period rows between unbounded preceding and current row
-        ) as version_number
-    from flagged
+        year(period) * 12 + month(period) - row_number() over (
+            partition by uscc, {{ attribute_columns | join(', ') }} order by period
+        ) as run
+    from registration
 ),
 
 islands as (
     select
         uscc,
-        cast(version_number as integer)    as version_number,
+        cast(row_number() over (partition by uscc order by min(period)) as integer) as version_number,
         min(period)                        as valid_from,
         max(period)                        as valid_to,
         cast(count(*) as integer)          as months_in_version,
-        {%- for c in attribute_columns + carried_columns %}
+        {%- for c in attribute_columns %}
+        {{ c }},
+        {%- endfor %}
+        {%- for c in carried_columns %}
         any_value({{ c }})                 as {{ c }},
         {%- endfor %}
         max(_loaded_at)                    as _source_loaded_at
-    from numbered
-    group by uscc, version_number
+    from runs
+    group by uscc, {{ attribute_columns | join(', ') }}, run
 ),
 
 {%- endif %}
