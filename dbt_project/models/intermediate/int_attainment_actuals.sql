@@ -105,7 +105,7 @@
     {%- do enterprise_years_read.extend([year - 1, year]) %}
 {%- endfor %}
 
-with all_coverage as (
+with all_coverage as not materialized (
     select *, {{ inputs_loaded_at }} as inputs_loaded_at
     from {{ ref('int_attainment_coverage') }}
 ),
@@ -115,7 +115,7 @@ coverage as (
     where {{ only_keys_by('source', stale_years, 'year', quoted=false) }}
 ),
 
-bands as (
+bands as not materialized (
     select * from {{ ref('int_plan_metric_bands') }}
 ),
 
@@ -127,7 +127,7 @@ plan_start as (
     select make_date(min(year), 1, 1) as plan_start_date from {{ ref('plan_targets') }}
 ),
 
-programmes as (
+programmes as not materialized (
     select metric, project_category from {{ ref('project_programmes') }}
 ),
 
@@ -156,7 +156,7 @@ metrics as (
 ),
 
 ---------- enterprise scopes (seeds/enterprise_scopes.csv): whom a target counts
-scopes as (
+scopes as not materialized (
     select enterprise_scope, covers_every_enterprise from {{ ref('enterprise_scopes') }}
 ),
 
@@ -171,7 +171,7 @@ division_scopes as (
         and not scopes.covers_every_enterprise
 ),
 
-unscoped_enterprise_years as (
+unscoped_enterprise_years as not materialized (
     select * from {{ ref('fct_enterprise_year') }}
     where park_code is not null
         and {{ only_keys('year', enterprise_years_read | unique | list, quoted=false) }}
@@ -531,7 +531,7 @@ city_growth as (
 ),
 
 ---------- the yearly indicators extract: a row only where the file has the figures
-indicator_values as (
+indicator_values as not materialized (
     select * from {{ ref('stg_raw__indicators') }}
     where {{ only_keys('year', stale_years['indicators'], quoted=false) }}
 ),

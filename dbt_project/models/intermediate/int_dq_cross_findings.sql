@@ -13,7 +13,7 @@
 -- checked and from which loads, so that a month without findings is not checked again.
 {%- set periods = stale_periods(['registration', 'tax', 'employment', 'output']) %}
 
-with months as (
+with months as not materialized (
     select kind, period, is_loaded
     from {{ ref('int_dq_extract_months') }}
     where kind in ('registration', 'tax', 'employment', 'output')
@@ -32,7 +32,7 @@ coverage as (
     having bool_or(is_loaded)
 ),
 
-enterprise_months as (
+enterprise_months as not materialized (
     -- which extracts reported each enterprise that month: the monthly fact has it already
     select *
     from {{ ref('fct_enterprise_month') }}

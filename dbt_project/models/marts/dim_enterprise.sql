@@ -8,7 +8,7 @@
 -- costs less than finding the changed rows and replacing them (docs/performance.md). The costly
 -- history stays incremental in the periods model.
 
-with periods as (
+with periods as not materialized (
     select * from {{ ref('int_enterprise_periods_derived') }}
 ),
 

@@ -31,7 +31,7 @@
     'XE-EXTRACT-MISSING': ('其他企业类提取已装载而该提取当月未装载，依赖它的跨表检查未做', 'extract not loaded for a month in which other enterprise extracts are; the cross-extract checks that need it were skipped'),
 } %}
 
-with findings as (
+with findings as not materialized (
     select * from {{ ref('int_dq_cross_findings') }}
     where check_id is not null  -- null: the row that marks a month as checked
         and {{ dq_cross_extract_stale() }}

@@ -17,19 +17,19 @@
 {%- set batch = only_keys('period', stale_periods(['registration', 'tax', 'employment', 'output']))
                 if is_incremental() else full_build_batch('period') %}
 
-with registration as (
+with registration as not materialized (
     select * from {{ ref('int_registration_classified') }} where {{ batch }}
 ),
 
-tax as (
+tax as not materialized (
     select * from {{ ref('stg_raw__tax') }} where {{ batch }}
 ),
 
-employment as (
+employment as not materialized (
     select * from {{ ref('stg_raw__employment') }} where {{ batch }}
 ),
 
-output as (
+output as not materialized (
     select * from {{ ref('stg_raw__output') }} where {{ batch }}
 ),
 

@@ -42,7 +42,7 @@
     ('staff', mean_at_or_above('measures.headcount_sum', 'measures.headcount_months', 't.min_value')),
 ] %}
 
-with months as (
+with months as not materialized (
     select
         * replace (
             cast(year(period) as integer) as year,

@@ -4,7 +4,7 @@
 -- candidates (idle two years or more) and their area; and the idle fees that fell due in the
 -- year: the fee of every parcel whose fee month (the month it turned one year idle) is in the
 -- year, each parcel once. A fee that fell due before the first snapshot's year is in no row.
-with idle as (
+with idle as not materialized (
     select * from {{ ref('land_idle_parcels') }}
 ),
 

@@ -24,7 +24,7 @@ industrial_area as (
     group by land.park_code, snapshots.year
 ),
 
-planned as (
+planned as not materialized (
     select park_code, year, value as planned_area_mu
     from {{ ref('stg_raw__indicators') }}
     where indicator_code = 'planned_area_mu' and park_code <> 'CITY'

@@ -13,7 +13,7 @@ uses as (
     select * from {{ ref('land_use_classes') }}
 ),
 
-levels as (
+levels as not materialized (
     select * from {{ ref('int_park_level_periods') }}
 ),
 

@@ -16,7 +16,7 @@
 --     are kept for disclosure control: a share and the park's published total give both parts
 --     (pipelines/reports/data.py hides a share when either part is sensitive).
 --   * every park of dim_park gets a row for every year of fct_enterprise_year and of the plan.
-with enterprise_years as (
+with enterprise_years as not materialized (
     select * from {{ ref('fct_enterprise_year') }}
     where park_code is not null
 ),

@@ -42,7 +42,7 @@
 {%- endif %}
 {%- set from_years = as_of and (years | unique | list | length) == (as_of | length)
                      and enterprise_years_hold(as_of) %}
-with months as (
+with months as not materialized (
     select * from {{ ref('fct_enterprise_month') }}
     {%- if from_years %}
     where period in ({% for m in as_of %}date '{{ m }}'{% if not loop.last %}, {% endif %}{% endfor %})
@@ -136,7 +136,7 @@ so_far as (
 
 {%- endif %}
 
-bands as (
+bands as not materialized (
     select metric, metric_label_zh, series as dimension, tier, lower_bound, upper_bound, band_counting
     from {{ ref('int_plan_metric_bands') }}
     where tier is not null

@@ -17,7 +17,7 @@
 {%- set tiers_of = tier_codes() %}
 {%- set latest = 'select year, max(_source_loaded_at) as loaded_at from ' ~ ref('fct_enterprise_year') ~ ' group by year' %}
 
-with enterprise_years as (
+with enterprise_years as not materialized (
     select * from {{ ref('fct_enterprise_year') }}
     where {{ only_keys('year', stale_keys(['year'], latest) | map('first') | list, quoted=false) }}
 ),

@@ -13,7 +13,7 @@
 -- The register's history is read as dim_enterprise's versions (a version starts where a register
 -- attribute, the park included, changes): the first version of an enterprise in a park starts
 -- in the first month it is registered there, one row per version rather than per month.
-with versions as (
+with versions as not materialized (
     select * from {{ ref('dim_enterprise') }}
 ),
 

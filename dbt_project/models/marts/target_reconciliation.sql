@@ -16,7 +16,7 @@
 -- 经开区 工业企业, 柳梧新区 实体企业, …); city_enterprise_scope_label and
 -- parks_enterprise_scope_labels show them, and the note says so when they differ: the sum then
 -- compares the plan's numbers only.
-with targets as (
+with targets as not materialized (
     select * from {{ ref('plan_targets') }}
 ),
 
@@ -24,7 +24,7 @@ catalog as (
     select * from {{ ref('metric_catalog') }}
 ),
 
-scopes as (
+scopes as not materialized (
     select enterprise_scope, label_zh, display_order from {{ ref('enterprise_scopes') }}
 ),
 
