@@ -11,6 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
+from pipelines import confidential
 from pipelines.bench import DEFAULT_MONTH, PANDAS_UP_TO
 from pipelines.config import Paths
 from pipelines.reference import REPO_ROOT
@@ -24,6 +25,7 @@ def _progress(line: str) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.generate import generate
 
+    confidential.restrict()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _progress(
@@ -169,13 +171,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.ingest.landing import scan
     from pipelines.run_summary import FAILED, PUBLISHED, collect, exit_status
 
+    try:
+        gid = confidential.group()
+    except confidential.GroupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     paths = _paths(args)
     if args.full_refresh:
         os.environ["PARKS_FULL_REFRESH"] = "1"
     if args.verify_checksums:
         os.environ["PARKS_VERIFY_CHECKSUMS"] = "1"
+    confidential.restrict()  # dbt, DuckDB and Dagster create their files under it
+    said = confidential.apply(paths, gid).describe()  # what earlier runs left readable by all
+    if said:
+        _progress(said)
     started = time.monotonic()
-    state = run_warehouse(paths, log_level=args.log_level)
+    try:
+        state = run_warehouse(paths, log_level=args.log_level)
+    finally:
+        # PARKS_GROUP for the files made during the run (they were made with the user's primary
+        # group); a mode to fix here means something was created around the policy
+        made = confidential.apply(paths, gid)
+        if made.modes:
+            _progress(made.describe_made())
     elapsed = time.monotonic() - started
     if state == FAILED:
         _progress(
