@@ -476,6 +476,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_modes(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if not paths.home.is_dir():
+        raise SystemExit(f"no home at {paths.home}: run `parks run` (or `make demo`) first")
+    for mode, group, path in confidential.listing(paths.home):
+        print(f"{mode} {group:<10} {path}")
+    wrong = confidential.out_of_line(paths)
+    if wrong:
+        print(
+            f"{len(wrong)} files or folders out of line with the policy (files "
+            f"{confidential.FILE_MODE:04o}, folders {confidential.FOLDER_MODE:04o}, the public "
+            f"warehouse {confidential.PUBLIC_FILE_MODE:04o}; group {confidential.GROUP_VARIABLE}), "
+            f"e.g. {wrong[0]}: `parks run` brings them into line"
+        )
+    else:
+        print(f"{paths.home}: all in line with the policy")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines.bench.run import run_bench
 
@@ -591,6 +610,17 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_summary)
 
     register_report_command(sub)
+
+    m = sub.add_parser(
+        "modes",
+        help="list every file under the home with its mode and group, and what is out of line",
+        description="Every file and folder under the home (symbolic links not followed) with "
+        "its mode and group; then what the pipeline's places hold that is readable beyond the "
+        "owner and the group PARKS_GROUP (files 0640, folders 0750, the public warehouse 0644). "
+        "The landing folder is the bureau's delivery's: listed, not judged.",
+    )
+    m.add_argument("--warehouse", help="the warehouse whose home to list")
+    m.set_defaults(func=cmd_modes)
 
     b = sub.add_parser(
         "bench",

@@ -207,6 +207,29 @@ def apply(paths: Paths, gid: int | None = None) -> Sweep:
     return sweep
 
 
+def out_of_line(paths: Paths) -> list[Path]:
+    """The files and folders of the pipeline's places whose mode or group differ from the
+    policy's (where PARKS_GROUP names no group, the mode alone)."""
+    try:
+        gid = group()
+    except GroupError:
+        gid = None
+    public = public_files(paths)
+    wrong = []
+    for path in places(paths):
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            continue
+        if stat.S_IMODE(st.st_mode) != expected_mode(path, st, public) or (
+            gid is not None and st.st_gid != gid
+        ):
+            wrong.append(path)
+    return wrong
+
+
 def listing(folder: Path) -> list[tuple[str, str, str]]:
     """Every file and folder under `folder` (symbolic links not followed): its mode (ls -l
     style), group and path relative to `folder`, sorted by path."""
