@@ -179,6 +179,8 @@ def test_existing_files_are_brought_into_line_and_the_run_says_so_once(demo, tmp
     for path in loosened:
         path.chmod(0o644)
     (home / "dbt").chmod(0o755)
+    delivered = next((home / "landing").iterdir())  # the bureau's delivery's: left as it is
+    delivered.chmod(0o644)
     # symbolic links are not followed: what they point to is left as it is
     outside, outside_folder = tmp_path / "mine.txt", tmp_path / "folder"
     outside.write_text("not the pipeline's")
@@ -193,7 +195,9 @@ def test_existing_files_are_brought_into_line_and_the_run_says_so_once(demo, tmp
     said = [line for line in run.stderr.splitlines() if "into line" in line]
     assert len(said) == 1, run.stderr[-3000:]
     assert f"brought 4 files and 1 folders under {home} into line" in said[0]
-    assert not out_of_line(home), shown(out_of_line(home))
+    wrong = out_of_line(home)
+    assert [r[0] for r in wrong] == [delivered.relative_to(home).as_posix()], shown(wrong)
+    assert stat.S_IMODE(delivered.stat().st_mode) == 0o644
     assert stat.S_IMODE(outside.stat().st_mode) == 0o644
     assert stat.S_IMODE(outside_folder.stat().st_mode) == 0o755
 
