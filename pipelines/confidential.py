@@ -112,7 +112,7 @@ def places(paths: Paths) -> Iterator[Path]:
                     trees.append(entry)
     seen: set[Path] = set()
     for top in trees:
-        if top == paths.landing or top in seen or not _exists(top):
+        if top == paths.landing or top in seen or not os.path.lexists(top):
             continue
         seen.add(top)
         yield top
@@ -146,14 +146,14 @@ class Sweep:
         parts = []
         if self.files or self.folders:
             parts.append(
-                f"brought {self.files} files and {self.folders} folders under {self.home} into "
-                f"line: files {FILE_MODE:04o}, folders {FOLDER_MODE:04o}, readable by you and "
-                f"your group only ({GROUP_VARIABLE})"
+                f"brought {_count(self.files, 'file')} and {_count(self.folders, 'folder')} under "
+                f"{self.home} into line: files {FILE_MODE:04o}, folders {FOLDER_MODE:04o}, "
+                f"readable by you and your group only ({GROUP_VARIABLE})"
             )
         if self.not_owned:
             parts.append(
-                f"{len(self.not_owned)} files or folders under {self.home} belong to another "
-                f"user and were left as they are (e.g. {self.not_owned[0]}): their owner or an "
+                f"files of another user under {self.home} were left as they are "
+                f"({len(self.not_owned)}, e.g. {self.not_owned[0]}): their owner or an "
                 f"administrator should set them to {FILE_MODE:04o} (folders {FOLDER_MODE:04o})"
             )
         return "; ".join(parts) or None
@@ -171,22 +171,14 @@ def apply(paths: Paths, gid: int | None = None) -> Sweep:
     """Give every file and folder of the pipeline's places the policy's mode and group. Symbolic
     links are not followed; what another user owns is counted, not changed."""
     gid = group() if gid is None else gid
-    public = public_files(paths)
     sweep = Sweep(paths.home)
     if grp is None:
         return sweep
     uid = os.geteuid()
-    for path in places(paths):
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:  # removed meanwhile (a spare discarded in the background)
-            continue
-        if stat.S_ISLNK(st.st_mode):
-            continue
-        mode = expected_mode(path, st, public)
+    for path, st, mode in _states(paths):
         if stat.S_IMODE(st.st_mode) == mode and st.st_gid == gid:
             continue
-        if uid != 0 and st.st_uid != uid:
+        if st.st_uid != uid:
             sweep.not_owned.append(path)
             continue
         try:
@@ -195,7 +187,7 @@ def apply(paths: Paths, gid: int | None = None) -> Sweep:
             if stat.S_IMODE(st.st_mode) != mode:
                 os.chmod(path, mode)
                 sweep.modes += 1
-        except FileNotFoundError:
+        except FileNotFoundError:  # removed meanwhile
             continue
         except PermissionError:
             sweep.not_owned.append(path)
@@ -214,20 +206,23 @@ def out_of_line(paths: Paths) -> list[Path]:
         gid = group()
     except GroupError:
         gid = None
+    return [
+        path
+        for path, st, mode in _states(paths)
+        if stat.S_IMODE(st.st_mode) != mode or gid not in (None, st.st_gid)
+    ]
+
+
+def _states(paths: Paths) -> Iterator[tuple[Path, os.stat_result, int]]:
+    """Each file and folder of the places (not the symbolic links), its state and its mode."""
     public = public_files(paths)
-    wrong = []
     for path in places(paths):
         try:
             st = os.lstat(path)
-        except FileNotFoundError:
+        except FileNotFoundError:  # removed meanwhile (a spare discarded in the background)
             continue
-        if stat.S_ISLNK(st.st_mode):
-            continue
-        if stat.S_IMODE(st.st_mode) != expected_mode(path, st, public) or (
-            gid is not None and st.st_gid != gid
-        ):
-            wrong.append(path)
-    return wrong
+        if not stat.S_ISLNK(st.st_mode):
+            yield path, st, expected_mode(path, st, public)
 
 
 def listing(folder: Path) -> list[tuple[str, str, str]]:
@@ -244,8 +239,8 @@ def listing(folder: Path) -> list[tuple[str, str, str]]:
     return sorted(rows, key=lambda r: r[2])
 
 
-def _exists(path: Path) -> bool:
-    return os.path.lexists(path)
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _group_name(gid: int) -> str:

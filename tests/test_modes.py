@@ -194,7 +194,7 @@ def test_existing_files_are_brought_into_line_and_the_run_says_so_once(demo, tmp
     assert run.returncode == 0, run.stderr[-3000:]
     said = [line for line in run.stderr.splitlines() if "into line" in line]
     assert len(said) == 1, run.stderr[-3000:]
-    assert f"brought 4 files and 1 folders under {home} into line" in said[0]
+    assert f"brought 4 files and 1 folder under {home} into line" in said[0]
     wrong = out_of_line(home)
     assert [r[0] for r in wrong] == [delivered.relative_to(home).as_posix()], shown(wrong)
     assert stat.S_IMODE(delivered.stat().st_mode) == 0o644
@@ -271,4 +271,6 @@ def test_files_of_another_user_are_reported_not_changed(tmp_path, monkeypatch):
     assert stat.S_IMODE(theirs.stat().st_mode) == 0o644
     assert sweep.not_owned == [theirs]
     assert (sweep.files, sweep.folders) == (1, 0)
-    assert f"belong to another user and were left as they are (e.g. {theirs})" in sweep.describe()
+    assert f"another user under {tmp_path} were left as they are (1, e.g. {theirs})" in (
+        sweep.describe()
+    )
