@@ -96,9 +96,10 @@ docs: setup
 	$(BIN)/python -m pipelines.docs_site --out $(abspath $(DATA))/dbt-docs
 
 ## dev: the Dagster UI (webserver and daemon) at http://127.0.0.1:3000
+# umask: the UI's runs create files readable by the owner and group only, as `parks run` does
 dev: setup
-	mkdir -p $(DATA)/dagster && cp -n dagster.yaml $(DATA)/dagster/dagster.yaml || true
-	DAGSTER_HOME=$(abspath $(DATA))/dagster $(BIN)/dagster dev -m pipelines.definitions
+	umask 027 && mkdir -p $(DATA)/dagster && cp -n dagster.yaml $(DATA)/dagster/dagster.yaml || true
+	umask 027 && DAGSTER_HOME=$(abspath $(DATA))/dagster $(BIN)/dagster dev -m pipelines.definitions
 
 clean:
 	rm -rf $(DATA) dbt_project/target dbt_project/logs

@@ -11,6 +11,7 @@ import time
 import warnings
 from pathlib import Path
 
+from pipelines import confidential
 from pipelines.bench import DEFAULT_MONTH, PANDAS_UP_TO
 from pipelines.config import Paths
 from pipelines.reference import REPO_ROOT
@@ -24,6 +25,7 @@ def _progress(line: str) -> None:
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.generate import generate
 
+    confidential.restrict()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     _progress(
@@ -169,13 +171,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.ingest.landing import scan
     from pipelines.run_summary import FAILED, PUBLISHED, collect, exit_status
 
+    try:
+        gid = confidential.group()
+    except confidential.GroupError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     paths = _paths(args)
     if args.full_refresh:
         os.environ["PARKS_FULL_REFRESH"] = "1"
     if args.verify_checksums:
         os.environ["PARKS_VERIFY_CHECKSUMS"] = "1"
+    confidential.restrict()  # dbt, DuckDB and Dagster create their files under it
+    said = confidential.apply(paths, gid).describe()  # what earlier runs left readable by all
+    if said:
+        _progress(said)
     started = time.monotonic()
-    state = run_warehouse(paths, log_level=args.log_level)
+    try:
+        state = run_warehouse(paths, log_level=args.log_level)
+    finally:
+        # PARKS_GROUP for the files made during the run (they were made with the user's primary
+        # group); a mode to fix here means something was created around the policy
+        made = confidential.apply(paths, gid)
+        if made.modes:
+            _progress(made.describe_made())
     elapsed = time.monotonic() - started
     if state == FAILED:
         _progress(
@@ -458,6 +476,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_modes(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    if not paths.home.is_dir():
+        raise SystemExit(f"no home at {paths.home}: run `parks run` (or `make demo`) first")
+    for mode, group, path in confidential.listing(paths.home):
+        print(f"{mode} {group:<10} {path}")
+    wrong = confidential.out_of_line(paths)
+    if wrong:
+        print(
+            f"{len(wrong)} files or folders out of line with the policy (files "
+            f"{confidential.FILE_MODE:04o}, folders {confidential.FOLDER_MODE:04o}, the public "
+            f"warehouse {confidential.PUBLIC_FILE_MODE:04o}; group {confidential.GROUP_VARIABLE}), "
+            f"e.g. {wrong[0]}: `parks run` brings them into line"
+        )
+    else:
+        print(f"{paths.home}: all in line with the policy")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines.bench.run import run_bench
 
@@ -573,6 +610,17 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_summary)
 
     register_report_command(sub)
+
+    m = sub.add_parser(
+        "modes",
+        help="list every file under the home with its mode and group, and what is out of line",
+        description="Every file and folder under the home (symbolic links not followed) with "
+        "its mode and group; then what the pipeline's places hold that is readable beyond the "
+        "owner and the group PARKS_GROUP (files 0640, folders 0750, the public warehouse 0644). "
+        "The landing folder is the bureau's delivery's: listed, not judged.",
+    )
+    m.add_argument("--warehouse", help="the warehouse whose home to list")
+    m.set_defaults(func=cmd_modes)
 
     b = sub.add_parser(
         "bench",

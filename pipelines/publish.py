@@ -29,6 +29,7 @@ try:
 except ImportError:  # Windows: no spare is patched there (no open-file-description locks)
     fcntl = None
 
+from pipelines.confidential import open_private
 from pipelines.config import duckdb_config
 
 # what copy_file_range raises where the kernel or the file systems cannot do it
@@ -43,8 +44,9 @@ class PublicationError(RuntimeError):
 def copy_file(source: Path, target: Path, chunk: int = 256 << 20) -> None:
     """Copy in the kernel with copy_file_range, 256 MiB a call: faster than shutil.copyfile (its
     sendfile, 1 GiB a call) on the warehouse of a million enterprises (docs/performance.md). Read
-    and written where the system has no copy_file_range for the pair (see _copy_range)."""
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    and written where the system has no copy_file_range for the pair (see _copy_range). The copy
+    is confidential whatever the source's mode (pipelines/confidential.py)."""
+    with open(source, "rb") as src, open_private(target) as dst:
         _copy_range(src, dst, 0, os.fstat(src.fileno()).st_size, chunk)
 
 
@@ -189,7 +191,8 @@ def _write_record(path: Path, digests: list[bytes]) -> None:
     head = _state(path)
     record = _record_of(path)
     unfinished = record.with_name(record.name + ".partial")
-    unfinished.write_bytes(json.dumps(head).encode() + b"\n" + b"".join(digests))
+    with open_private(unfinished) as out:
+        out.write(json.dumps(head).encode() + b"\n" + b"".join(digests))
     os.replace(unfinished, record)
 
 

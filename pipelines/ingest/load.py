@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.confidential import open_private
 from pipelines.config import env_flag
 from pipelines.ingest.landing import (
     NAME_FORM,
@@ -110,7 +111,7 @@ def archive(path: Path, sha: str, ext: str, archive_dir: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".part")
         digest = hashlib.sha256()
-        with tmp.open("wb") as out:
+        with open_private(tmp) as out:  # not the landing file's mode: it may be readable by all
             for chunk in _chunks(path):
                 digest.update(chunk)
                 out.write(chunk)

@@ -13,10 +13,12 @@ def _progress(line: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines import confidential
     from pipelines.config import Paths
     from pipelines.reports.build import build_report
     from pipelines.reports.data import SUPPRESSED_MARK
 
+    confidential.restrict()  # an internal edition holds figures of single enterprises
     warehouse = Path(args.warehouse).resolve() if args.warehouse else Paths.from_env().warehouse
     started = time.monotonic()
     edition = "internal (no disclosure control)" if args.internal else "external (protected)"
