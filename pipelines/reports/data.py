@@ -618,8 +618,12 @@ def _city_months(
                 )
             }
             table = park_totals[measure]
+            # The year total is the park × year table's: hidden there, hidden here; published
+            # there, it may not be the cell hidden here to protect a month (a month hidden alone
+            # would be the published total minus the others). Given as a cell without
+            # contributors, it is neither sensitive nor a candidate; its value in the months' unit.
             total = table.cells.get((dc.TOTAL, year), dc.Cell(0.0, 0, 0.0))
-            # the year total is shared with the park × year table: hidden there, hidden here
+            total = dc.Cell(float(total.value or 0) / MEASURES[measure][2], 0, 0.0)
             forced = [dc.TOTAL] if table.is_suppressed(dc.TOTAL, year) else []
             result = dc.protect_1d(cells, total, forced=forced)
             reasons = [result.code(p) for p in frame["period"]]
