@@ -439,3 +439,24 @@ def test_external_reports_need_only_the_public_file(warehouse, public, tmp_path,
     # and a public file is not mistaken for the warehouse, nor the reverse
     with pytest.raises(RuntimeError, match="not a public warehouse"):
         load_public_report_data(warehouse)
+
+
+def test_the_duckdb_command_line_opens_it_read_only(public):
+    import subprocess
+    import sys
+
+    cli = Path(sys.executable).parent / "duckdb"
+    if not cli.exists():
+        pytest.skip("no DuckDB command line in the environment (make setup installs it)")
+    result = subprocess.run(
+        [str(cli), "-readonly", "-csv", str(public), "-c",
+         "select count(*) as n from park_year_totals where suppressed_reason = 'dominance'"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    dominance = sum(
+        tripped == "dominance"
+        for m in ("output", "revenue", "value_added", "tax")
+        for _, tripped in expected_cells(m).values()
+    )
+    assert result.stdout.split() == ["n", str(dominance)]
