@@ -570,7 +570,9 @@ def _positioning(con: duckdb.DuckDBPyConnection, years: list[int], internal: boo
             hidden = not internal and r[f"share_{measure}"] is not None and bool(why)
             reasons.append(dc.reason_code(dc.PRIMARY, why[0]) if hidden else None)
         frame = frame.with_columns(
-            pl.Series(f"share_{measure}_suppressed", [r is not None for r in reasons]),
+            pl.Series(
+                f"share_{measure}_suppressed", [r is not None for r in reasons], dtype=pl.Boolean
+            ),
             pl.Series(f"share_{measure}_suppressed_reason", reasons, dtype=pl.String),
         ).with_columns(
             pl.when(pl.col(f"share_{measure}_suppressed"))
