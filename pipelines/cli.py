@@ -129,6 +129,12 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
             f"nothing new: every file in {paths.landing} was handled before, the dbt project "
             f"is unchanged and {paths.warehouse} is current; nothing rebuilt, nothing published"
         )
+        if paths.warehouse.exists() and not paths.public.exists():
+            # a publication made before the public warehouse existed (or the file removed)
+            from pipelines.public import write_public
+
+            write_public(paths.warehouse, paths.public)
+            _progress(f"the public warehouse was missing: wrote {paths.public} from it")
         return UP_TO_DATE
     # The run's months: from the first to the last with a file not loaded before (the loader
     # skips the unchanged ones in between); the latest alone when every file was loaded before,

@@ -478,3 +478,28 @@ def test_the_duckdb_command_line_opens_it_read_only(public):
         for _, tripped in expected_cells(m).values()
     )
     assert result.stdout.split() == ["n", str(dominance)]
+
+
+def test_a_run_with_nothing_new_writes_a_missing_public_file(warehouse, tmp_path, monkeypatch,
+                                                             capsys):  # fmt: skip
+    import pipelines.run_summary
+    from pipelines.cli import run_warehouse
+    from pipelines.config import Paths
+    from pipelines.run_summary import UP_TO_DATE
+
+    home = tmp_path / "home"
+    (home / "landing").mkdir(parents=True)
+    (home / "landing" / "tax_202006.csv").write_text("")
+    shutil.copyfile(warehouse, home / "warehouse.duckdb")
+    monkeypatch.setattr(pipelines.run_summary, "nothing_new", lambda landing, paths: True)
+    for name in ("PARKS_WAREHOUSE", "PARKS_PUBLIC_WAREHOUSE", "PARKS_LANDING"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PARKS_HOME", str(home))
+    paths = Paths.from_env()
+    assert run_warehouse(paths) == UP_TO_DATE
+    assert "the public warehouse was missing" in capsys.readouterr().err
+    assert rows(home / "public.duckdb", "select count(*) as n from park_year_totals") == [{"n": 48}]
+    # present: left as it is
+    before = (home / "public.duckdb").stat().st_mtime_ns
+    assert run_warehouse(paths) == UP_TO_DATE
+    assert (home / "public.duckdb").stat().st_mtime_ns == before
