@@ -139,15 +139,19 @@ def public_tables(warehouse: Path, progress: rd.Progress = rd._quiet) -> dict[st
             land = rd._land(con, [year], internal=False)
             if land is not None:
                 land_years.append(land.park_years)
-                intensity.append(land.intensity.with_columns(as_of_period=pl.lit(land.as_of)))
-        tables["city_months"] = pl.concat(city).with_columns(
-            pl.when(pl.col(f"{m}_suppressed")).then(None).otherwise(pl.col(c)).alias(c)
-            for m, c in (("output", "output_10k"), ("tax", "tax_yuan"))
-        )
-        tables["tier_months"] = pl.concat(tiers)
+                as_of = pl.lit(land.as_of, dtype=pl.String)  # None: no snapshot that year
+                intensity.append(land.intensity.with_columns(as_of_period=as_of))
+        if city:  # none where the plan has no year (no targets)
+            tables["city_months"] = pl.concat(city, how="vertical_relaxed").with_columns(
+                pl.when(pl.col(f"{m}_suppressed")).then(None).otherwise(pl.col(c)).alias(c)
+                for m, c in (("output", "output_10k"), ("tax", "tax_yuan"))
+            )
+            tables["tier_months"] = pl.concat(tiers, how="vertical_relaxed")
         if land_years:
-            tables["land_park_year"] = pl.concat(land_years)
-            tables["land_intensity"] = pl.concat(intensity).unique(maintain_order=True)
+            tables["land_park_year"] = pl.concat(land_years, how="vertical_relaxed")
+            tables["land_intensity"] = pl.concat(intensity, how="vertical_relaxed").unique(
+                maintain_order=True
+            )
         tables.update(_data_quality_by_month(con))
     return {name: frame for name, frame in tables.items() if frame.width}
 
@@ -371,8 +375,8 @@ def load_public_report_data(
             dq_months=dq_months,
             enterprise_counts=table("enterprise_counts", *in_years),
             park_totals=_magnitude_tables(table("park_year_totals"), parks),
-            city_months=table("city_months", "where year = ?", [focus]).drop("year"),
-            tier_months=table("tier_months", "where year = ?", [focus]).drop("year"),
+            city_months=table("city_months", "where year = ?", [focus]).drop("year", strict=False),
+            tier_months=table("tier_months", "where year = ?", [focus]).drop("year", strict=False),
             positioning=positioning,
             land=land,
             enterprise_scopes=table("enterprise_scopes"),

@@ -503,3 +503,35 @@ def test_a_run_with_nothing_new_writes_a_missing_public_file(warehouse, tmp_path
     before = (home / "public.duckdb").stat().st_mtime_ns
     assert run_warehouse(paths) == UP_TO_DATE
     assert (home / "public.duckdb").stat().st_mtime_ns == before
+
+
+def test_land_of_some_years_only(warehouse, tmp_path):
+    """Land snapshots in 2020 only: 2019 has no land row, and its report no intensity."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """
+            create table marts.land_idle_park_year as select 'JKQ' as park_code, 2020 as year,
+                date '2020-06-01' as as_of_period, 2 as idle_parcels, 50.0 as idle_area_mu,
+                0 as reclaim_candidates, 0.0 as reclaim_area_mu, 1 as fee_parcels,
+                160.0 as fees_due_10k;
+            create table marts.land_industrial_share as select 'JKQ' as park_code, 2020 as year,
+                60.0 as industrial_share_pct, 60.0 as min_share_pct, '达标' as status;
+            create table marts.land_parcel_intensity as select 'JKQ' as park_code,
+                date '2020-06-01' as period, 20.0 as area_mu, false as meets_threshold,
+                6000.0 as shortfall_10k, 'P1' as parcel_id, '91540101MA6T00001X' as holder_uscc;
+            create table marts.land_idle_parcels as select 'JKQ' as park_code, 'P1' as parcel_id,
+                '91540101MA6T00001X' as holder_uscc, true as is_idle,
+                date '2020-06-01' as period;
+            """
+        )
+    write_public(path, tmp_path / "public.duckdb")
+    assert rows(tmp_path / "public.duckdb", "select * from land_intensity") == [
+        {"park_code": "JKQ", "parcels": 1, "area_mu": 20, "below": 1, "below_area_mu": 20,
+         "shortfall_10k": 6000, "as_of_period": "2020-06"}
+    ]  # fmt: skip
+    for year, as_of, intensity in ((2019, None, 0), (2020, "2020-06", 1)):
+        land = load_public_report_data(tmp_path / "public.duckdb", year=year).land
+        assert (land.as_of, land.intensity.height) == (as_of, intensity)
+        assert land.idle_list.is_empty() and land.below_list.is_empty()
