@@ -3,7 +3,8 @@
 `load_report_data` opens the DuckDB file read-only, reads the marts the reports need into
 polars frames, and applies the disclosure control of `disclosure.py` (unless internal): every
 magnitude cell carries a `suppressed` flag, and the values of suppressed cells are kept only in
-the internal report (the writers print "—" for them).
+the internal report (the writers print "—" for them). The publication writes the protected data
+to the public warehouse (pipelines/public.py), from which the external reports are read back.
 """
 
 from __future__ import annotations
