@@ -85,7 +85,7 @@ MONTH ?= 2021-01
 bench: setup
 	$(BIN)/parks bench --enterprises $(SCALE) --month $(MONTH) --out $(DATA)/bench
 
-## report: the officials' workbook and dashboard from the published warehouse
+## report: the officials' workbook and dashboard from the public warehouse
 report: setup
 	$(BIN)/parks report --format xlsx --out $(DATA)/reports/
 	$(BIN)/parks report --format html --out $(DATA)/reports/

@@ -131,6 +131,12 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
             f"nothing new: every file in {paths.landing} was handled before, the dbt project "
             f"is unchanged and {paths.warehouse} is current; nothing rebuilt, nothing published"
         )
+        if paths.warehouse.exists() and not paths.public.exists():
+            # a publication made before the public warehouse existed (or the file removed)
+            from pipelines.public import write_public
+
+            write_public(paths.warehouse, paths.public)
+            _progress(f"the public warehouse was missing: wrote {paths.public} from it")
         return UP_TO_DATE
     # The run's months: from the first to the last with a file not loaded before (the loader
     # skips the unchanged ones in between); the latest alone when every file was loaded before,
@@ -217,14 +223,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 READ_ONLY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
 
-def connect(paths: Paths):
+def connect(paths: Paths, public: bool = False):
+    """The published warehouse read-only; with `public`, the public one (paths.public)."""
     import duckdb
 
-    if not paths.warehouse.exists():
-        raise SystemExit(
-            f"no warehouse at {paths.warehouse}: run `parks run` (or `make demo`) first"
-        )
-    return duckdb.connect(str(paths.warehouse), read_only=True, config=READ_ONLY_CONFIG)
+    path = paths.public if public else paths.warehouse
+    if not path.exists():
+        which = "public warehouse" if public else "warehouse"
+        raise SystemExit(f"no {which} at {path}: run `parks run` (or `make demo`) first")
+    return duckdb.connect(str(path), read_only=True, config=READ_ONLY_CONFIG)
 
 
 def query(paths: Paths, sql: str, parameters: list | None = None) -> tuple[list[str], list[tuple]]:
@@ -321,7 +328,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
         )
         return 2
     paths = _paths(args)
-    with connect(paths) as con:
+    with connect(paths, public=args.public) as con:
         for n, statement in enumerate(statements):
             try:
                 columns, rows = _result(con.execute(statement))
@@ -599,6 +606,12 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument(
         "--warehouse",
         help="DuckDB file to query (default $PARKS_WAREHOUSE or data/warehouse.duckdb)",
+    )
+    q.add_argument(
+        "--public",
+        action="store_true",
+        help="query the public warehouse instead ($PARKS_PUBLIC_WAREHOUSE, default public.duckdb "
+        "beside the warehouse): aggregates only, disclosure-controlled, what may leave the bureau",
     )
     q.set_defaults(func=cmd_sql)
 

@@ -23,6 +23,7 @@ def isolated_environment(tmp_path, monkeypatch):
         "PARKS_HOME",
         "PARKS_LANDING",
         "PARKS_WAREHOUSE",
+        "PARKS_PUBLIC_WAREHOUSE",
         "PARKS_BUILD_WAREHOUSE",
         "PARKS_ARCHIVE",
     ):

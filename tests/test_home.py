@@ -157,6 +157,7 @@ def test_a_run_against_another_warehouse_writes_only_in_its_home(runs):
     assert {p.name for p in home.iterdir() if not p.name.startswith(".")} == {
         "landing",
         "warehouse.duckdb",
+        "public.duckdb",
         "build",
         "archive",
         "dagster",

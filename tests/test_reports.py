@@ -24,6 +24,7 @@ import fastexcel
 import polars as pl
 import pytest
 
+from pipelines.public import write_public
 from pipelines.reference import SEEDS
 from pipelines.reports.build import build_report, write_report
 from pipelines.reports.dashboard import FONT_STACK
@@ -325,11 +326,23 @@ def warehouse(tmp_path_factory) -> Path:
     return build_small_warehouse(tmp_path_factory.mktemp("wh") / "warehouse.duckdb")
 
 
+def public_beside(warehouse: Path) -> Path:
+    """The public warehouse of `warehouse`, written where `parks report --warehouse` looks."""
+    public = warehouse.with_name("public.duckdb")
+    write_public(warehouse, public)
+    return public
+
+
 @pytest.fixture(scope="module")
-def workbooks(warehouse, tmp_path_factory) -> dict[str, Path]:
+def public(warehouse) -> Path:
+    return public_beside(warehouse)
+
+
+@pytest.fixture(scope="module")
+def workbooks(warehouse, public, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("xlsx")
     return {
-        "external": build_report(warehouse, "xlsx", out / "external.xlsx").path,
+        "external": build_report(public, "xlsx", out / "external.xlsx").path,
         "internal": build_report(warehouse, "xlsx", out / "internal.xlsx", internal=True).path,
     }
 
@@ -491,8 +504,8 @@ def test_workbook_values_and_suppression(workbooks):
     assert {r[0]: r[1:3] for r in counts[1:]}["柳梧新区"] == [2, 2]  # counts are published
 
 
-def test_one_year_shows_part_of_the_same_protected_table(warehouse, tmp_path):
-    path = build_report(warehouse, "xlsx", tmp_path / "2020.xlsx", year=2020).path
+def test_one_year_shows_part_of_the_same_protected_table(public, tmp_path):
+    path = build_report(public, "xlsx", tmp_path / "2020.xlsx", year=2020).path
     rows = block(sheet(path, "园区合计"), "工业总产值(万元)")
     assert rows[0] == ["园区", "2020年"]  # no total over the years for one year
     shown = {r[0]: r[1] for r in rows[1:]}
@@ -589,8 +602,10 @@ def test_workbook_formats_colours_frozen_header_and_widths(workbooks):
 # ------------------------------------------------------------------ the command line
 
 
-def test_parks_report_prints_progress_and_summary(warehouse, tmp_path, capsys):
+def test_parks_report_prints_progress_and_summary(warehouse, public, tmp_path, capsys, monkeypatch):
     from pipelines.cli import main
+
+    monkeypatch.delenv("PARKS_PUBLIC_WAREHOUSE", raising=False)  # beside --warehouse
 
     assert (
         main(["report", "--format", "xlsx", "--warehouse", str(warehouse), "--out", f"{tmp_path}/"])
@@ -607,15 +622,16 @@ def test_parks_report_prints_progress_and_summary(warehouse, tmp_path, capsys):
                  "--internal", "--out", str(out)]) == 0  # fmt: skip
     err = capsys.readouterr().err
     assert "part 3/3" in err and f"wrote {out}" in err and "internal" in err
+    monkeypatch.delenv("PARKS_PUBLIC_WAREHOUSE", raising=False)  # exported by the run above
     assert main(["report", "--format", "html", "--warehouse", str(tmp_path / "none.duckdb"),
                  "--out", str(out)]) == 2  # fmt: skip
-    assert "no warehouse" in capsys.readouterr().err
+    assert f"no public warehouse at {tmp_path / 'public.duckdb'}" in capsys.readouterr().err
 
 
-def test_the_warehouse_is_opened_read_only(warehouse, tmp_path):
+def test_the_warehouse_is_opened_read_only(public, tmp_path):
     # a writer holding the file would block a read-write open; reading alongside works
     copy = tmp_path / "copy.duckdb"
-    shutil.copyfile(warehouse, copy)
+    shutil.copyfile(public, copy)
     with duckdb.connect(str(copy), read_only=True):
         assert build_report(copy, "html", tmp_path / "d.html").path.exists()
 
@@ -699,10 +715,10 @@ def read_png(path: Path) -> tuple[int, int, list[bytes], int]:
 
 
 @pytest.fixture(scope="module")
-def dashboards(warehouse, tmp_path_factory) -> dict[str, Path]:
+def dashboards(warehouse, public, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("html")
     return {
-        "external": build_report(warehouse, "html", out / "external.html").path,
+        "external": build_report(public, "html", out / "external.html").path,
         "internal": build_report(warehouse, "html", out / "internal.html", internal=True).path,
     }
 
@@ -772,7 +788,7 @@ def test_dashboard_renders_in_headless_chromium(dashboards, tmp_path):
 # ------------------------------------------------------------------ the Dagster assets
 
 
-def test_dagster_assets_write_into_the_month_folder(warehouse, tmp_path, monkeypatch):
+def test_dagster_assets_write_into_the_month_folder(warehouse, public, tmp_path, monkeypatch):
     import warnings
 
     warnings.filterwarnings("ignore", module="dagster")
@@ -782,8 +798,14 @@ def test_dagster_assets_write_into_the_month_folder(warehouse, tmp_path, monkeyp
 
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copyfile(warehouse, home / "warehouse.duckdb")
-    for name in ("PARKS_WAREHOUSE", "PARKS_BUILD_WAREHOUSE", "PARKS_LANDING", "PARKS_ARCHIVE"):
+    shutil.copyfile(public, home / "public.duckdb")  # the reports read the public file only
+    for name in (
+        "PARKS_WAREHOUSE",
+        "PARKS_PUBLIC_WAREHOUSE",
+        "PARKS_BUILD_WAREHOUSE",
+        "PARKS_LANDING",
+        "PARKS_ARCHIVE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PARKS_HOME", str(home))
     assert {k.to_user_string() for a in REPORT_ASSETS for k in a.keys} == {

@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.config import Paths
 from pipelines.defs.dbt import REFERENCE_DATA, warehouse_models
 from pipelines.defs.raw import WAREHOUSE_POOL
+from pipelines.public import write_public
 from pipelines.publish import publish
 
 
@@ -26,8 +27,9 @@ def published_warehouse() -> dg.AssetsDefinition:
         deps=built_by_every_build,
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
-        description="分析人员使用的只读仓库文件(原子替换发布) / the analysts' read-only warehouse, "
-        "replaced atomically after every blocking check passed",
+        description="分析人员使用的只读仓库文件(原子替换发布),及可对外提供的公开库 public.duckdb / "
+        "the analysts' read-only warehouse, replaced atomically after every blocking check "
+        "passed, and the public warehouse of what may leave the bureau",
     )(publish_warehouse)
 
 
@@ -39,6 +41,8 @@ def publish_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         f"published {paths.warehouse} ({published.size / 2**20:,.0f} MiB): {how}, "
         f"{published.written / 2**20:,.0f} MiB written"
     )
+    # what may leave the bureau, from the file just published (a failure keeps the last one)
+    public_rows = write_public(paths.warehouse, paths.public, progress=context.log.info)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.warehouse)),
@@ -46,5 +50,7 @@ def publish_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult
             "bytes": published.size,
             "bytes_written": published.written,
             "from_spare": published.from_spare,
+            "public": dg.MetadataValue.path(str(paths.public)),
+            "public_rows": dg.MetadataValue.json(public_rows),
         }
     )

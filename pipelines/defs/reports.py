@@ -1,7 +1,7 @@
 """Reports after each publication: the attainment workbook and the dashboard, written into
 <home>/reports/<YYYY-MM>/ (the month of the latest data), external edition (with
-statistical disclosure control). Both read the published warehouse read-only, so they need no
-slot in the writers' pool. The bureau's internal edition: `parks report --internal`."""
+statistical disclosure control). Both read the public warehouse (pipelines/public.py, written
+by the publication) read-only, so they need no slot in the writers' pool. The bureau's internal edition: `parks report --internal`."""
 
 from pathlib import Path
 
@@ -49,13 +49,13 @@ FORMATS = {
     can_subset=True,
 )
 def reports(context: dg.AssetExecutionContext):
-    """Both reports from one reading of the warehouse: the disclosure control, the costly part,
-    runs once."""
+    """Both reports from one reading of the public warehouse, whose disclosure control the
+    publication applied."""
+    from pipelines.public import load_public_report_data
     from pipelines.reports.build import default_name, write_report
-    from pipelines.reports.data import load_report_data
 
     paths = Paths.from_env()
-    data = load_report_data(paths.warehouse, progress=context.log.info)
+    data = load_public_report_data(paths.public, progress=context.log.info)
     folder = report_folder(paths, data.as_of)
     counts = data.suppression_counts()
     for key, fmt in FORMATS.items():
@@ -73,7 +73,7 @@ def reports(context: dg.AssetExecutionContext):
                 "size_bytes": written.size,
                 "cells_suppressed_primary": counts["primary"],
                 "cells_suppressed_secondary": counts["secondary"],
-                "warehouse": dg.MetadataValue.path(str(paths.warehouse)),
+                "warehouse": dg.MetadataValue.path(str(paths.public)),
             },
         )
 

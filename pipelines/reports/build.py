@@ -1,4 +1,4 @@
-"""Write one report (xlsx or html) from a warehouse: shared by `parks report` and the Dagster
+"""Write one report (xlsx or html) from a warehouse (the public one for the external edition): shared by `parks report` and the Dagster
 assets of pipelines/defs/reports.py."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def write_report(
 
 
 def build_report(
-    warehouse: Path,
+    source: Path,
     fmt: str,
     out: Path | str,
     *,
@@ -61,5 +61,12 @@ def build_report(
     internal: bool = False,
     progress: Progress = _quiet,
 ) -> Written:
-    data = load_report_data(warehouse, year=year, internal=internal, progress=progress)
+    """The external edition from the public warehouse `source` (pipelines/public.py), so that
+    it shows what is shared and nothing else; the internal one from the full warehouse."""
+    if internal:
+        data = load_report_data(source, year=year, internal=True, progress=progress)
+    else:
+        from pipelines.public import load_public_report_data
+
+        data = load_public_report_data(source, year=year, progress=progress)
     return write_report(data, fmt, out, progress)

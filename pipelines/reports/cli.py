@@ -1,11 +1,11 @@
-"""`parks report`: the attainment workbook or the dashboard, from the published warehouse."""
+"""`parks report`: the attainment workbook or the dashboard, from the published warehouse
+(internal edition) or the public one (external edition)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from pathlib import Path
 
 
 def _progress(line: str) -> None:
@@ -14,18 +14,20 @@ def _progress(line: str) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines import confidential
-    from pipelines.config import Paths
+    from pipelines.cli import _paths
     from pipelines.reports.build import build_report
     from pipelines.reports.data import SUPPRESSED_MARK
 
     confidential.restrict()  # an internal edition holds figures of single enterprises
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else Paths.from_env().warehouse
+    paths = _paths(args)
+    # the external edition reads the public warehouse only: it prints what is shared
+    source = paths.warehouse if args.internal else paths.public
     started = time.monotonic()
     edition = "internal (no disclosure control)" if args.internal else "external (protected)"
-    _progress(f"report {args.format}, {edition}: stage 1/2 reading {warehouse}")
+    _progress(f"report {args.format}, {edition}: stage 1/2 reading {source}")
     try:
         written = build_report(
-            warehouse,
+            source,
             args.format,
             args.out,
             year=args.year,
@@ -63,7 +65,10 @@ def register_report_command(sub) -> None:
     )
     p.add_argument("--format", required=True, choices=["xlsx", "html"])
     p.add_argument(
-        "--warehouse", help="published DuckDB file (default $PARKS_WAREHOUSE), opened read-only"
+        "--warehouse",
+        help="published DuckDB file (default $PARKS_WAREHOUSE), opened read-only: the internal "
+        "edition reads it, the external one the public warehouse beside it "
+        "($PARKS_PUBLIC_WAREHOUSE, default public.duckdb)",
     )
     p.add_argument(
         "--year",

@@ -3,7 +3,8 @@
 `load_report_data` opens the DuckDB file read-only, reads the marts the reports need into
 polars frames, and applies the disclosure control of `disclosure.py` (unless internal): every
 magnitude cell carries a `suppressed` flag, and the values of suppressed cells are kept only in
-the internal report (the writers print "—" for them).
+the internal report (the writers print "—" for them). The publication writes the protected data
+to the public warehouse (pipelines/public.py), from which the external reports are read back.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ MEASURES = {
 }
 # City attainment metrics that are city totals of a park-totals measure (亿元 = 万元 / 10000).
 CITY_MAGNITUDE_METRICS = {"industrial_output": "output", "industrial_value_added": "value_added"}
+# The columns of target_attainment withheld in a suppressed row (all but the target).
+ATTAINMENT_WITHHELD = (
+    "actual",
+    "actual_count",
+    "gap",
+    "attainment_ratio",
+    "attained",
+    "attainment_status",
+)
 
 Progress = Callable[[str], None]
 
@@ -486,32 +496,44 @@ def _protect_attainment(
     internal: bool,
 ) -> pl.DataFrame:
     """Flag the city attainment rows whose actual gives back a suppressed city total: the
-    city's output and value added, and the growth of value added (from two years' totals)."""
+    city's output and value added, and the growth of value added (from two years' totals).
+    A flagged row keeps its target only: its actual, gap, ratio and status (which tells whether
+    the actual reached the published target) are null, as in the public warehouse."""
     if internal or attainment.is_empty():
-        return attainment.with_columns(suppressed=pl.lit(False))
+        return attainment.with_columns(
+            suppressed=pl.lit(False), suppressed_reason=pl.lit(None, dtype=pl.String)
+        )
 
-    def city_hidden(measure: str, year: int) -> bool:
+    def city_hidden(measure: str, year: int) -> str | None:
         table = park_totals[measure]
         if year in table.years:
-            return table.is_suppressed(dc.TOTAL, year)
-        return dc.sensitivity(_city_total_cell(con, measure, year)) is not None
+            return table.suppression.code((dc.TOTAL, year))
+        why = dc.sensitivity(_city_total_cell(con, measure, year))
+        return None if why is None else dc.reason_code(dc.PRIMARY, why)
 
-    def hidden(park: str, metric: str, year: int) -> bool:
+    def hidden(park: str, metric: str, year: int) -> str | None:
         if park != CITY:
-            return False
+            return None
         if metric in CITY_MAGNITUDE_METRICS:
             return city_hidden(CITY_MAGNITUDE_METRICS[metric], year)
         if metric == "value_added_growth":
             return city_hidden("value_added", year) or city_hidden("value_added", year - 1)
-        return False
+        return None
 
-    flags = [
+    reasons = [
         hidden(p, m, y)
         for p, m, y in zip(
             attainment["park_code"], attainment["metric"], attainment["year"], strict=True
         )
     ]
-    return attainment.with_columns(suppressed=pl.Series(flags, dtype=pl.Boolean))
+    frame = attainment.with_columns(
+        suppressed=pl.Series([r is not None for r in reasons], dtype=pl.Boolean),
+        suppressed_reason=pl.Series(reasons, dtype=pl.String),
+    )
+    withheld = [c for c in ATTAINMENT_WITHHELD if c in frame.columns]
+    return frame.with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in withheld
+    )
 
 
 def _positioning(con: duckdb.DuckDBPyConnection, years: list[int], internal: bool) -> pl.DataFrame:
@@ -528,7 +550,7 @@ def _positioning(con: duckdb.DuckDBPyConnection, years: list[int], internal: boo
         [years],
     )
     for measure, unit in (("output", "10k"), ("tax", "yuan")):
-        hidden = []
+        reasons = []
         for r in frame.iter_rows(named=True):
             total = r[f"{measure}_{unit}"] or 0
             inside = r[f"{measure}_positioned_{unit}"] or 0
@@ -544,13 +566,15 @@ def _positioning(con: duckdb.DuckDBPyConnection, years: list[int], internal: boo
                     r[f"{measure}_outside_largest_{unit}"],
                 ),
             )
-            hidden.append(
-                not internal
-                and r[f"share_{measure}"] is not None
-                and any(dc.sensitivity(part) for part in parts)
-            )
+            why = [dc.sensitivity(part) for part in parts]
+            why = [w for w in why if w]
+            hidden = not internal and r[f"share_{measure}"] is not None and bool(why)
+            reasons.append(dc.reason_code(dc.PRIMARY, why[0]) if hidden else None)
         frame = frame.with_columns(
-            pl.Series(f"share_{measure}_suppressed", hidden, dtype=pl.Boolean)
+            pl.Series(
+                f"share_{measure}_suppressed", [r is not None for r in reasons], dtype=pl.Boolean
+            ),
+            pl.Series(f"share_{measure}_suppressed_reason", reasons, dtype=pl.String),
         ).with_columns(
             pl.when(pl.col(f"share_{measure}_suppressed"))
             .then(None)
@@ -588,7 +612,7 @@ def _city_months(
     for measure, column in (("output", "output_10k"), ("tax", "tax_yuan")):
         n, top = f"{measure}_n", f"{measure}_top"
         if internal or frame.is_empty():
-            flags = [False] * frame.height
+            reasons = [None] * frame.height
         else:
             cells = {
                 p: dc.Cell(v or 0.0, k, t or 0.0)
@@ -597,12 +621,19 @@ def _city_months(
                 )
             }
             table = park_totals[measure]
+            # The year total is the park × year table's: hidden there, hidden here; published
+            # there, it may not be the cell hidden here to protect a month (a month hidden alone
+            # would be the published total minus the others). Given as a cell without
+            # contributors, it is neither sensitive nor a candidate; its value in the months' unit.
             total = table.cells.get((dc.TOTAL, year), dc.Cell(0.0, 0, 0.0))
-            # the year total is shared with the park × year table: hidden there, hidden here
+            total = dc.Cell(float(total.value or 0) / MEASURES[measure][2], 0, 0.0)
             forced = [dc.TOTAL] if table.is_suppressed(dc.TOTAL, year) else []
             result = dc.protect_1d(cells, total, forced=forced)
-            flags = [p in result for p in frame["period"]]
-        frame = frame.with_columns(pl.Series(f"{measure}_suppressed", flags, dtype=pl.Boolean))
+            reasons = [result.code(p) for p in frame["period"]]
+        frame = frame.with_columns(
+            pl.Series(f"{measure}_suppressed", [r is not None for r in reasons], dtype=pl.Boolean),
+            pl.Series(f"{measure}_suppressed_reason", reasons, dtype=pl.String),
+        )
     return frame.drop("output_n", "output_top", "tax_n", "tax_top")
 
 

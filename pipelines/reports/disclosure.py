@@ -77,6 +77,10 @@ LINKED = "linked"  # suppressed because the same cell is suppressed in another t
 
 Key = Hashable
 
+# Why a cell is suppressed, as the public warehouse's flag columns say it (pipelines/public.py).
+N_RULE = "n_rule"
+DOMINANCE_RULE = "dominance"
+
 
 def _exact(x: float | int | Decimal | Fraction | None) -> Fraction:
     if x is None:
@@ -114,6 +118,14 @@ def sensitivity(
     return None
 
 
+def reason_code(status: str, reason: str | None = None) -> str:
+    """The flag of a suppressed cell: 'n_rule' or 'dominance' (primary, from `sensitivity`'s
+    reason), 'secondary' or 'linked'."""
+    if status == PRIMARY:
+        return N_RULE if (reason or "").startswith("n<") else DOMINANCE_RULE
+    return status
+
+
 @dataclass
 class Suppression:
     """The outcome for one table: for each suppressed key, why (primary, secondary or linked)."""
@@ -126,6 +138,12 @@ class Suppression:
 
     def __contains__(self, key: Key) -> bool:
         return key in self.status
+
+    def code(self, key: Key) -> str | None:
+        """Why the cell is suppressed (see `reason_code`), or None where it is published."""
+        if key not in self.status:
+            return None
+        return reason_code(self.status[key], self.reasons.get(key))
 
     @property
     def primary(self) -> set[Key]:
