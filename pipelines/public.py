@@ -22,11 +22,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.confidential import PUBLIC_FILE_MODE
 from pipelines.publish import PublicationError
 from pipelines.reports import data as rd
 from pipelines.reports import disclosure as dc
-
-PUBLIC_MODE = 0o644
 
 # Each table of the public warehouse and what it holds (its COMMENT and the `readme` table).
 TABLES = {
@@ -249,7 +248,7 @@ def write_public(
         with duckdb.connect(str(staging)) as con:
             _write_tables(con, tables)
             con.execute("checkpoint")
-        os.chmod(staging, PUBLIC_MODE)
+        os.chmod(staging, PUBLIC_FILE_MODE)  # meant to be shared
         with open(staging, "rb+") as f:
             os.fsync(f.fileno())
         with duckdb.connect(str(staging), read_only=True) as con:
