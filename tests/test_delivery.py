@@ -318,6 +318,7 @@ def published(tmp_path, monkeypatch):
         "PARKS_HOME": paths.home,
         "PARKS_LANDING": paths.landing,
         "PARKS_WAREHOUSE": paths.warehouse,
+        "PARKS_PUBLIC_WAREHOUSE": paths.public,
         "PARKS_BUILD_WAREHOUSE": paths.build,
         "PARKS_ARCHIVE": paths.archive,
         "DAGSTER_HOME": tmp_path / "dagster",
@@ -333,6 +334,7 @@ def published(tmp_path, monkeypatch):
         con.execute("create schema marts; create table marts.t as select 1 as one")
     record_build(paths.build, project_fingerprint(), None)
     paths.warehouse.write_bytes(paths.build.read_bytes())
+    duckdb.connect(str(paths.public)).close()  # published beside it (its content is not read)
     return paths
 
 
