@@ -1,7 +1,8 @@
 """Reports after each publication: the attainment workbook and the dashboard, written into
 <home>/reports/<YYYY-MM>/ (the month of the latest data), external edition (with
 statistical disclosure control). Both read the public warehouse (pipelines/public.py, written
-by the publication) read-only, so they need no slot in the writers' pool. The bureau's internal edition: `parks report --internal`."""
+by the publication) read-only, so they need no slot in the writers' pool. The bureau's internal
+edition: `parks report --internal`."""
 
 from pathlib import Path
 
