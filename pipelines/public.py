@@ -323,15 +323,7 @@ def load_public_report_data(
         about = table("about").row(0, named=True)
         as_of = about["as_of"]
         all_years = sorted(table("attainment")["year"].unique().to_list())
-        if year is not None and year not in all_years:
-            raise ValueError(
-                f"--year {year}: the plan has targets for {', '.join(map(str, all_years))} only"
-            )
-        as_of_year = int(as_of[:4]) if as_of else None
-        focus = year or (
-            as_of_year if as_of_year in all_years else (all_years[-1] if all_years else 0)
-        )
-        years = [year] if year else all_years
+        years, focus = rd.report_years(all_years, year, as_of)
         progress(f"reading {public} (read-only), data as of {as_of or '—'}, years {years}")
         in_years = ("where year in (select unnest(?))", [years])
         parks = table("parks", "order by display_order").drop("display_order")

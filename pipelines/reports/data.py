@@ -279,6 +279,20 @@ def read_as_of(con: duckdb.DuckDBPyConnection) -> str | None:
     return max(values) if values else None
 
 
+def report_years(
+    all_years: list[int], year: int | None, as_of: str | None
+) -> tuple[list[int], int]:
+    """The years a report covers (`year` alone, else every year of the plan) and the one its
+    monthly charts show: `year`, else that of the data's latest month, else the plan's last."""
+    if year is not None and year not in all_years:
+        raise ValueError(
+            f"--year {year}: the plan has targets for {', '.join(map(str, all_years))} only"
+        )
+    as_of_year = int(as_of[:4]) if as_of else None
+    focus = year or (as_of_year if as_of_year in all_years else (all_years[-1] if all_years else 0))
+    return ([year] if year else all_years), focus
+
+
 def load_report_data(
     warehouse: Path,
     *,
@@ -309,15 +323,7 @@ def load_report_data(
                 "select distinct year from marts.target_attainment order by 1"
             ).fetchall()
         ]
-        if year is not None and year not in all_years:
-            raise ValueError(
-                f"--year {year}: the plan has targets for {', '.join(map(str, all_years))} only"
-            )
-        as_of_year = int(as_of[:4]) if as_of else None
-        focus = year or (
-            as_of_year if as_of_year in all_years else (all_years[-1] if all_years else 0)
-        )
-        years = [year] if year else all_years
+        years, focus = report_years(all_years, year, as_of)
         progress(f"reading {warehouse} (read-only), data as of {as_of or '—'}, years {years}")
 
         parks = _frame(con, PARKS_SQL)
