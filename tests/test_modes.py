@@ -109,6 +109,8 @@ def demo(request, tmp_path_factory):
     umask, with_group = request.param
     group = other_group() if with_group else None
     if with_group and group is None:
+        # the machine decides: a user in no other group cannot give files to one (root, as in
+        # CI, can give them to any); the umask-000 case still checks the primary group
         pytest.skip("this user is a member of no group but the primary one")
     home = tmp_path_factory.mktemp("home") / "data"
     generated = parks(
@@ -238,7 +240,7 @@ def test_an_unknown_parks_group_is_refused_with_what_to_do(tmp_path, monkeypatch
 
 def test_a_group_the_user_is_not_in_is_refused_with_what_to_do(tmp_path, monkeypatch, capsys):
     other = next((g for g in grp.getgrall() if g.gr_gid != os.getegid()), None)
-    if other is None:
+    if other is None:  # a machine with a single group has no group to refuse
         pytest.skip("no other group on this machine")
     monkeypatch.setattr(os, "geteuid", lambda: 4242)  # not root, in no supplementary group
     monkeypatch.setattr(os, "getgroups", lambda: [])
@@ -251,6 +253,7 @@ def test_a_group_the_user_is_not_in_is_refused_with_what_to_do(tmp_path, monkeyp
     assert f"usermod -aG {other.gr_name} " in err
 
 
+# Only root can make a file another user owns; CI runs as root, so it runs there.
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a file of another user needs root")
 def test_files_of_another_user_are_reported_not_changed(tmp_path, monkeypatch):
     monkeypatch.setenv("PARKS_HOME", str(tmp_path))

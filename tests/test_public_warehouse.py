@@ -464,8 +464,7 @@ def test_the_duckdb_command_line_opens_it_read_only(public):
     import sys
 
     cli = Path(sys.executable).parent / "duckdb"
-    if not cli.exists():
-        pytest.skip("no DuckDB command line in the environment (make setup installs it)")
+    assert cli.exists(), "no DuckDB command line: `make setup` installs duckdb-cli (pyproject)"
     result = subprocess.run(
         [str(cli), "-readonly", "-csv", str(public), "-c",
          "select count(*) as n from park_year_totals where suppressed_reason = 'dominance'"],
