@@ -241,7 +241,7 @@ def test_revision_changes_removed_added_and_every_kind_of_cell(env):
     assert replaced_at == loaded_at
 
 
-def _never_read(path: Path) -> str:
+def _never_read(path: Path, *_: object) -> str:
     raise AssertionError(f"{path.name} was read again")
 
 
@@ -255,16 +255,43 @@ def test_unchanged_file_is_recognized_by_name_size_and_time_without_reading_it(e
     stat = path.stat()
     expected = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
     assert recorded == [(expected, stat.st_size)]
-    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
 
     # Touched (a copy, a restore): read once more, recognized by its checksum, time recorded.
     monkeypatch.undo()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
     assert load(con, landing, archive, "tax").status == "unchanged"
-    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
     assert con.execute("select count(*) from meta.loads").fetchone() == (1,)
+
+
+def test_a_new_file_is_read_once_from_the_landing_folder_to_be_hashed_and_archived(
+    env, monkeypatch
+):
+    """Hashing and archiving are one read of the landing file; every later pass reads the copy,
+    which holds exactly the bytes of the checksum. A file the archive holds already (the same
+    bytes under another name) leaves no second copy and no temporary file."""
+    landing, archive, con = env
+    reads = []
+    chunks = load_module._chunks
+    monkeypatch.setattr(load_module, "_chunks", lambda path: reads.append(path) or chunks(path))
+    content = [TAX_HEADER, f"{A},2018-03,1,1,0,2"]
+    path = write(landing, "tax_201803.csv", content)
+    assert load(con, landing, archive, "tax").status == "loaded"
+    assert reads == [path]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    kept = archive / sha[:2] / f"{sha}.csv"
+    assert kept.read_bytes() == path.read_bytes()
+
+    path.unlink()
+    again = write(landing, "tax_201803_v2.csv", content)  # the same bytes, a revision's name
+    assert load(con, landing, archive, "tax").status == "loaded"
+    assert reads == [path, again]
+    assert sorted(p.relative_to(archive) for p in archive.rglob("*") if p.is_file()) == [
+        kept.relative_to(archive)
+    ]
 
 
 def test_content_changed_under_the_same_name_and_size_is_loaded(env, monkeypatch):
@@ -296,7 +323,7 @@ def test_files_listed_by_an_earlier_release_are_read_once_more_then_recognized(e
     ensure_tables(con)
     assert con.execute("select modified_at from meta.loads").fetchall() == [(None,)]
     assert load(con, landing, archive, "tax").status == "unchanged"
-    monkeypatch.setattr(loader, "sha256_of", _never_read)
+    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
 
 

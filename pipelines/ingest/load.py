@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -97,31 +98,55 @@ def _chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def sha256_of(path: Path) -> str:
+def _archived(archive_dir: Path, sha: str, ext: str) -> Path:
+    return archive_dir / sha[:2] / f"{sha}.{ext}"
+
+
+def _copy_hashing(path: Path, copy: Path) -> str:
+    """Copy `path` to `copy` (the archive's mode, not the landing file's: it may be readable by
+    all) and return the checksum of the bytes copied."""
     digest = hashlib.sha256()
-    for chunk in _chunks(path):
-        digest.update(chunk)
+    with open_private(copy) as out:
+        for chunk in _chunks(path):
+            digest.update(chunk)
+            out.write(chunk)
     return digest.hexdigest()
 
 
+def hash_into_archive(path: Path, ext: str, archive_dir: Path) -> str:
+    """The file's checksum, from the one read that also archives it: its bytes are copied as they
+    are hashed, and kept under their checksum (written once, atomically) unless the archive holds
+    them already."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    copy = archive_dir / f".{path.name}.{os.getpid()}.{threading.get_ident()}.part"
+    try:
+        sha = _copy_hashing(path, copy)
+        target = _archived(archive_dir, sha, ext)
+        if target.exists():
+            copy.unlink()
+        else:
+            target.parent.mkdir(exist_ok=True)
+            os.replace(copy, target)
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return sha
+
+
 def archive(path: Path, sha: str, ext: str, archive_dir: Path) -> Path:
-    """Keep the received bytes under their checksum (written once, atomically)."""
-    target = archive_dir / sha[:2] / f"{sha}.{ext}"
+    """Keep the received bytes under their checksum (written once, atomically), if the archive
+    does not hold them yet (`hash_into_archive` put them there when it hashed the file)."""
+    target = _archived(archive_dir, sha, ext)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        digest = hashlib.sha256()
-        with open_private(tmp) as out:  # not the landing file's mode: it may be readable by all
-            for chunk in _chunks(path):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != sha:
-            tmp.unlink()
+        copy = target.with_suffix(target.suffix + ".part")
+        if _copy_hashing(path, copy) != sha:
+            copy.unlink()
             raise RuntimeError(
                 f"{path.name} changed while it was being archived; load it again once it is "
                 "complete"
             )
-        os.replace(tmp, target)
+        os.replace(copy, target)
     return target
 
 
@@ -162,18 +187,24 @@ def _recorded_checksum(
     return known[0] if known else None
 
 
-def identify(con: duckdb.DuckDBPyConnection, path: Path, sha: str | None = None) -> Identity:
+def identify(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    ext: str,
+    archive_dir: Path,
+    sha: str | None = None,
+) -> Identity:
     """A file of the same name, size and modification time as one in meta.loads is that file:
     its checksum is taken from there instead of reading the file again (as git and rsync
     recognize unchanged files; at a million enterprises, reading the 216 files of three years
     was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is
-    hashed (`sha`: hashed already, by ReadAhead), and a file seen before under the same checksum
-    gets its modification time recorded."""
+    hashed and archived on the way (`hash_into_archive`; `sha`: hashed already, by ReadAhead), and
+    a file seen before under the same checksum gets its modification time recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
     if known := _recorded_checksum(con, path, stat):
         return Identity(known, modified_at, seen=True)
-    sha = sha or sha256_of(path)
+    sha = sha or hash_into_archive(path, ext, archive_dir)
     seen = _already_seen(con, path.name, sha)
     if seen:
         con.execute(
@@ -232,7 +263,7 @@ def record_superseded(
     con: duckdb.DuckDBPyConnection, f: LandingFile, counted: str, archive_dir: Path
 ) -> None:
     """A revision below the one that counts (`counted`): archived and listed, never loaded."""
-    file = identify(con, f.path)
+    file = identify(con, f.path, f.ext, archive_dir)
     if file.seen:
         return
     kept = archive(f.path, file.sha, f.ext, archive_dir)
@@ -253,14 +284,15 @@ def record_superseded(
 
 
 def record_not_extract(con: duckdb.DuckDBPyConnection, path: Path, archive_dir: Path) -> str:
-    file = identify(con, path)
+    ext = path.suffix.lstrip(".") or "bin"
+    file = identify(con, path, ext, archive_dir)
     message = (
         f"{path.name}: not an extract: {name_problem(path.name)}; file names look like "
         f"{NAME_FORM} with kind one of {', '.join(SCHEMAS)}; rename it or remove it from the "
         "landing folder"
     )
     if not file.seen:
-        kept = archive(path, file.sha, path.suffix.lstrip(".") or "bin", archive_dir)
+        kept = archive(path, file.sha, ext, archive_dir)
         con.execute(
             "insert into meta.loads (file_name, sha256, size_bytes, modified_at, received_at, "
             "status, message) values (?, ?, ?, ?, now(), 'not_an_extract', ?)",
@@ -506,7 +538,7 @@ def load_month(
             outcome.file_name, outcome.sha256 = current.file_name, current.sha
             below.extend(files)
             continue
-        file = identify(con, f.path, ahead and ahead.checksum(f.path))
+        file = identify(con, f.path, f.ext, archive_dir, ahead and ahead.checksum(f.path))
         if file.seen and current and file.sha == current.sha:
             counted = f.path.name
             outcome.file_name, outcome.sha256 = f.path.name, file.sha
@@ -608,7 +640,8 @@ class ReadAhead:
         stat = f.path.stat()
         if _recorded_checksum(self._cursor, f.path, stat):
             return None  # handled before (see `identify`): not read again
-        sha, seen_as = sha256_of(f.path), (stat.st_size, stat.st_mtime_ns)
+        sha = hash_into_archive(f.path, f.ext, self._archive_dir)
+        seen_as = (stat.st_size, stat.st_mtime_ns)
         if _already_seen(self._cursor, f.path.name, sha):
             return _Ahead(sha, seen_as)
         kept = archive(f.path, sha, f.ext, self._archive_dir)
