@@ -830,6 +830,43 @@ def test_nothing_loaded_nothing_rebuilt_and_a_full_refresh_agrees(built) -> None
     assert flagged(query_rows(copy, MOVEMENT)) > flagged(query_rows(warehouse, MOVEMENT))
 
 
+def test_a_full_build_in_batches_of_any_size_gives_the_same_month_fact(built) -> None:
+    """A full build runs the month fact's SELECT once per batch of consecutive months whose raw
+    rows fit in full_build_batch_rows: a month each, two or three months (across a year's end),
+    or every month at once give the same rows."""
+    tmp, _, _, warehouse = built
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "select period, count(*) from (select period from raw.registration union all "
+                "select period from raw.tax union all select period from raw.employment "
+                "union all select period from raw.output) group by all"
+            ).fetchall()
+        )
+    budget = max(rows.values()) * 5 // 2  # two months a batch, sometimes three
+    expected_batches = []
+    for period in sorted(rows):
+        if expected_batches and sum(rows[p] for p in expected_batches[-1]) + rows[period] <= budget:
+            expected_batches[-1].append(period)
+        else:
+            expected_batches.append([period])
+    assert 1 < len(expected_batches) < len(rows)
+    content = query_rows(warehouse, MONTH_FACT_CONTENT)
+    for batch_rows, batches in ((1, len(rows)), (budget, len(expected_batches)), (10**12, 1)):
+        run = tmp / f"batches_of_{batch_rows}"
+        run.mkdir()
+        copy = run / "warehouse.duckdb"
+        shutil.copy(warehouse, copy)
+        result = run_dbt(
+            copy, run, run / "target", "run", "--select", "fct_enterprise_month", "--full-refresh",
+            "--log-level-file", "debug", "--vars", f"{{full_build_batch_rows: {batch_rows}}}",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:]
+        log = (run / "logs" / "dbt.log").read_text(encoding="utf-8")
+        assert log.count("set variable fct_enterprise_month_first =") == batches, batch_rows
+        assert query_rows(copy, MONTH_FACT_CONTENT) == content, batch_rows
+
+
 def dbt_test_month_fact_keys(warehouse: Path, tmp: Path) -> subprocess.CompletedProcess:
     return run_dbt(
         warehouse, tmp, tmp / "target-test",

@@ -195,53 +195,76 @@
 {% endmacro %}
 
 {% macro full_build_batch(column) %}
-    {#- The filter of a model that a full build runs once per month or year (`column`): the key of
-        the statement running, a DuckDB variable that build_in_batches sets. dbt's own statement
-        runs with it unset and creates the table empty. A unit test overrides it with 'true'. -#}
-    {{ column }} = getvariable('{{ this.identifier }}_batch')
+    {#- The filter of a model that a full build runs in batches of months or years (`column`):
+        the keys from the first to the last of the statement running, DuckDB variables that
+        build_in_batches sets. dbt's own statement runs with them unset and creates the table
+        empty. A unit test overrides it with 'true'. -#}
+    {{ column }} between getvariable('{{ this.identifier }}_first')
+        and getvariable('{{ this.identifier }}_last')
 {% endmacro %}
 
-{% macro build_in_batches(keys) %}
+{% macro build_in_batches(batches) %}
     {#- The post-hook of a model built in batches: on a full build, run the model's SELECT once
-        per key (month or year), each statement inserting its batch, so that each one's joins
-        and sorts stay within the memory cap (docs/performance.md). Nothing on an incremental
-        run, where the model's SELECT reads the stale keys at once. -#}
-    {%- for key in keys %}
-    set variable {{ this.identifier }}_batch = {{ key }};
+        per batch ([first, last] keys, months or years), each statement inserting its batch, so
+        that each one's joins and sorts stay within the memory cap (docs/performance.md).
+        Nothing on an incremental run, where the model's SELECT reads the stale keys at once. -#}
+    {%- for first, last in batches %}
+    set variable {{ this.identifier }}_first = {{ first }};
+    set variable {{ this.identifier }}_last = {{ last }};
     insert into {{ this }} by name select * from ({{ model.compiled_code }});
     {%- endfor %}
-    {%- if keys %}
-    reset variable {{ this.identifier }}_batch;
+    {%- if batches %}
+    reset variable {{ this.identifier }}_first;
+    reset variable {{ this.identifier }}_last;
     {%- endif %}
 {% endmacro %}
 
 {% macro months_loaded(raw_tables) %}
-    {#- The months of the raw tables, as DuckDB dates, for build_in_batches on a full build (none
-        on an incremental run). -#}
+    {#- The months of the raw tables in batches for build_in_batches on a full build (none on an
+        incremental run): consecutive months, as DuckDB dates, while their rows in the raw tables
+        add up to at most var('full_build_batch_rows'); a larger month is a batch alone. One
+        statement costs about the same whatever its size at 100,000 enterprises, where a month
+        is a tenth of that; at a million a month is a batch (docs/performance.md). -#}
     {%- if not execute or is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set query -%}
-        {%- for table in raw_tables %}
-        select distinct strftime(period, '%Y-%m-%d') from {{ source('raw', table) }}
-        {% if not loop.last %}union{% endif %}
-        {%- endfor %}
+        select strftime(period, '%Y-%m-%d'), sum(n)
+        from (
+            {%- for table in raw_tables %}
+            select period, count(*) as n from {{ source('raw', table) }} group by period
+            {% if not loop.last %}union all{% endif %}
+            {%- endfor %}
+        )
+        group by period
         order by 1
     {%- endset -%}
-    {%- set keys = [] -%}
-    {%- for period in run_query(query).columns[0].values() -%}
-        {%- do keys.append("date '" ~ period ~ "'") -%}
+    {%- set batches, rows = [], {'in_last': 0} -%}
+    {%- for period, n in run_query(query).rows -%}
+        {%- set month = "date '" ~ period ~ "'" -%}
+        {%- if batches and rows['in_last'] + n <= var('full_build_batch_rows') | int -%}
+            {%- do batches[-1].pop() -%}
+            {%- do batches[-1].append(month) -%}
+            {%- do rows.update({'in_last': rows['in_last'] + n}) -%}
+        {%- else -%}
+            {%- do batches.append([month, month]) -%}
+            {%- do rows.update({'in_last': n}) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {{ return(keys) }}
+    {{ return(batches) }}
 {% endmacro %}
 
 {% macro years_of(upstream) %}
-    {#- The same by year, from an upstream model keyed by month. -#}
+    {#- A batch per year, from an upstream model keyed by month. -#}
     {%- if not execute or is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set query = 'select distinct year(period) from ' ~ upstream ~ ' order by 1' -%}
-    {{ return(run_query(query).columns[0].values() | list) }}
+    {%- set batches = [] -%}
+    {%- for year in run_query(query).columns[0].values() -%}
+        {%- do batches.append([year, year]) -%}
+    {%- endfor -%}
+    {{ return(batches) }}
 {% endmacro %}
 
 {% macro only_keys(column, keys, quoted=true) %}

@@ -11,9 +11,10 @@
 -- enterprise is not in the register that month.
 -- Incremental by month (macros/incremental_periods.sql): a run rebuilds the months whose raw
 -- rows were loaded since the last build, and no other. A full build creates the table empty
--- and runs the SELECT below once per month (the post-hook, build_in_batches): each
--- month's joins fit in memory, where one join over every month (or a union of months, which
--- DuckDB plans at once) spills to disk under the memory cap (docs/performance.md).
+-- and runs the SELECT below once per batch of months (the post-hook, build_in_batches; a
+-- batch holds at most var('full_build_batch_rows') raw rows): each batch's joins fit in
+-- memory, where one join over every month (or a union of months, which DuckDB plans at once)
+-- spills to disk under the memory cap (docs/performance.md).
 {%- set batch = only_keys('period', stale_periods(['registration', 'tax', 'employment', 'output']))
                 if is_incremental() else full_build_batch('period') %}
 
