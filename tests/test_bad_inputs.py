@@ -622,7 +622,7 @@ def test_crlf_and_a_quoted_comma_in_a_name(env):
 
 
 # ---------------------------------------------------------------- a file read in batches
-# A file is surveyed, validated and staged `schemas.common.CHUNK_ROWS` rows at a time; these
+# A file is read, validated and staged `schemas.common.CHUNK_ROWS` rows at a time; these
 # tests make a batch 3 rows, so that tiny files have batch boundaries (rows 2-4, 5-7, 8-10, ...).
 
 

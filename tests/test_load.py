@@ -440,7 +440,7 @@ def test_reading_ahead_loads_exactly_what_loading_month_by_month_loads(tmp_path,
     # 2018-06: no file
     write(landing, "tax_201807.csv", [TAX_HEADER, row.format(u=C, m="2018-07", t=2)])
     inline, inline_outcomes = _load_months(tmp_path, landing, "tax", months, ahead=False)
-    prepared_in = []  # (file, thread) of every file read, surveyed, validated and staged
+    prepared_in = []  # (file, thread) of every file read, validated and staged
 
     def recording(con, f, kept):
         prepared_in.append((f.path.name, threading.current_thread().name.split("_")[0]))
