@@ -379,13 +379,14 @@ def test_rows_set_aside_after_the_pass_leave_whole_row_groups(tmp_path):
     staging = Staging(tmp_path)
     for batch in rows.iter_slices(100_000):
         staging.add(batch, no_rejects)
-    staging.finish()
     first = staging.rows[0]
-    late = pl.Series([group + 5, group + 7], dtype=pl.Int32)  # in the second file
+    # two in the second staged file, one in the rows kept back (the last ten)
+    late = pl.Series([group + 5, group + 7, 2 * group + 5], dtype=pl.Int32)
     staging.set_aside(late, pl.DataFrame({"row_number": late}))
+    staging.finish()
 
     staged = [pl.read_parquet(path) for path in staging.rows]
-    assert [frame.height for frame in staged] == [group, group, 8]
+    assert [frame.height for frame in staged] == [group, group, 7]
     assert staging.rows[0] == first
     assert pl.concat(staged).equals(rows.filter(~pl.col("_source_row").is_in(late.implode())))
     assert sorted(tmp_path.glob("rows-*")) == sorted(staging.rows)  # the files replaced, gone

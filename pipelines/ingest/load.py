@@ -402,22 +402,24 @@ class Staging:
         self._pending = []
 
     def set_aside(self, rows: pl.Series, rejects: pl.DataFrame) -> None:
-        """After `finish`: file rows (ROW) found to break a rule once the whole file was read,
-        and their rejects. The rows leave the staged rows, which are staged again from the first
-        file that holds one of them on (the files before it are whole row groups)."""
+        """Before `finish`: file rows (ROW) found to break a rule once the whole file was read,
+        and their rejects. The rows leave the rows kept back and the staged files, which are
+        staged again from the first that holds one of them on (the files before it are whole
+        row groups)."""
         wanted = pl.col("_source_row").is_in(rows.implode())
         held = (
             i
             for i, path in enumerate(self.rows)
             if pl.scan_parquet(path).filter(wanted).select(pl.len()).collect().item()
         )
-        first = next(held, None)
-        if first is not None:
-            again, self.rows = self.rows[first:], self.rows[:first]
-            for path in again:
-                self._add_rows(pl.read_parquet(path).filter(~wanted))
-                path.unlink()
-            self.finish()
+        first = next(held, len(self.rows))
+        again, self.rows = self.rows[first:], self.rows[:first]
+        kept_back, self._pending = self._pending, []
+        for path in again:
+            self._add_rows(pl.read_parquet(path).filter(~wanted))
+            path.unlink()
+        for frame in kept_back:
+            self._add_rows(frame.filter(~wanted))
         if rejects.height:
             self.rejects.append(self._write(rejects, "rejects"))
 
@@ -452,11 +454,11 @@ def _validate(
         facts.add(parsed)
         valid, rejects = confrontation.add(add_context(parsed, f.period, context))
         staging.add(_to_raw(valid, f, columns), rejects)
-    staging.finish()
     facts.reject_wrong_month(f)
     repeating = facts.rows_whose_key_may_repeat(extract)
     if repeating is not None:
         staging.set_aside(*confrontation.add_duplicates(parse(repeating, schema)))
+    staging.finish()
     return confrontation
 
 
