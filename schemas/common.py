@@ -450,8 +450,11 @@ def parse(frame: pl.DataFrame, schema: ExtractSchema, flag_duplicates: bool = Tr
     )
 
 
-def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
-    """One boolean column per rule (its outcome on each row); a False is a failure case.
+def pandera_schema(
+    schema: ExtractSchema, rules: Sequence[Rule] | None = None
+) -> pa.DataFrameSchema:
+    """One boolean column per rule (its outcome on each row; `rules`: only these); a False is a
+    failure case.
 
     The rule expressions themselves run in one polars pass (`outcomes`); pandera confronts
     their results, and reports each failing row and rule with its index.
@@ -467,7 +470,7 @@ def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
                 error=rule.id,
             ),
         )
-        for rule in schema.rules
+        for rule in (schema.rules if rules is None else rules)
     }
     return pa.DataFrameSchema(columns=columns, name=schema.kind)
 
@@ -480,19 +483,14 @@ CHUNK_ROWS = 250_000
 def outcomes(
     chunk: pl.DataFrame, schema: ExtractSchema, rules: Sequence[Rule] | None = None
 ) -> pl.DataFrame:
-    """Every rule on every row of a batch, in one vectorized pass: True, False or null.
-
-    `rules`: only these are evaluated, every other rule's column is null (not applicable)."""
+    """Every rule (`rules`: only these) on every row of a batch, in one vectorized pass: True,
+    False or null."""
     rules = schema.rules if rules is None else rules
-    evaluated = {rule.id for rule in rules}
     frame = chunk.lazy()
     # the helper columns of the rules, each once, in order (a helper may read an earlier one)
     for name, helper in {n: h for rule in rules for n, h in rule.helpers.items()}.items():
         frame = frame.with_columns(helper.alias(name))
-    outcome = frame.select(
-        (rule.expr if rule.id in evaluated else pl.lit(None, pl.Boolean)).alias(rule.id)
-        for rule in schema.rules
-    ).collect()
+    outcome = frame.select(rule.expr.alias(rule.id) for rule in rules).collect()
     wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
     if wrong:
         # A rule must answer True, False or null; anything else is a bug in the schema.
@@ -500,12 +498,13 @@ def outcomes(
     return outcome
 
 
-def _failures(outcome: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """(_index, rule_id) of every failing row and rule of a batch (_index: position in it)."""
+def _failures(outcome: pl.DataFrame, schema: ExtractSchema, rules: Sequence[Rule]) -> pl.DataFrame:
+    """(_index, rule_id) of every failing row and rule of a batch (_index: position in it), from
+    the `outcome` of `rules`."""
     # A DataFrame, not a LazyFrame: pandera checks a DataFrame's data, a LazyFrame's names and
     # types only (unless PANDERA_VALIDATION_DEPTH=SCHEMA_AND_DATA, read when pandera is imported).
     try:
-        pandera_schema(schema).validate(outcome, lazy=True)
+        pandera_schema(schema, rules).validate(outcome, lazy=True)
         return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
     except SchemaErrors as errors:
         cases = errors.failure_cases
@@ -544,7 +543,7 @@ class Confrontation:
         schema = self.schema
         frame = frame.with_row_index("_index")
         outcome = outcomes(frame, schema)
-        failures = self._count(outcome)
+        failures = self._count(outcome, schema.rules)
         self.items += frame.height
         self.missing = [
             a + b for a, b in zip(self.missing, outcome.null_count().row(0), strict=True)
@@ -561,13 +560,14 @@ class Confrontation:
         the whole file has been read: `add` confronted every row with both flags True.
 
         `frame` (see `parse`): rows already added, with their exact flags. Only the rules that
-        read the flags are evaluated on them; their failures add to those rules' counts, and
-        `passed` drops by the failing rows that had passed every rule.
+        read the flags are confronted with them (the others did not change); their failures add
+        to those rules' counts, and `passed` drops by the failing rows that had passed every
+        rule.
         """
         schema = self.schema
+        rules = [rule for rule in schema.rules if _reads_duplicate_flags(rule)]
         frame = frame.with_row_index("_index")
-        outcome = outcomes(frame, schema, [r for r in schema.rules if _reads_duplicate_flags(r)])
-        failures = self._count(outcome)
+        failures = self._count(outcomes(frame, schema, rules), rules)
         failing = frame.filter(
             pl.col("_index").is_in(failures.get_column("_index").unique().implode())
         ).get_column(ROW)
@@ -575,17 +575,20 @@ class Confrontation:
         self._set_aside.append(failing)
         return failing, _rejects(frame, failures, schema)
 
-    def _count(self, outcome: pl.DataFrame) -> pl.DataFrame:
-        """Add the False values of `outcome` to the rules' fails; (_index, rule_id) of each."""
-        schema = self.schema
+    def _count(self, outcome: pl.DataFrame, rules: Sequence[Rule]) -> pl.DataFrame:
+        """Add the False values of `outcome` (of `rules`) to the rules' fails; (_index, rule_id)
+        of each."""
         # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
-        fails = outcome.select(pl.all().not_().sum()).row(0)
-        failures = _failures(outcome, schema)
+        fails = outcome.select(pl.all().not_().sum()).row(0, named=True)
+        failures = _failures(outcome, self.schema, rules)
         counts = dict(failures.group_by("rule_id").len().iter_rows())
-        ids = [rule.id for rule in schema.rules]
-        if counts != {r: n for r, n in zip(ids, fails, strict=True) if n}:
-            raise RuntimeError(f"{schema.kind}: pandera's failures disagree with the rule counts")
-        self.fails = [a + b for a, b in zip(self.fails, fails, strict=True)]
+        if counts != {r: n for r, n in fails.items() if n}:
+            raise RuntimeError(
+                f"{self.schema.kind}: pandera's failures disagree with the rule counts"
+            )
+        self.fails = [
+            n + fails.get(rule.id, 0) for rule, n in zip(self.schema.rules, self.fails, strict=True)
+        ]
         return failures
 
     @property
