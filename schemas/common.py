@@ -416,8 +416,9 @@ def duplicate_flags(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     """FIRST_DISTINCT and KEY_CONSISTENT of each row of `frame` (normalized text, English names,
     rows in file order), one row each: exact, on the rows' content.
 
-    A file read in batches gets them from `pipelines/ingest/survey.py`, which passes here only the
-    rows whose key repeats; every other row has both flags True.
+    A file read in batches gets them once it has been read (`pipelines/ingest/survey.py`): only
+    for the rows whose key may repeat, which are all it needs; every other row has both flags
+    True.
     """
     present = [schema.key_expr(c) for c in schema.fields if c in frame.columns]
     first = frame.select(
@@ -428,30 +429,32 @@ def duplicate_flags(frame: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     return first.select(FIRST_DISTINCT, (distinct_per_key == 1).alias(KEY_CONSISTENT))
 
 
-def parse(
-    frame: pl.DataFrame, schema: ExtractSchema, flags: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def parse(frame: pl.DataFrame, schema: ExtractSchema, flag_duplicates: bool = True) -> pl.DataFrame:
     """Normalized text columns -> the same columns suffixed TEXT, plus typed columns and the
     duplicate flags the uniqueness rules read.
 
-    `flags`: for a batch of a file, the flags of the file's rows whose key repeats (ROW and both
-    flags, see `duplicate_flags`); every other row of the batch gets True. Without it, `frame` is
-    a whole file and the flags are computed on it.
+    `flag_duplicates`: the flags are computed on `frame`, which holds every row of its file that
+    may share a key with another (the whole file, or the rows whose key may repeat). False, for a
+    batch of a file: every row's flags are True, the file's flags being known only once it has
+    been read (`Confrontation.add_duplicates` then corrects the rows whose flags are not).
     """
     frame = schema.with_optional(frame)
     present = [c for c in schema.fields if c in frame.columns]
     typed = frame.rename({c: c + TEXT for c in present}).with_columns(
         schema.fields[c](pl.col(c + TEXT)).alias(c) for c in present
     )
-    if flags is None:
+    if flag_duplicates:
         return typed.hstack(duplicate_flags(frame, schema))
-    return typed.join(flags, on=ROW, how="left", maintain_order="left").with_columns(
-        pl.col(FIRST_DISTINCT, KEY_CONSISTENT).fill_null(True)
+    return typed.with_columns(
+        pl.lit(True).alias(FIRST_DISTINCT), pl.lit(True).alias(KEY_CONSISTENT)
     )
 
 
-def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
-    """One boolean column per rule (its outcome on each row); a False is a failure case.
+def pandera_schema(
+    schema: ExtractSchema, rules: Sequence[Rule] | None = None
+) -> pa.DataFrameSchema:
+    """One boolean column per rule (its outcome on each row; `rules`: only these); a False is a
+    failure case.
 
     The rule expressions themselves run in one polars pass (`outcomes`); pandera confronts
     their results, and reports each failing row and rule with its index.
@@ -467,7 +470,7 @@ def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
                 error=rule.id,
             ),
         )
-        for rule in schema.rules
+        for rule in (schema.rules if rules is None else rules)
     }
     return pa.DataFrameSchema(columns=columns, name=schema.kind)
 
@@ -477,13 +480,17 @@ def pandera_schema(schema: ExtractSchema) -> pa.DataFrameSchema:
 CHUNK_ROWS = 250_000
 
 
-def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """Every rule on every row of a batch, in one vectorized pass: True, False or null."""
+def outcomes(
+    chunk: pl.DataFrame, schema: ExtractSchema, rules: Sequence[Rule] | None = None
+) -> pl.DataFrame:
+    """Every rule (`rules`: only these) on every row of a batch, in one vectorized pass: True,
+    False or null."""
+    rules = schema.rules if rules is None else rules
     frame = chunk.lazy()
     # the helper columns of the rules, each once, in order (a helper may read an earlier one)
-    for name, helper in {n: h for rule in schema.rules for n, h in rule.helpers.items()}.items():
+    for name, helper in {n: h for rule in rules for n, h in rule.helpers.items()}.items():
         frame = frame.with_columns(helper.alias(name))
-    outcome = frame.select(rule.expr.alias(rule.id) for rule in schema.rules).collect()
+    outcome = frame.select(rule.expr.alias(rule.id) for rule in rules).collect()
     wrong = {c: t for c, t in outcome.schema.items() if t != pl.Boolean}
     if wrong:
         # A rule must answer True, False or null; anything else is a bug in the schema.
@@ -491,12 +498,13 @@ def outcomes(chunk: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
     return outcome
 
 
-def _failures(outcome: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
-    """(_index, rule_id) of every failing row and rule of a batch (_index: position in it)."""
+def _failures(outcome: pl.DataFrame, schema: ExtractSchema, rules: Sequence[Rule]) -> pl.DataFrame:
+    """(_index, rule_id) of every failing row and rule of a batch (_index: position in it), from
+    the `outcome` of `rules`."""
     # A DataFrame, not a LazyFrame: pandera checks a DataFrame's data, a LazyFrame's names and
     # types only (unless PANDERA_VALIDATION_DEPTH=SCHEMA_AND_DATA, read when pandera is imported).
     try:
-        pandera_schema(schema).validate(outcome, lazy=True)
+        pandera_schema(schema, rules).validate(outcome, lazy=True)
         return pl.DataFrame(schema={"_index": pl.UInt32, "rule_id": pl.String})
     except SchemaErrors as errors:
         cases = errors.failure_cases
@@ -509,6 +517,11 @@ def _failures(outcome: pl.DataFrame, schema: ExtractSchema) -> pl.DataFrame:
         ).unique()
 
 
+def _reads_duplicate_flags(rule: Rule) -> bool:
+    """The rule reads a duplicate flag: its outcome depends on the whole file."""
+    return bool({FIRST_DISTINCT, KEY_CONSISTENT} & set(rule.expr.meta.root_names()))
+
+
 class Confrontation:
     """A file confronted with its schema's rules batch by batch: each batch's valid rows and
     rejects come back at once; the per-rule counts add up over the file."""
@@ -519,6 +532,7 @@ class Confrontation:
         self.passed = 0  # rows that passed every rule
         self.fails = [0] * len(schema.rules)
         self.missing = [0] * len(schema.rules)
+        self._set_aside: list[pl.Series] = []  # ROW of the rows that failed a rule
 
     def add(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(valid rows: ROW and typed columns, rejects) of one batch.
@@ -529,23 +543,53 @@ class Confrontation:
         schema = self.schema
         frame = frame.with_row_index("_index")
         outcome = outcomes(frame, schema)
-        # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
-        fails = outcome.select(pl.all().not_().sum()).row(0)
-        failures = _failures(outcome, schema)
-        counts = dict(failures.group_by("rule_id").len().iter_rows())
-        ids = [rule.id for rule in schema.rules]
-        if counts != {r: n for r, n in zip(ids, fails, strict=True) if n}:
-            raise RuntimeError(f"{schema.kind}: pandera's failures disagree with the rule counts")
+        failures = self._count(outcome, schema.rules)
         self.items += frame.height
-        self.fails = [a + b for a, b in zip(self.fails, fails, strict=True)]
         self.missing = [
             a + b for a, b in zip(self.missing, outcome.null_count().row(0), strict=True)
         ]
         typed = [c for c in schema.fields if c in frame.columns]
-        bad = failures.get_column("_index").unique()
-        valid = frame.filter(~pl.col("_index").is_in(bad.implode())).select(ROW, *typed)
+        failing = pl.col("_index").is_in(failures.get_column("_index").unique().implode())
+        self._set_aside.append(frame.filter(failing).get_column(ROW))
+        valid = frame.filter(~failing).select(ROW, *typed)
         self.passed += valid.height
         return valid, _rejects(frame, failures, schema)
+
+    def add_duplicates(self, frame: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame]:
+        """(ROW, rejects) of the rows that fail the rules reading the duplicate flags, found once
+        the whole file has been read: `add` confronted every row with both flags True.
+
+        `frame` (see `parse`): rows already added, with their exact flags. Only the rules that
+        read the flags are confronted with them (the others did not change); their failures add
+        to those rules' counts, and `passed` drops by the failing rows that had passed every
+        rule.
+        """
+        schema = self.schema
+        rules = [rule for rule in schema.rules if _reads_duplicate_flags(rule)]
+        frame = frame.with_row_index("_index")
+        failures = self._count(outcomes(frame, schema, rules), rules)
+        failing = frame.filter(
+            pl.col("_index").is_in(failures.get_column("_index").unique().implode())
+        ).get_column(ROW)
+        self.passed -= failing.is_in(pl.concat(self._set_aside).implode()).not_().sum()
+        self._set_aside.append(failing)
+        return failing, _rejects(frame, failures, schema)
+
+    def _count(self, outcome: pl.DataFrame, rules: Sequence[Rule]) -> pl.DataFrame:
+        """Add the False values of `outcome` (of `rules`) to the rules' fails; (_index, rule_id)
+        of each."""
+        # `not_` keeps nulls and `sum` skips them: the sum counts the False values.
+        fails = outcome.select(pl.all().not_().sum()).row(0, named=True)
+        failures = _failures(outcome, self.schema, rules)
+        counts = dict(failures.group_by("rule_id").len().iter_rows())
+        if counts != {r: n for r, n in fails.items() if n}:
+            raise RuntimeError(
+                f"{self.schema.kind}: pandera's failures disagree with the rule counts"
+            )
+        self.fails = [
+            n + fails.get(rule.id, 0) for rule, n in zip(self.schema.rules, self.fails, strict=True)
+        ]
+        return failures
 
     @property
     def rule_counts(self) -> dict[str, int]:

@@ -622,7 +622,7 @@ def test_crlf_and_a_quoted_comma_in_a_name(env):
 
 
 # ---------------------------------------------------------------- a file read in batches
-# A file is surveyed, validated and staged `schemas.common.CHUNK_ROWS` rows at a time; these
+# A file is read, validated and staged `schemas.common.CHUNK_ROWS` rows at a time; these
 # tests make a batch 3 rows, so that tiny files have batch boundaries (rows 2-4, 5-7, 8-10, ...).
 
 
@@ -717,6 +717,88 @@ def test_hash_collisions_never_set_a_row_aside(env, tiny_batches, monkeypatch):
         (9,),
         (12,),
     ]
+
+
+def rule_results(con, kind: str) -> dict[str, tuple[int, int, int]]:
+    """Rule id -> (items, fails, missing) of the rules with a failure."""
+    rows = con.execute(
+        "select rule_id, items, fails, missing from meta.rule_results where kind = ? and fails > 0",
+        [kind],
+    ).fetchall()
+    return {rule: (items, fails, missing) for rule, items, fails, missing in rows}
+
+
+def test_duplicates_known_only_after_the_last_batch_never_load(env, tiny_batches):
+    """The rules' pass takes every row as unique (the file's duplicates are known only once it
+    has been read): rows of the first batch that turn out to be repeated in the last batch are
+    taken out of the rows already staged, and the counts follow."""
+    landing, _, con = env
+    lines = [
+        f"{A},2018-03,10",  # row 2, batch 1: copied exactly in row 11
+        f"{B},2018-03,20",  # row 3: its key comes back with other content in row 12
+        *(f"{uscc(n)},2018-03,{n}" for n in range(5, 12)),  # rows 4-10, batches 1-3
+        f"{A},2018-03,10",  # row 11, batch 4
+        f"{B},2018-03,21",  # row 12
+    ]
+    write(landing, "employment_201803.csv", [header("employment"), *lines])
+    outcome = load(env, "employment")
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (11, 8, 3)
+    assert outcome.rule_failures == {"EMP-DUPLICATE-ROW": 1, "EMP-UNIQUE-USCC": 2}
+    name = "employment_201803.csv"
+    assert rejects(con, "employment") == [
+        (name, 3, "统一社会信用代码", "EMP-UNIQUE-USCC", B),
+        (name, 11, None, "EMP-DUPLICATE-ROW", None),
+        (name, 12, "统一社会信用代码", "EMP-UNIQUE-USCC", B),
+    ]
+    assert con.execute("select _source_row from raw.employment order by 1").fetchall() == [
+        (row,) for row in [2, *range(4, 11)]
+    ]
+    assert rule_results(con, "employment") == {
+        "EMP-DUPLICATE-ROW": (11, 1, 0),
+        "EMP-UNIQUE-USCC": (11, 2, 0),
+    }
+
+
+def test_a_duplicate_that_breaks_another_rule_is_one_row_set_aside(env, tiny_batches):
+    """A row that breaks another rule and repeats a key has the reject lines of both rules, and
+    counts once in the rows set aside."""
+    landing, _, con = env
+    lines = [
+        f"{A},2018-03,-1",  # row 2: negative headcount, copied exactly in row 8
+        f"{B},2018-03,-2",  # row 3: negative, and its key comes back with other content in row 9
+        f"{C},2018-03,3",  # row 4
+        f"{D},2018-03,4",  # row 5
+        f"{uscc(5)},2018-03,5",  # row 6
+        f"{uscc(6)},2018-03,6",  # row 7
+        f"{A},2018-03,-1",  # row 8: negative and an exact duplicate
+        f"{B},2018-03,9",  # row 9
+    ]
+    write(landing, "employment_201803.csv", [header("employment"), *lines])
+    outcome = load(env, "employment")
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (8, 4, 4)
+    assert outcome.rule_failures == {
+        "EMP-RANGE-INSURED_HEADCOUNT": 3,
+        "EMP-DUPLICATE-ROW": 1,
+        "EMP-UNIQUE-USCC": 2,
+    }
+    name = "employment_201803.csv"
+    assert rejects(con, "employment") == [
+        (name, 2, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT", "-1"),
+        (name, 3, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT", "-2"),
+        (name, 3, "统一社会信用代码", "EMP-UNIQUE-USCC", B),
+        (name, 8, None, "EMP-DUPLICATE-ROW", None),
+        (name, 8, "参保人数", "EMP-RANGE-INSURED_HEADCOUNT", "-1"),
+        (name, 9, "统一社会信用代码", "EMP-UNIQUE-USCC", B),
+    ]
+    assert con.execute("select _source_row from raw.employment order by 1").fetchall() == [
+        (4,),
+        (5,),
+        (6,),
+        (7,),
+    ]
+    assert con.execute(
+        "select rows_read, rows_loaded, rows_rejected from meta.loads where kind = 'employment'"
+    ).fetchall() == [(8, 4, 4)]
 
 
 def test_wrong_month_counted_over_every_batch(env, tiny_batches):

@@ -8,10 +8,18 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.ingest import load as load_module
 from pipelines.ingest.landing import scan
-from pipelines.ingest.load import ReadAhead, ensure_tables, load_month, prepare
+from pipelines.ingest.load import (
+    DUCKDB_ROW_GROUP,
+    ReadAhead,
+    Staging,
+    ensure_tables,
+    load_month,
+    prepare,
+)
 
 MARCH = dt.date(2018, 3, 1)
 REG_HEADER = "统一社会信用代码,企业名称,所属园区,行业代码,登记状态,成立日期,注册资本（万元）,高新技术企业,科技型中小企业,科技型领军企业,上市板块"
@@ -387,6 +395,32 @@ def test_a_month_fills_whole_row_groups_whatever_the_batches(env, monkeypatch):
     assert sizes == [122_880] * (rows // 122_880) + [rows % 122_880]
 
 
+def test_rows_set_aside_after_the_pass_leave_whole_row_groups(tmp_path):
+    """Rows set aside once the file has been read leave the staged rows, which stay whole row
+    groups but the last; the files before the first that held one are kept as they are."""
+    group = DUCKDB_ROW_GROUP
+    rows = pl.DataFrame(
+        {"_source_row": pl.int_range(2, 2 * group + 12, dtype=pl.Int32, eager=True)}
+    )
+    no_rejects = pl.DataFrame({"row_number": []}, schema={"row_number": pl.Int32})
+    staging = Staging(tmp_path)
+    for batch in rows.iter_slices(100_000):
+        staging.add(batch, no_rejects)
+    first = staging.rows[0]
+    # two in the second staged file, one in the rows kept back (the last ten)
+    late = pl.Series([group + 5, group + 7, 2 * group + 5], dtype=pl.Int32)
+    staging.set_aside(late, pl.DataFrame({"row_number": late}))
+    staging.finish()
+
+    staged = [pl.read_parquet(path) for path in staging.rows]
+    assert [frame.height for frame in staged] == [group, group, 7]
+    assert staging.rows[0] == first
+    assert pl.concat(staged).equals(rows.filter(~pl.col("_source_row").is_in(late.implode())))
+    assert sorted(tmp_path.glob("rows-*")) == sorted(staging.rows)  # the files replaced, gone
+    (rejects,) = staging.rejects
+    assert pl.read_parquet(rejects).get_column("row_number").to_list() == late.to_list()
+
+
 def _load_months(tmp_path: Path, landing: Path, kind: str, months: list[dt.date], ahead: bool):
     """Load the months in order into a new warehouse, with or without reading ahead, and return
     what the warehouse holds (load times aside) and the outcomes."""
@@ -434,7 +468,7 @@ def test_reading_ahead_loads_exactly_what_loading_month_by_month_loads(tmp_path,
     # 2018-06: no file
     write(landing, "tax_201807.csv", [TAX_HEADER, row.format(u=C, m="2018-07", t=2)])
     inline, inline_outcomes = _load_months(tmp_path, landing, "tax", months, ahead=False)
-    prepared_in = []  # (file, thread) of every file read, surveyed, validated and staged
+    prepared_in = []  # (file, thread) of every file read, validated and staged
 
     def recording(con, f, kept):
         prepared_in.append((f.path.name, threading.current_thread().name.split("_")[0]))

@@ -7,9 +7,11 @@ file seen is archived byte-for-byte under its sha256 first. A file handled befor
 refused, superseded) is not read again.
 
 A file is never held whole in memory (XLSX aside, see read.py): it is hashed and archived in
-chunks, surveyed (survey.py), then validated batch by batch; each batch's valid rows and rejects
-are staged as Parquet files, which the final transaction inserts. A raw step prepares the next
-month's file that way while this month's rows are inserted (ReadAhead).
+chunks, then read once, batch by batch: each batch is validated and its valid rows and rejects
+are staged as Parquet files, which the final transaction inserts, while the facts of the whole
+file are gathered (survey.py). The rows those facts show to repeat a key (and only those, read
+again) are then set aside. A raw step prepares the next month's file that way while this
+month's rows are inserted (ReadAhead).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from pipelines.ingest.landing import (
 from pipelines.ingest.quality import rule_results
 from pipelines.ingest.read import CHUNK_BYTES, Extract, FileRejected, open_extract
 from pipelines.ingest.revisions import insert_revision_changes
-from pipelines.ingest.survey import survey
+from pipelines.ingest.survey import FileFacts
 from pipelines.reference import industry_divisions, park_aliases
 from schemas import SCHEMAS
 from schemas.common import ROW, TEXT, Confrontation, parse
@@ -417,14 +419,10 @@ class Staging:
         self.rows: list[Path] = []  # at least one file, even empty: queries read at least one
         self.rejects: list[Path] = []  # batches with rejects only
         self._pending: list[pl.DataFrame] = []  # valid rows kept back, less than a row group
+        self._written = 0  # files written, to name the next one
 
     def add(self, rows: pl.DataFrame, rejects: pl.DataFrame) -> None:
-        self._pending.append(rows)
-        if sum(frame.height for frame in self._pending) >= DUCKDB_ROW_GROUP:
-            pending = pl.concat(self._pending)
-            whole = pending.height - pending.height % DUCKDB_ROW_GROUP
-            self.rows.append(self._write(pending.slice(0, whole), "rows"))
-            self._pending = [pending.slice(whole)]
+        self._add_rows(rows)
         if rejects.height:
             self.rejects.append(self._write(rejects, "rejects"))
 
@@ -435,29 +433,63 @@ class Staging:
             self.rows.append(self._write(pending, "rows"))
         self._pending = []
 
+    def set_aside(self, rows: pl.Series, rejects: pl.DataFrame) -> None:
+        """Before `finish`: file rows (ROW) found to break a rule once the whole file was read,
+        and their rejects. The rows leave the rows kept back and the staged files, which are
+        staged again from the first that holds one of them on (the files before it are whole
+        row groups)."""
+        wanted = pl.col("_source_row").is_in(rows.implode())
+        held = (
+            i
+            for i, path in enumerate(self.rows)
+            if pl.scan_parquet(path).filter(wanted).select(pl.len()).collect().item()
+        )
+        first = next(held, len(self.rows))
+        again, self.rows = self.rows[first:], self.rows[:first]
+        kept_back, self._pending = self._pending, []
+        for path in again:
+            self._add_rows(pl.read_parquet(path).filter(~wanted))
+            path.unlink()
+        for frame in kept_back:
+            self._add_rows(frame.filter(~wanted))
+        if rejects.height:
+            self.rejects.append(self._write(rejects, "rejects"))
+
+    def _add_rows(self, rows: pl.DataFrame) -> None:
+        self._pending.append(rows)
+        if sum(frame.height for frame in self._pending) >= DUCKDB_ROW_GROUP:
+            pending = pl.concat(self._pending)
+            whole = pending.height - pending.height % DUCKDB_ROW_GROUP
+            self.rows.append(self._write(pending.slice(0, whole), "rows"))
+            self._pending = [pending.slice(whole)]
+
     def _write(self, frame: pl.DataFrame, what: str) -> Path:
-        path = self.folder / f"{what}-{len(self.rows) + len(self.rejects):06d}.parquet"
+        path = self.folder / f"{what}-{self._written:06d}.parquet"
+        self._written += 1
         frame.write_parquet(path, row_group_size=DUCKDB_ROW_GROUP)
         return path
 
 
 def _validate(
-    con: duckdb.DuckDBPyConnection,
-    extract: Extract,
-    flags: pl.DataFrame,
-    f: LandingFile,
-    staging: Staging,
+    con: duckdb.DuckDBPyConnection, extract: Extract, f: LandingFile, staging: Staging
 ) -> Confrontation:
-    """Every batch parsed, given its context, confronted with the rules, and staged."""
+    """One pass over the file: every batch parsed, given its context, confronted with the rules
+    and staged, while the facts of the whole file are gathered (survey.py). Once it has been
+    read: its month checked, and the rows that repeat a key set aside."""
     schema = extract.schema
     context = rule_context(f.kind, con, f.period)
     columns = _raw_columns(con, f.kind)
     confrontation = Confrontation(schema)
+    facts = FileFacts(schema)
     for batch in extract.batches():
-        valid, rejects = confrontation.add(
-            add_context(parse(batch, schema, flags), f.period, context)
-        )
+        parsed = parse(batch, schema, flag_duplicates=False)
+        facts.add(parsed)
+        valid, rejects = confrontation.add(add_context(parsed, f.period, context))
         staging.add(_to_raw(valid, f, columns), rejects)
+    facts.reject_wrong_month(f)
+    repeating = facts.rows_whose_key_may_repeat(extract)
+    if repeating is not None:
+        staging.set_aside(*confrontation.add_duplicates(parse(repeating, schema)))
     staging.finish()
     return confrontation
 
@@ -566,7 +598,7 @@ def load_month(
 
 @dataclass
 class Prepared:
-    """A file read, surveyed, validated and staged: what its month's transaction inserts."""
+    """A file read, validated and staged: what its month's transaction inserts."""
 
     scratch: tempfile.TemporaryDirectory  # holds the staged Parquet files until the insert
     encoding: str
@@ -577,16 +609,20 @@ class Prepared:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, f: LandingFile, kept: Path) -> Prepared:
-    """Read the archived copy of `f`, survey it, confront it with its rules and stage its rows
+    """Read the archived copy of `f`, confront it with its rules and stage its rows
     (FileRejected: the file is refused whole)."""
     scratch = tempfile.TemporaryDirectory(prefix="parks-load-")
     try:
         with open_extract(kept, f.path.name, f.ext, SCHEMAS[f.kind]) as extract:
-            facts = survey(extract, f)
             staging = Staging(Path(scratch.name))
-            confrontation = _validate(con, extract, facts.flags, f, staging)
+            confrontation = _validate(con, extract, f, staging)
             return Prepared(
-                scratch, extract.encoding, extract.notes, facts.rows, staging, confrontation
+                scratch,
+                extract.encoding,
+                extract.notes,
+                confrontation.items,
+                staging,
+                confrontation,
             )
     except BaseException:
         scratch.cleanup()

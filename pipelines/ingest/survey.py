@@ -1,12 +1,14 @@
-"""What must be known of a whole file before its rows are validated batch by batch.
+"""What must be known of a whole file beside its rows' rules, gathered batch by batch.
 
 Two checks look at the whole file: the wrong-month check (a file whose rows are mostly another
 month is the wrong file) and the duplicate flags of the uniqueness rules (an exact duplicate
-loads once; rows sharing a key with different content are all set aside). A first pass reads the
-key and 所属期 columns only: it counts rows and months and hashes each row's key. The rows whose
-key hash occurs more than once are then read in full, and their flags computed exactly on their
-content (`schemas.common.duplicate_flags`): a hash collision only makes a row a candidate, it
-never sets one aside. Every other row's key is unique in the file: both its flags are True.
+loads once; rows sharing a key with different content are all set aside). The loader reads a
+file once (load.py, `_validate`): as each batch is parsed and confronted with the rules, its
+rows' months are counted and each row's key hashed. Once the file has been read, its month is
+checked, and the rows whose key hash occurs more than once are read again in full, for their
+flags to be computed exactly on their content (`schemas.common.duplicate_flags`): a hash
+collision only makes a row a candidate, it never sets one aside. Every other row's key is unique
+in the file: both its flags are True, as the rules' pass took them.
 
 Memory: the key hashes (8 bytes a row) and the candidate rows.
 """
@@ -15,47 +17,44 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 
 import polars as pl
 
 from pipelines.ingest.landing import LandingFile
 from pipelines.ingest.read import Extract, FileRejected
-from schemas.common import FIRST_DISTINCT, KEY_CONSISTENT, ROW, ExtractSchema, duplicate_flags
+from schemas.common import TEXT, ExtractSchema
 
 
-@dataclass
-class Survey:
-    rows: int  # data rows of the file
-    flags: pl.DataFrame  # ROW and both duplicate flags of the rows whose key may repeat
+class FileFacts:
+    """The months and key hashes of a file's rows, added batch by batch in file order."""
 
+    def __init__(self, schema: ExtractSchema) -> None:
+        self.schema = schema
+        self._months: Counter[dt.date] = Counter()  # rows per readable 所属期
+        self._hashes: list[pl.Series] = []  # one per batch
 
-def survey(extract: Extract, f: LandingFile) -> Survey:
-    """The file's facts. Rejects the file if it is of the wrong month, or (while reading it)
-    malformed or without data rows."""
-    schema = extract.schema
-    period = ["period"] if "period" in schema.fields else []
-    rows, months, hashes = 0, Counter(), []
-    for batch in extract.batches(columns=list(dict.fromkeys([*schema.key, *period]))):
-        rows += batch.height
-        hashes.append(batch.select(_key_hash(schema)).to_series())
-        if period:  # each distinct text parsed once
-            texts = batch.group_by("period").len()
-            parsed = texts.select(schema.fields["period"](pl.col("period")), "len").drop_nulls()
-            for month, n in parsed.iter_rows():
-                months[month] += n
-    _reject_wrong_month(months, f)
-    repeated = _repeated(hashes).implode()
-    candidates = pl.concat([h.is_in(repeated) for h in hashes])
-    del hashes
-    flags = pl.DataFrame(
-        schema={ROW: pl.Int32, FIRST_DISTINCT: pl.Boolean, KEY_CONSISTENT: pl.Boolean}
-    )
-    if candidates.any():
-        rows_of_candidates = (candidates.arg_true() + 2).cast(pl.Int32)  # header = row 1
-        text = pl.concat(extract.batches(rows=rows_of_candidates))
-        flags = text.select(ROW).hstack(duplicate_flags(text, schema))
-    return Survey(rows, flags)
+    def add(self, parsed: pl.DataFrame) -> None:
+        """A batch of the file, as `schemas.common.parse` returns it."""
+        schema = self.schema
+        keys = parsed.select(pl.col(k + TEXT).alias(k) for k in schema.key)
+        self._hashes.append(keys.select(_key_hash(schema)).to_series())
+        if "period" in schema.fields:
+            for month, n in parsed.get_column("period").drop_nulls().value_counts().iter_rows():
+                self._months[month] += n
+
+    def reject_wrong_month(self, f: LandingFile) -> None:
+        """Once the file has been read: FileRejected if its rows are mostly of another month."""
+        _reject_wrong_month(self._months, f)
+
+    def rows_whose_key_may_repeat(self, extract: Extract) -> pl.DataFrame | None:
+        """Once the file has been read: its rows whose key hash repeats, read again in full
+        (normalized text and ROW, as `Extract.batches` gives them), or None if there are none."""
+        repeated = _repeated(self._hashes).implode()
+        candidates = pl.concat([h.is_in(repeated) for h in self._hashes])
+        if not candidates.any():
+            return None
+        rows = (candidates.arg_true() + 2).cast(pl.Int32)  # header = row 1
+        return pl.concat(extract.batches(rows=rows))
 
 
 def _key_hash(schema: ExtractSchema) -> pl.Expr:
