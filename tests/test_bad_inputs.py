@@ -898,10 +898,11 @@ def test_bad_byte_past_the_first_chunk_of_a_gb18030_file(env, tmp_path, monkeypa
 
 BIG_ROWS = 6_250_000  # 32 bytes a line: 200,000,048 bytes with the header
 BIG_HEAD = "91540100"
-# Peak resident memory of the loading process: well under this bound when the file is read in
-# batches, far over it (several times the file's size) when it is read whole (the measured
-# peaks: docs/performance.md).
-MAX_PEAK_BYTES = 512 * 2**20
+# What the load adds to the loading process's resident memory (its peak less its memory before the
+# load: the modules it imports grow from release to release): well under this bound when the file
+# is read in batches, far over it (several times the file's size) when it is read whole (the
+# measured peaks: docs/performance.md).
+MAX_LOAD_BYTES = 416 * 2**20
 # What grows with the file: its key hashes (8 bytes a row) and DuckDB's cache of the rows it
 # writes; read whole, the peak grows with the file by far more than this allowance.
 GROWTH_ALLOWANCE_BYTES = 64 * 2**20
@@ -1030,12 +1031,13 @@ def load_big_file_in_subprocess(folder: Path, rows: int) -> tuple[dict, str]:
 
 def test_slow_200mb_file_loads_in_bounded_memory(tmp_path):
     """SLOW: a ~200 MB valid employment CSV (6.25 million rows) loads completely, and so does one
-    a quarter of its size; the loading process's peak resident memory (VmHWM, measured in a fresh
-    subprocess) stays bounded, and the big file needs hardly more than the small one."""
+    a quarter of its size; what the load adds to the loading process's peak resident memory
+    (VmHWM less VmRSS before it, measured in a fresh subprocess) stays bounded, and the big file
+    needs hardly more than the small one."""
     quarter, quarter_measured = load_big_file_in_subprocess(tmp_path / "quarter", BIG_ROWS // 4)
     big, measured = load_big_file_in_subprocess(tmp_path / "big", BIG_ROWS)
     assert (tmp_path / "big" / "landing" / "employment_201803.csv").stat().st_size >= 200_000_000
-    assert big["peak"] < MAX_PEAK_BYTES, f"memory not bounded: {measured}"
+    assert big["peak"] - big["rss_before"] < MAX_LOAD_BYTES, f"memory not bounded: {measured}"
     assert big["peak"] <= quarter["peak"] + GROWTH_ALLOWANCE_BYTES, (
         f"memory grows with the file: {measured}; {quarter_measured}"
     )
