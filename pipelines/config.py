@@ -13,7 +13,7 @@ FIRST_MONTH = "2018-01"
 # DuckDB's memory cap for the loader and for dbt (profiles.yml reads the same variable and
 # default). Without it each process may cache up to 80% of RAM, two at a time; with it, big
 # sorts and joins spill to disk beside the build file instead.
-DUCKDB_MEMORY_LIMIT = os.environ.get("PARKS_DUCKDB_MEMORY_LIMIT", "4GB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("PARKS_DUCKDB_MEMORY_LIMIT", "2.5GB")
 
 
 def env_flag(name: str) -> bool:
