@@ -61,7 +61,7 @@ def test_a_refused_revision_arriving_with_the_first_leaves_the_first_loaded(env,
         ("registration_202012_v2.csv", "file_rejected"),
     ]
     # The next run reads neither file again, and the month stays as it is.
-    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
+    monkeypatch.setattr(loader, "checksum", _never_read)
     again = load(env)
     assert again.status == "file_rejected"
     assert again.message.endswith("(the month keeps registration_202012.csv, loaded before)")

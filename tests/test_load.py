@@ -263,14 +263,14 @@ def test_unchanged_file_is_recognized_by_name_size_and_time_without_reading_it(e
     stat = path.stat()
     expected = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=stat.st_mtime_ns // 1000)
     assert recorded == [(expected, stat.st_size)]
-    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
+    monkeypatch.setattr(loader, "checksum", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
 
     # Touched (a copy, a restore): read once more, recognized by its checksum, time recorded.
     monkeypatch.undo()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
     assert load(con, landing, archive, "tax").status == "unchanged"
-    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
+    monkeypatch.setattr(loader, "checksum", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
     assert con.execute("select count(*) from meta.loads").fetchone() == (1,)
 
@@ -331,7 +331,7 @@ def test_files_listed_by_an_earlier_release_are_read_once_more_then_recognized(e
     ensure_tables(con)
     assert con.execute("select modified_at from meta.loads").fetchall() == [(None,)]
     assert load(con, landing, archive, "tax").status == "unchanged"
-    monkeypatch.setattr(loader, "hash_into_archive", _never_read)
+    monkeypatch.setattr(loader, "checksum", _never_read)
     assert load(con, landing, archive, "tax").status == "unchanged"
 
 

@@ -135,9 +135,27 @@ def hash_into_archive(path: Path, ext: str, archive_dir: Path) -> str:
     return sha
 
 
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checksum(path: Path, ext: str, archive_dir: Path, con: duckdb.DuckDBPyConnection) -> str:
+    """The file's sha256, from one read. A name meta.loads does not know is a new delivery, to be
+    archived: its bytes are archived as they are hashed (`hash_into_archive`). A known name (a
+    file touched or rewritten, every file under PARKS_VERIFY_CHECKSUMS) is most often archived
+    already: it is only hashed, not copied to be thrown away."""
+    known = con.execute("select 1 from meta.loads where file_name = ? limit 1", [path.name])
+    if known.fetchone():
+        return _sha256_of(path)
+    return hash_into_archive(path, ext, archive_dir)
+
+
 def archive(path: Path, sha: str, ext: str, archive_dir: Path) -> Path:
     """Keep the received bytes under their checksum (written once, atomically), if the archive
-    does not hold them yet (`hash_into_archive` put them there when it hashed the file)."""
+    does not hold them yet (`checksum` put a new delivery there when it hashed it)."""
     target = _archived(archive_dir, sha, ext)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -200,13 +218,14 @@ def identify(
     its checksum is taken from there instead of reading the file again (as git and rsync
     recognize unchanged files; at a million enterprises, reading the 216 files of three years
     was a noticeable part of every run). Otherwise, or with PARKS_VERIFY_CHECKSUMS=1, the file is
-    hashed and archived on the way (`hash_into_archive`; `sha`: hashed already, by ReadAhead), and
-    a file seen before under the same checksum gets its modification time recorded."""
+    hashed (`checksum`, which archives a new delivery on the way; `sha`: hashed already, by
+    ReadAhead), and a file seen before under the same checksum gets its modification time
+    recorded."""
     stat = path.stat()  # before reading: a change while hashing shows as a newer time next run
     modified_at = modified_time(stat)
     if known := _recorded_checksum(con, path, stat):
         return Identity(known, modified_at, seen=True)
-    sha = sha or hash_into_archive(path, ext, archive_dir)
+    sha = sha or checksum(path, ext, archive_dir, con)
     seen = _already_seen(con, path.name, sha)
     if seen:
         con.execute(
@@ -486,12 +505,23 @@ def _validate(
         facts.add(parsed)
         valid, rejects = confrontation.add(add_context(parsed, f.period, context))
         staging.add(_to_raw(valid, f, columns), rejects)
-    facts.reject_wrong_month(f)
-    repeating = facts.rows_whose_key_may_repeat(extract)
-    if repeating is not None:
-        staging.set_aside(*confrontation.add_duplicates(parse(repeating, schema)))
+    if (repeated := whole_file_checks(facts, extract, f, confrontation)) is not None:
+        staging.set_aside(*repeated)
     staging.finish()
     return confrontation
+
+
+def whole_file_checks(
+    facts: FileFacts, extract: Extract, f: LandingFile, confrontation: Confrontation
+) -> tuple[pl.Series, pl.DataFrame] | None:
+    """Once the file has been read: FileRejected if it is of the wrong month; else the rows
+    that repeat a key, confronted with the rules that read the duplicate flags (ROW, rejects),
+    or None when no key repeats."""
+    facts.reject_wrong_month(f)
+    repeating = facts.rows_whose_key_may_repeat(extract)
+    if repeating is None:
+        return None
+    return confrontation.add_duplicates(parse(repeating, extract.schema))
 
 
 @dataclass(frozen=True)
@@ -676,7 +706,7 @@ class ReadAhead:
         stat = f.path.stat()
         if _recorded_checksum(self._cursor, f.path, stat):
             return None  # handled before (see `identify`): not read again
-        sha = hash_into_archive(f.path, f.ext, self._archive_dir)
+        sha = checksum(f.path, f.ext, self._archive_dir, self._cursor)
         seen_as = (stat.st_size, stat.st_mtime_ns)
         if _already_seen(self._cursor, f.path.name, sha):
             return _Ahead(sha, seen_as)
