@@ -271,7 +271,7 @@ def validation_throughput(landing: Path, warehouse: Path, month: str) -> list[di
     """Rows per second of reading, parsing and the rules, per extract kind, on one month's files,
     the way the loader runs them: streamed in batches (pipelines/ingest/load.py, _validate)."""
     from pipelines.ingest.landing import scan
-    from pipelines.ingest.load import add_context, rule_context
+    from pipelines.ingest.load import add_context, rule_context, whole_file_checks
     from pipelines.ingest.read import open_extract
     from pipelines.ingest.survey import FileFacts
     from schemas import SCHEMAS
@@ -300,10 +300,7 @@ def validation_throughput(landing: Path, warehouse: Path, month: str) -> list[di
                     parse_s += t1 - t0
                     validate_s += time.perf_counter() - t1
                     facts.add(parsed)
-                facts.reject_wrong_month(f)
-                repeating = facts.rows_whose_key_may_repeat(extract)  # read again
-                if repeating is not None:
-                    confrontation.add_duplicates(parse(repeating, schema))
+                whole_file_checks(facts, extract, f, confrontation)  # repeated keys read again
             total = time.perf_counter() - start
             results.append(
                 {
