@@ -26,7 +26,7 @@ from pipelines.dbt_builds import (
     project_fingerprint,
     record_build,
 )
-from pipelines.defs.dbt import DBT_RESOURCE, dbt_build_args, keep_parse_state
+from pipelines.defs.dbt import DBT_RESOURCE, dbt_build_args, keep_parse_state, new_build_folder
 from pipelines.ingest.load import ensure_tables
 
 
@@ -200,3 +200,18 @@ def test_the_parse_state_of_a_build_seeds_the_next_and_old_build_folders_go(tmp_
         "warehouse_models-run3-abc",
         "warehouse_models-run4-abc",
     ]
+
+
+def test_a_home_s_first_build_starts_from_the_parse_that_prepared_the_manifest(tmp_path: Path):
+    folder, prepared = tmp_path / "home" / "dbt", tmp_path / "target" / "partial_parse.msgpack"
+    first = new_build_folder(folder, "warehouse_models-run0", prepared=prepared)
+    assert not (first / "partial_parse.msgpack").exists()  # neither state: dbt parses it all
+
+    prepared.parent.mkdir()
+    prepared.write_bytes(b"written by the parse that prepared the manifest")
+    second = new_build_folder(folder, "warehouse_models-run1", prepared=prepared)
+    assert (second / "partial_parse.msgpack").read_bytes() == prepared.read_bytes()
+
+    (folder / "partial_parse.msgpack").write_bytes(b"kept by this home's last build")
+    third = new_build_folder(folder, "warehouse_models-run2", prepared=prepared)
+    assert (third / "partial_parse.msgpack").read_bytes() == b"kept by this home's last build"

@@ -14,13 +14,14 @@ go to a temporary directory, so the test leaves nothing in the tree.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_helpers import dbt_build, insert_raw, query_rows, register_row
+from warehouse_helpers import dbt_build, dbt_command, insert_raw, query_rows, register_row
 
 ROOT = Path(__file__).resolve().parents[1]
 DDL = ROOT / "pipelines" / "warehouse_ddl.sql"
@@ -438,3 +439,51 @@ def test_enterprise_month(warehouse: Path) -> None:
         D("10000"),
         False,
     )
+
+
+def test_a_null_in_a_tested_column_fails_naming_the_column(warehouse: Path, tmp_path: Path) -> None:
+    """The not_null columns of a table are tested in one query (not_null_columns): a null in any
+    of them still fails the test, and each failing row names its null columns."""
+    broken = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        keys = [
+            k
+            for (k,) in con.execute(
+                "select enterprise_version_key from marts.dim_enterprise order by 1 limit 2"
+            ).fetchall()
+        ]
+        con.execute(
+            "update marts.dim_enterprise set valid_to = null where enterprise_version_key = ?",
+            [keys[0]],
+        )
+        con.execute(
+            "update marts.dim_enterprise set uscc = null, valid_from = null"
+            " where enterprise_version_key = ?",
+            [keys[1]],
+        )
+    result = dbt_command(
+        "test",
+        broken,
+        tmp_path,
+        "--select",
+        "test_name:not_null_columns,dim_enterprise",
+        "--store-failures",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-8000:]
+    assert "Got 2 results, configured to fail if != 0" in output, output[-8000:]
+    [stored] = query_rows(
+        broken,
+        "select schema_name, table_name from duckdb_tables()"
+        " where schema_name like '%dbt_test__audit'",  # the failing rows of the test run
+    )
+    failed = query_rows(
+        broken,
+        "select enterprise_version_key, null_columns"
+        f' from "{stored["schema_name"]}"."{stored["table_name"]}"',
+    )
+    assert {r["enterprise_version_key"]: r["null_columns"] for r in failed} == {
+        keys[0]: "valid_to",
+        keys[1]: "uscc, valid_from",
+    }

@@ -21,16 +21,25 @@ def dbt_build(path: Path, tmp: Path, *args: str, project: Path = DBT_PROJECT) ->
     """`dbt build` of the project (the repo's, or a copy at `project`; with `args`, e.g. a
     selection) on the warehouse at `path`, its target and logs under `tmp`; fails the test with
     dbt's output if dbt fails."""
+    result = dbt_command("build", path, tmp, *args, project=project)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+
+
+def dbt_command(
+    command: str, path: Path, tmp: Path, *args: str, project: Path = DBT_PROJECT
+) -> subprocess.CompletedProcess[str]:
+    """A dbt command (`build`, `test`, ...) on the warehouse at `path`, as `dbt_build` runs it;
+    its outcome, whether it passed or not."""
     env = {
         **os.environ,
         "PARKS_BUILD_WAREHOUSE": str(path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
     }
-    result = subprocess.run(
+    return subprocess.run(
         [
             str(DBT),
-            "build",
+            command,
             *args,
             "--project-dir",
             str(project),
@@ -47,7 +56,6 @@ def dbt_build(path: Path, tmp: Path, *args: str, project: Path = DBT_PROJECT) ->
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
 
 
 def insert_raw(

@@ -71,12 +71,15 @@ def ensure_manifest() -> Path:
     """dagster-dbt reads target/manifest.json: (re)build it when missing or older than the project.
 
     dbt parses into a scratch folder and the manifest replaces the old one whole, so that a
-    process reading it (another test worker) never sees it half written."""
+    process reading it (another test worker) never sees it half written. Its parse state is kept
+    beside it: a home's first build starts from it (new_build_folder)."""
     manifest = DBT_PROJECT.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         manifest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as scratch:
             DBT_RESOURCE.cli(["parse", "--quiet"], target_path=Path(scratch)).wait()
+            if (Path(scratch) / PARSE_STATE).exists():
+                os.replace(Path(scratch) / PARSE_STATE, manifest.parent / PARSE_STATE)
             os.replace(Path(scratch) / "manifest.json", manifest)
     return manifest
 
@@ -152,15 +155,23 @@ def dbt_build_args(whole_because: str | None, subset: bool = False) -> list[str]
     return args
 
 
-def new_build_folder(folder: Path, name: str) -> Path:
+def new_build_folder(
+    folder: Path, name: str, prepared: Path = DBT_PROJECT.manifest_path.parent / PARSE_STATE
+) -> Path:
     """The build's own dbt target folder in the home (<op>-<run>-<uuid>, as dagster-dbt names
     them), not in dbt_project/target: a build of another warehouse leaves the repository as it
-    was. Seeded with the parse state the last build of this home kept (keep_parse_state)."""
+    was. Seeded with the parse state the last build of this home kept (keep_parse_state), or in
+    a home without one (its first build), with the state of the parse that prepared the
+    manifest (ensure_manifest): `parks run` exports the home's paths before the definitions
+    load, so that parse had this build's profile, and dbt parses only what changed since instead
+    of the whole project. dbt reads a state written for another profile (another warehouse's
+    path) as no state, and parses the whole project, as it would without one."""
     target = folder / f"{name}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True)
-    parsed = folder / PARSE_STATE
-    if parsed.exists():
-        shutil.copyfile(parsed, target / PARSE_STATE)
+    for parsed in (folder / PARSE_STATE, prepared):
+        if parsed.exists():
+            shutil.copyfile(parsed, target / PARSE_STATE)
+            break
     return target
 
 
