@@ -1,6 +1,7 @@
 """The benchmark: its months (the full build loads the 36 months before the one more month), its
 baseline, an independent computation of the pipeline's marts (pipelines/bench/baseline.sql), and
-the minimal scripts a user would write instead (pipelines/bench/minimal.sql, minimal_pandas.py)."""
+the minimal scripts a user would write instead (pipelines/bench/minimal.sql, minimal_pandas.py)
+and the storing script (store.sql)."""
 
 import csv
 import shutil
@@ -18,8 +19,10 @@ from pipelines.bench.run import (
     bench_months,
     compare,
     compare_counts,
+    compare_stored,
     minimal_command,
     pandas_command,
+    store_command,
 )
 from pipelines.cli import run_warehouse
 from pipelines.config import Paths
@@ -286,3 +289,39 @@ def test_a_minimal_script_counts_the_tiers_of_park_year_summary(clean, tmp_path,
     differences = compare_counts(clean.warehouse, run_script(script, first, tmp_path / "v1"))
     assert any(" tax T1 " in d for d in differences), differences  # the December tax
     assert any(" enterprises " in d for d in differences), differences  # the move
+
+
+def test_the_storing_script_keeps_every_row_of_the_files_that_count(clean, tmp_path):
+    """store.sql keeps every row of each month's highest revision, and only those, with every
+    column of the file; a row lost or added is found by compare_stored."""
+    latest: dict[tuple[str, str], Path] = {}
+    for f in sorted(clean.landing.iterdir()):  # a _v2 sorts after its first issue
+        kind, month = f.stem.split("_")[:2]
+        if kind in ("registration", "tax", "employment", "output"):
+            latest[(kind, month)] = f
+    expected: dict[str, list[dict[str, str]]] = {}
+    for (kind, _), f in latest.items():
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            expected.setdefault(kind, []).extend(csv.DictReader(fh))
+
+    db = tmp_path / "store.duckdb"
+    result = subprocess.run(store_command(db, clean.landing), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        for kind, rows in expected.items():
+            stored = con.execute(f"select * from {kind}").pl()
+            assert stored.height == len(rows), kind
+            assert set(HEADERS[kind]) <= set(stored.columns)
+            uscc = "统一社会信用代码"
+            assert sorted(stored[uscc]) == sorted(r[uscc] for r in rows)
+        second = con.execute(
+            "select count(*) from registration where filename like '%registration_201912_v2.csv'"
+        ).fetchone()[0]
+        first = con.execute(
+            "select count(*) from registration where filename like '%registration_201912.csv'"
+        ).fetchone()[0]
+    assert second > 0 and first == 0  # the revision counts, the first issue not
+
+    total = sum(len(rows) for rows in expected.values())
+    assert compare_stored(db, total) == []
+    assert compare_stored(db, total + 1) != []

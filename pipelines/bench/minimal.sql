@@ -2,25 +2,11 @@
 -- get the plan's tier counts per park and year from the four monthly extracts. Nothing else: no
 -- validation, no lineage, no monthly facts, no versions. It trusts clean UTF-8 files.
 --
--- Run by the DuckDB command line with two variables set: landing (folder) and seeds (folder).
+-- Run by the DuckDB command line with two variables set, landing (folder) and seeds (folder),
+-- after counted.sql (the files that count).
 -- Leaves one table, counts (park_code, year, dimension, tier, enterprises): how many
 -- enterprises of a park reach each tier of tier_thresholds in the year, counted in their
 -- highest tier only, and (dimension 'enterprises') how many the park has that year.
-
--- The files that count: the highest revision of each month (<kind>_<YYYYMM>[_v<N>].csv).
-create macro counted(kind) as (
-    select list(file) from (
-        select file,
-               regexp_extract(file, '_(\d{6})(_v\d+)?\.csv$', 1) as month,
-               coalesce(try_cast(regexp_extract(file, '_v(\d+)\.csv$', 1) as integer), 1) as revision
-        from glob(getvariable('landing') || '/' || kind || '_*.csv')
-        qualify revision = max(revision) over (partition by month)
-    )
-);
-set variable registration = counted('registration');
-set variable tax = counted('tax');
-set variable employment = counted('employment');
-set variable output = counted('output');
 
 -- An extract's rows with the year and month of their file; types detected, the codes kept as text.
 create macro rows_of(kind, text_columns := {'统一社会信用代码': 'varchar'}) as table

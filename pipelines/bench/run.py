@@ -12,6 +12,10 @@ Stages, each a child process measured by pipelines/bench/measure.py:
                 nothing else (the primary reference)
   pandas script pipelines/bench/minimal_pandas.py, the same with pandas (at scales up to
                 PANDAS_UP_TO enterprises unless --pandas/--no-pandas says otherwise)
+  storing script
+                pipelines/bench/store.sql: the minimal script's reading, every column of every
+                row stored in a table per extract, nothing validated or computed: the floor
+                under any product that keeps the rows it counts
   baseline      pipelines/bench/baseline.sql in the DuckDB command line on the same 36 months:
                 the pipeline's marts of the plan's figures by hand-written SQL, no validation
                 (the second reference)
@@ -45,6 +49,9 @@ from pipelines.reference import SEEDS
 MONTHS_BEFORE = 36
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 MINIMAL_SQL = Path(__file__).with_name("minimal.sql")
+COUNTED_SQL = Path(__file__).with_name("counted.sql")  # read before minimal.sql and store.sql
+STORE_SQL = Path(__file__).with_name("store.sql")
+MONTHLY_KINDS = ("registration", "tax", "employment", "output")  # what the scripts read
 MINIMAL_PANDAS = Path(__file__).with_name("minimal_pandas.py")
 # park_year_summary's counts as (dimension, tier, column): the enterprises, those above scale,
 # and one in-band count per tier of the pipeline's tier_thresholds seed
@@ -111,16 +118,22 @@ def _sql_text(value: str) -> str:
 
 
 def baseline_command(
-    db: Path, landing: Path, seeds: Path = SEEDS, script: Path = BASELINE_SQL
+    db: Path,
+    landing: Path,
+    seeds: Path = SEEDS,
+    script: Path = BASELINE_SQL,
+    read_first: tuple[Path, ...] = (),
 ) -> list[str]:
     """The DuckDB command line that builds the baseline's marts in `db` from the landing files
-    (or runs another `script` with the same variables: landing, seeds)."""
+    (or runs another `script` with the same variables, landing and seeds, after the scripts
+    `read_first`)."""
     return [
         _bin("duckdb"),
         str(db),
         "-cmd",
         f"set variable landing = {_sql_text(str(landing))}; "
         f"set variable seeds = {_sql_text(str(seeds))};",
+        *(arg for first in read_first for arg in ("-cmd", f".read {_sql_text(str(first))}")),
         "-f",
         str(script),
     ]
@@ -128,7 +141,12 @@ def baseline_command(
 
 def minimal_command(db: Path, landing: Path, seeds: Path = SEEDS) -> list[str]:
     """The DuckDB command line that runs the minimal script: its table `counts` in `db`."""
-    return baseline_command(db, landing, seeds, MINIMAL_SQL)
+    return baseline_command(db, landing, seeds, MINIMAL_SQL, read_first=(COUNTED_SQL,))
+
+
+def store_command(db: Path, landing: Path) -> list[str]:
+    """The DuckDB command line that runs the storing script: a table per monthly extract in `db`."""
+    return baseline_command(db, landing, script=STORE_SQL, read_first=(COUNTED_SQL,))
 
 
 def pandas_command(out: Path, landing: Path, seeds: Path = SEEDS) -> list[str]:
@@ -162,11 +180,22 @@ def _generate(
 
 def _rows_in(folder: Path) -> int:
     """Data rows of the CSV files (lines minus the header), counted without parsing."""
-    total = 0
-    for f in folder.iterdir():
-        with f.open("rb") as fh:
-            total += sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b"")) - 1
-    return total
+    return sum(_lines(f) - 1 for f in folder.iterdir())
+
+
+def _lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+
+
+def _rows_counted(folder: Path, kinds: tuple[str, ...]) -> int:
+    """Data rows of the files of `kinds` that count: the highest revision of each month."""
+    latest: dict[tuple[str, dt.date], tuple[int, Path]] = {}
+    for path in folder.iterdir():
+        f = parse_name(path)
+        if f and f.kind in kinds and f.revision > latest.get((f.kind, f.period), (0, path))[0]:
+            latest[(f.kind, f.period)] = (f.revision, path)
+    return sum(_lines(path) - 1 for _, path in latest.values())
 
 
 def _steps(home: Path) -> list[tuple[str, float]]:
@@ -228,6 +257,19 @@ def compare(warehouse: Path, baseline: Path) -> list[str]:
             ).fetchall()
             differences += [f"{mart}: " + " ".join(str(v) for v in row) for row in rows]
     return differences
+
+
+def compare_stored(stored: Path, rows: int) -> list[str]:
+    """What the storing script lost or added: its tables' rows against the files' `rows`."""
+    with duckdb.connect(str(stored), read_only=True) as con:
+        held = {
+            kind: con.execute(f"select count(*) from {kind}").fetchone()[0]
+            for kind in MONTHLY_KINDS
+        }
+    if sum(held.values()) == rows:
+        return []
+    found = ", ".join(f"{kind} {n:,}" for kind, n in held.items())
+    return [f"stored {sum(held.values()):,} rows ({found}), the files hold {rows:,}"]
 
 
 def compare_counts(warehouse: Path, counts: Path) -> list[str]:
@@ -370,6 +412,7 @@ def report(
     for reference, target in (
         (minimal, "at most 4x at 1,000,000 enterprises"),
         (pandas, f"at most 3x at {PANDAS_UP_TO:,} enterprises"),
+        (by.get("storing script"), "none; the floor of keeping every row, in DuckDB alone"),
         (base, "at most 2x"),
     ):
         if full and reference:
@@ -515,6 +558,13 @@ def run_bench(
         _progress(f"{name}: the plan's tier counts per park and year from the same files")
         if reference(name, counts, argv, rows).returncode:
             return 1
+    _progress("storing script: every column of the same files stored, nothing validated")
+    stored = work / "store.duckdb"
+    stored_rows = _rows_counted(landing, MONTHLY_KINDS)
+    if reference("storing script", stored, store_command(stored, landing), stored_rows).returncode:
+        return 1
+    checks["storing script, rows stored"] = compare_stored(stored, stored_rows)
+    stored.unlink()  # as large as the raw tables: the disk is needed for the rest
     _progress(
         "baseline: the same marts (the monthly and yearly facts, the enterprise versions, the tier "
         "counts by month and by year) in bare DuckDB from the same files"

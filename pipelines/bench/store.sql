@@ -1,0 +1,21 @@
+-- The storing script of the benchmark: what a user who keeps the microdata would write first.
+-- The minimal script's reading (the same files, types detected, the codes kept as text), but
+-- every column of every row stored in a table per extract, as the product's raw tables keep
+-- them. Nothing validated, nothing computed: what storing 36 months costs DuckDB by itself, the
+-- floor under any product that keeps the rows it counts (docs/performance.md).
+--
+-- Run by the DuckDB command line with the variable landing (folder) set, after counted.sql.
+-- Leaves a table per monthly extract, its rows and their file (filename).
+
+create table registration as
+select * from read_csv(getvariable('registration'), filename = true,
+                       types = {'统一社会信用代码': 'varchar', '行业代码': 'varchar'});
+create table tax as
+select * from read_csv(getvariable('tax'), filename = true, types = {'统一社会信用代码': 'varchar'});
+create table employment as
+select * from read_csv(getvariable('employment'), filename = true,
+                       types = {'统一社会信用代码': 'varchar'});
+create table output as
+select * from read_csv(getvariable('output'), filename = true,
+                       types = {'统一社会信用代码': 'varchar'});
+checkpoint;
