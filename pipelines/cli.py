@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import shutil
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines import confidential
@@ -107,13 +110,56 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@contextmanager
+def objects_for_good() -> Iterator[None]:
+    """No garbage collection while the block makes objects that live as long as the process (the
+    modules, Dagster's and dbt's definitions); then every object is set apart (frozen), out of
+    the collections of the run that follows.
+
+    Loading them, about 400,000 objects and hardly any garbage, ran the interpreter's full
+    collection over the growing heap several times (docs/performance.md). The garbage made before
+    the block is collected first, so that nothing dead is set apart. What is set apart is never
+    collected again: whatever holds files among it must be closed explicitly (the instance)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
     """Materialize every asset for the months in the landing folder that need it, in-process.
     How it ended: one of the states of pipelines/run_summary.py."""
+    from pipelines.run_summary import FAILED, PUBLISHED
+
+    with objects_for_good():
+        loaded = _load_run(paths)
+        from pipelines.progress import progress_display
+    if isinstance(loaded, str):
+        return loaded
+    job, instance, todo = loaded
+    with instance, progress_display(paths, log_level) as display:  # the instance closes its files
+        result = job.with_logger_defs(display.loggers).execute_in_process(
+            instance=instance,
+            tags={
+                "dagster/asset_partition_range_start": todo[0],
+                "dagster/asset_partition_range_end": todo[-1],
+                PID_TAG: str(os.getpid()),
+            },
+            run_config=display.run_config,
+            raise_on_error=False,
+        )
+    return PUBLISHED if result.success else FAILED
+
+
+def _load_run(paths: Paths) -> str | tuple:
+    """(job, instance, months to load) of the run, or how it ended without one."""
     warnings.filterwarnings("ignore", module="dagster")
     from pipelines.ingest.landing import scan
     from pipelines.ingest.load import months_to_load
-    from pipelines.run_summary import FAILED, NOTHING_TO_RUN, PUBLISHED, UP_TO_DATE, nothing_new
+    from pipelines.run_summary import NOTHING_TO_RUN, UP_TO_DATE, nothing_new
 
     if not paths.landing.is_dir():
         _progress(
@@ -153,24 +199,12 @@ def run_warehouse(paths: Paths, log_level: str = "INFO") -> str:
         + f" into {paths.build}"
     )
     from pipelines.definitions import defs
-    from pipelines.progress import progress_display
 
     job = defs().resolve_job_def("warehouse_job")
     instance = dagster_instance(paths)
     for run_id in release_dead_runs(instance):
         _progress(f"run {run_id} was killed before it finished: marked failed, its pool slot freed")
-    with progress_display(paths, log_level) as display:
-        result = job.with_logger_defs(display.loggers).execute_in_process(
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": todo[0],
-                "dagster/asset_partition_range_end": todo[-1],
-                PID_TAG: str(os.getpid()),
-            },
-            run_config=display.run_config,
-            raise_on_error=False,
-        )
-    return PUBLISHED if result.success else FAILED
+    return job, instance, todo
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -659,5 +693,18 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def entry() -> None:
+    """The `parks` command: `main`, then an exit that leaves the process's memory to the system.
+
+    At exit the interpreter collects every object the process made, the definitions of Dagster
+    and dbt among them, only to free memory the system takes back anyway: seconds at the end of
+    every `parks run` (docs/performance.md). Frozen objects are left out of that collection;
+    the exit handlers (logs flushed, threads joined, temporary folders removed) still run.
+    """
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -31,6 +31,7 @@ OPEN_DATABASES = 8  # the index and the latest runs' files; older ones are reope
 class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables: set[str] = set()  # tables of the index known to exist
         base = base_dir or os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
         super().__init__(base, inst_data)
 
@@ -62,6 +63,17 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
             self._engines.popitem(last=False)[1].dispose()
         return engine
 
+    def has_table(self, table_name: str) -> bool:
+        # The stock method opens a new engine on the index for every call, and Dagster asks
+        # again for every asset event and check evaluation (twice for some): a table once there
+        # stays (migrations add tables, none drops one; a wipe forgets them).
+        if table_name in self._tables:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables.add(table_name)
+        return present
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
         # The lock is taken before the engine is looked up (items of a `with` enter in order).
@@ -76,6 +88,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._close_all()  # the run files are deleted
+        self._tables.clear()
         super().wipe()
 
     def dispose(self) -> None:

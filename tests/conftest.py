@@ -1,5 +1,7 @@
 """Fixtures shared by the test modules."""
 
+import gc
+
 import duckdb
 import pytest
 
@@ -16,3 +18,12 @@ def env(tmp_path):
     ensure_tables(con)
     yield landing, tmp_path / "archive", con
     con.close()
+
+
+@pytest.fixture(autouse=True)
+def collected_after():
+    """A run in-process (`run_warehouse`) freezes every object alive once its definitions are
+    loaded, for the process it expects to end (pipelines/cli.py): the test process goes on,
+    so what was frozen is collected again after each test."""
+    yield
+    gc.unfreeze()

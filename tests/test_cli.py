@@ -324,3 +324,53 @@ def test_a_wide_table_continues_in_blocks_that_repeat_the_key():
         if cells[0] in ("慈觉林文创园", "经开区"):
             found.setdefault(cells[0], []).extend(int(c) for c in cells[1:])
     assert found == {"慈觉林文创园": list(range(100, 109)), "经开区": list(range(200, 209))}
+
+
+def test_the_command_exits_with_the_status_of_main_its_objects_left_out_of_the_last_collection(
+    monkeypatch,
+):
+    import gc
+
+    from pipelines import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    before = gc.get_freeze_count()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.entry()
+        assert exit_.value.code == 3
+        assert gc.get_freeze_count() > before  # the exit's collection will not walk them
+    finally:
+        gc.unfreeze()
+
+
+@pytest.mark.parametrize("ends", ["returns", "raises"])
+def test_a_run_loads_its_definitions_without_collecting_then_collects_again(
+    tmp_path, monkeypatch, ends
+):
+    import gc
+
+    from pipelines import cli
+    from pipelines.config import Paths
+    from pipelines.run_summary import NOTHING_TO_RUN
+
+    seen = []
+
+    def load_run(paths):
+        seen.append(gc.isenabled())
+        if ends == "raises":
+            raise RuntimeError("the definitions did not load")
+        return NOTHING_TO_RUN
+
+    monkeypatch.setattr(cli, "_load_run", load_run)
+    try:
+        if ends == "raises":
+            with pytest.raises(RuntimeError):
+                cli.run_warehouse(Paths.from_env())
+        else:
+            assert cli.run_warehouse(Paths.from_env()) == NOTHING_TO_RUN
+        assert seen == [False]  # no collection while they load
+        assert gc.isenabled()  # and the run, or the caller, collects its garbage again
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

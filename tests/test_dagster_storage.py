@@ -82,3 +82,25 @@ def test_wiping_the_history_closes_the_open_files(home: Path):
         assert instance.get_latest_materialization_event(dg.AssetKey("counted")) is None
         assert dg.materialize([counted], instance=instance).success  # and it goes on writing
         assert instance.get_latest_materialization_event(dg.AssetKey("counted")) is not None
+
+
+def test_the_index_is_not_asked_again_for_a_table_it_has(home: Path, monkeypatch):
+    # The stock storage opens a new engine on the index to ask, for every asset event and check
+    # evaluation: a third of the storage's time in a run (docs/performance.md).
+    from dagster._core.storage.event_log import SqliteEventLogStorage
+
+    asked: list[str] = []
+    stock = SqliteEventLogStorage.has_table
+
+    def has_table(self, table_name: str) -> bool:
+        asked.append(table_name)
+        return stock(self, table_name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", has_table)
+    with dg.DagsterInstance.get() as instance:
+        for _ in range(3):
+            assert dg.materialize([counted, counted_is_positive], instance=instance).success
+        assert instance.event_log_storage.has_table("asset_check_executions")
+        assert not instance.event_log_storage.has_table("no_such_table")
+        assert not instance.event_log_storage.has_table("no_such_table")  # asked each time
+    assert sorted(asked) == sorted(set(asked) - {"no_such_table"}) + ["no_such_table"] * 2

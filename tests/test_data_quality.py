@@ -323,3 +323,37 @@ def test_asset_checks_without_a_warehouse_warn(tmp_path: Path, monkeypatch) -> N
     result = checks.check_result(key)
     assert not result.passed and result.severity == checks.WARN
     assert "no warehouse" in result.description
+
+
+def test_checks_evaluated_together_open_the_build_once_and_judge_as_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening the build cost more than most checks' queries (docs/performance.md). The raw
+    # tables are there and empty, the marts are not: those checks cannot be evaluated, each
+    # saying so, as when evaluated alone.
+    import logging
+
+    from pipelines.config import Paths
+
+    monkeypatch.setenv("PARKS_HOME", str(tmp_path))
+    build = Paths.from_env().build
+    build.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(build)) as con:
+        ensure_tables(con)
+
+    def verdict(result: dg.AssetCheckResult) -> tuple:
+        return result.passed, result.description, result.metadata
+
+    alone = {key: verdict(checks.check_result(key)) for key in checks.EVALUATIONS}
+    opened = []
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
+
+    class Context:
+        selected_asset_check_keys = set(checks.EVALUATIONS)
+        log = logging.getLogger(__name__)
+
+    together = list(checks._evaluate_selected(Context()))  # type: ignore[arg-type]
+    assert len(opened) == 1
+    assert {dg.AssetCheckKey(r.asset_key, r.check_name): verdict(r) for r in together} == alone
+    assert sum(d.startswith("could not evaluate") for _, d, _ in alone.values()) == 8

@@ -39,6 +39,8 @@ but these checks are not: each evaluates everything loaded, all months.
 """
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -54,15 +56,46 @@ REJECT_RATE_LIMIT = 0.05  # share of a file's rows set aside above which the mon
 LISTED = 30  # rows shown in a markdown table of the metadata
 
 
+# The connection of the checks being evaluated together (`_reading`), if any.
+_READING: ContextVar[duckdb.DuckDBPyConnection | None] = ContextVar("checks_reading", default=None)
+
+
 def _query(sql: str, params: list | None = None) -> list[dict]:
-    """Rows of a query on the build warehouse, opened read-only for this query only."""
+    """Rows of a query on the build warehouse: on the connection of `_reading`, else opened
+    read-only for this query only."""
+    con = _READING.get()
+    if con is not None:
+        return _rows(con, sql, params)
     path = Paths.from_env().build
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path} yet")
     with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute(sql, params or [])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(con, sql, params)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """One read-only connection for the queries of the block: opening the build costs more than
+    most checks' queries (docs/performance.md). Without a build, or if it cannot be opened, each
+    query opens it and meets the error itself, as when evaluated alone."""
+    path = Paths.from_env().build
+    try:
+        con = duckdb.connect(str(path), read_only=True) if path.exists() else None
+    except duckdb.IOException:
+        con = None
+    token = _READING.set(con)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+        if con is not None:
+            con.close()
 
 
 def _table(rows: list[dict], columns: list[str]) -> dg.MetadataValue:
@@ -564,8 +597,10 @@ def _specs(layer: str) -> list[dg.AssetCheckSpec]:
 
 
 def _evaluate_selected(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
-    for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-        result = check_result(key)
+    keys = sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string())
+    with _reading():  # evaluated before the first is reported: no connection held across yields
+        results = [check_result(key) for key in keys]
+    for key, result in zip(keys, results, strict=True):
         log = context.log.info if result.passed else context.log.warning
         log(f"{key.to_user_string()}: {result.description}")
         yield result
