@@ -78,7 +78,8 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 ## bench: full build, one more month and the baselines (a minimal DuckDB script, a pandas
-## script up to 100,000 enterprises, every mart in bare DuckDB), measured (SCALE enterprises;
+## script up to 100,000 enterprises, a script that only stores the rows, every mart in bare
+## DuckDB), measured (SCALE enterprises;
 ## MONTH: the one more month, 2021-01 by default, e.g. 2021-12 for a December)
 SCALE ?= 2000
 MONTH ?= 2021-01
