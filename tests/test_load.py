@@ -421,6 +421,31 @@ def test_rows_set_aside_after_the_pass_leave_whole_row_groups(tmp_path):
     assert pl.read_parquet(rejects).get_column("row_number").to_list() == late.to_list()
 
 
+def test_rows_of_less_than_a_row_group_are_held_not_staged(tmp_path):
+    """A file whose valid rows fit in less than a row group is inserted from memory: no Parquet
+    file is written unless a query needs one (a revision's changes), and then it holds them all,
+    or none (an empty file, for a file without valid rows)."""
+    no_rejects = pl.DataFrame({"row_number": []}, schema={"row_number": pl.Int32})
+    rows = pl.DataFrame({"_source_row": pl.int_range(2, 1_002, dtype=pl.Int32, eager=True)})
+    staging = Staging(tmp_path / "some")
+    (tmp_path / "some").mkdir()
+    for batch in rows.iter_slices(300):
+        staging.add(batch, no_rejects)
+    staging.finish()
+    assert staging.rows == [] and not list((tmp_path / "some").iterdir())
+    assert staging.held is not None and staging.held.equals(rows)
+    (path,) = staging.staged()
+    assert pl.read_parquet(path).equals(rows) and staging.held is None
+    assert staging.staged() == [path]
+
+    none = Staging(tmp_path / "none")
+    (tmp_path / "none").mkdir()
+    none.add(rows.clear(), no_rejects)
+    none.finish()
+    (empty,) = none.staged()
+    assert pl.read_parquet(empty).height == 0
+
+
 def _load_months(tmp_path: Path, landing: Path, kind: str, months: list[dt.date], ahead: bool):
     """Load the months in order into a new warehouse, with or without reading ahead, and return
     what the warehouse holds (load times aside) and the outcomes."""

@@ -431,11 +431,15 @@ class Staging:
     temporary table is held in memory, uncompressed: docs/performance.md).
 
     Valid rows are kept back until they fill whole row groups; `finish` writes the remainder, so
-    that a month leaves at most one partial row group in its raw table."""
+    that a month leaves at most one partial row group in its raw table. A file whose valid rows
+    all fit in less than a row group (every monthly file at 100,000 enterprises) is not staged:
+    its rows stay in memory (`held`), where they already were until `finish`, and are inserted
+    from there rather than written to Parquet for DuckDB to read back (docs/performance.md)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.rows: list[Path] = []  # at least one file, even empty: queries read at least one
+        self.rows: list[Path] = []  # the staged files, none if `held`
+        self.held: pl.DataFrame | None = None  # after `finish`: all the valid rows, not staged
         self.rejects: list[Path] = []  # batches with rejects only
         self._pending: list[pl.DataFrame] = []  # valid rows kept back, less than a row group
         self._written = 0  # files written, to name the next one
@@ -446,11 +450,21 @@ class Staging:
             self.rejects.append(self._write(rejects, "rejects"))
 
     def finish(self) -> None:
-        """Stage the rows kept back (an empty file if there are no rows at all)."""
+        """Stage the rows kept back, or hold them if no file was staged (all the valid rows are
+        then in less than a row group, maybe none)."""
         pending = pl.concat(self._pending)
-        if pending.height or not self.rows:
+        if not self.rows:
+            self.held = pending
+        elif pending.height:
             self.rows.append(self._write(pending, "rows"))
         self._pending = []
+
+    def staged(self) -> list[Path]:
+        """After `finish`: the valid rows as Parquet files (at least one, even empty), the held
+        rows written first, for a query that reads files (a revision's changes)."""
+        if self.held is not None:
+            self.rows, self.held = [self._write(self.held, "rows")], None
+        return self.rows
 
     def set_aside(self, rows: pl.Series, rejects: pl.DataFrame) -> None:
         """Before `finish`: file rows (ROW) found to break a rule once the whole file was read,
@@ -824,7 +838,7 @@ def _replace_month(
                 con,
                 kind,
                 period,
-                staging.rows,
+                staging.staged(),
                 file_name=name,
                 superseded_file_name=_file_name_of(con, received.previous),
                 replaced_at=loaded_at,
@@ -832,12 +846,16 @@ def _replace_month(
         con.execute(f"delete from raw.{kind} where period = ?", [period])
         # One statement per staged file: one statement over them all buffers rows to keep their
         # order, and the memory grows with the file (docs/performance.md).
+        insert_rows = (
+            f"insert into raw.{kind} by name select *, ? as _source_file, ? as _source_sha256, "
+            "? as _revision, ? as _loaded_at from {}"
+        )
+        lineage = [name, sha, f.revision, loaded_at]
+        if staging.held is not None:
+            con.register("incoming_rows", staging.held)
+            con.execute(insert_rows.format("incoming_rows"), lineage)
         for path in staging.rows:
-            con.execute(
-                f"insert into raw.{kind} by name select *, ? as _source_file, ? as _source_sha256, "
-                "? as _revision, ? as _loaded_at from read_parquet(?)",
-                [name, sha, f.revision, loaded_at, str(path)],
-            )
+            con.execute(insert_rows.format("read_parquet(?)"), [*lineage, str(path)])
         con.execute("delete from meta.rejects where kind = ? and period = ?", [kind, period])
         for path in staging.rejects:
             con.execute(
@@ -888,3 +906,4 @@ def _replace_month(
         raise
     finally:
         con.unregister("incoming_rule_results")
+        con.unregister("incoming_rows")
