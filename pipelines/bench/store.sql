@@ -4,6 +4,9 @@
 -- them. Nothing validated, nothing computed: what storing 36 months costs DuckDB by itself, the
 -- floor under any product that keeps the rows it counts (docs/performance.md).
 --
+-- The reporting month (所属期) is text too: files spell it several ways (201801, 2018-02,
+-- 2019年1月), and the types are detected on the first file (a number for 201801).
+--
 -- Run by the DuckDB command line with the variable landing (folder) set, after counted.sql.
 -- Leaves a table per monthly extract, its rows and their file (filename).
 
@@ -11,11 +14,12 @@ create table registration as
 select * from read_csv(getvariable('registration'), filename = true,
                        types = {'统一社会信用代码': 'varchar', '行业代码': 'varchar'});
 create table tax as
-select * from read_csv(getvariable('tax'), filename = true, types = {'统一社会信用代码': 'varchar'});
+select * from read_csv(getvariable('tax'), filename = true,
+                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
 create table employment as
 select * from read_csv(getvariable('employment'), filename = true,
-                       types = {'统一社会信用代码': 'varchar'});
+                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
 create table output as
 select * from read_csv(getvariable('output'), filename = true,
-                       types = {'统一社会信用代码': 'varchar'});
+                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
 checkpoint;
