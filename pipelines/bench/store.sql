@@ -10,16 +10,15 @@
 -- Run by the DuckDB command line with the variable landing (folder) set, after counted.sql.
 -- Leaves a table per monthly extract, its rows and their file (filename).
 
+-- A monthly extract's rows, every column of its files that count; types detected but for
+-- `text_columns`.
+create macro stored(kind, text_columns := {'统一社会信用代码': 'varchar', '所属期': 'varchar'}) as table
+    select * from read_csv(getvariable(kind), filename = true, types = text_columns);
+
+-- The register has no reporting month column; its industry code is a code, kept as text.
 create table registration as
-select * from read_csv(getvariable('registration'), filename = true,
-                       types = {'统一社会信用代码': 'varchar', '行业代码': 'varchar'});
-create table tax as
-select * from read_csv(getvariable('tax'), filename = true,
-                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
-create table employment as
-select * from read_csv(getvariable('employment'), filename = true,
-                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
-create table output as
-select * from read_csv(getvariable('output'), filename = true,
-                       types = {'统一社会信用代码': 'varchar', '所属期': 'varchar'});
+from stored('registration', text_columns := {'统一社会信用代码': 'varchar', '行业代码': 'varchar'});
+create table tax as from stored('tax');
+create table employment as from stored('employment');
+create table output as from stored('output');
 checkpoint;
