@@ -487,3 +487,106 @@ def test_a_null_in_a_tested_column_fails_naming_the_column(warehouse: Path, tmp_
         keys[0]: "valid_to",
         keys[1]: "uscc, valid_from",
     }
+
+
+def _failing_rows(
+    warehouse: Path, tmp_path: Path, replace_sql: str, selection: str, failures: int, columns: str
+) -> list[dict]:
+    """The stored failing rows of the data test `selection` on a copy of the warehouse where
+    `replace_sql` rewrote a table; the test must fail the command with `failures` results."""
+    broken = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute(replace_sql)
+    result = dbt_command("test", broken, tmp_path, "--select", selection, "--store-failures")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-8000:]
+    assert f"Got {failures} result" in output, output[-8000:]
+    [stored] = query_rows(
+        broken,
+        "select schema_name, table_name from duckdb_tables()"
+        " where schema_name like '%dbt_test__audit'",  # the failing rows of the test run
+    )
+    return query_rows(
+        broken, f'select {columns} from "{stored["schema_name"]}"."{stored["table_name"]}"'
+    )
+
+
+def test_a_row_failing_an_expression_fails_naming_the_expressions(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A table's expressions are tested in one query (expressions_are_true): a row for which any
+    of them is false or null fails, and names the expressions it fails, as written."""
+    failed = _failing_rows(
+        warehouse,
+        tmp_path,
+        # the columns land_idle_parcels' four expressions read, one passing row and two failing
+        "create or replace table marts.land_idle_parcels as select * from (values"
+        " (1, 5, 0.0, true, false),"
+        " (2, 0, 1.0, false, true),"  # not idle for 0 days, owes a fee, to be reclaimed
+        " (3, null, -1.0, true, false)"  # idle for unknown days, a negative fee
+        ") as t(parcel, days_idle, fee_due_10k, is_idle, is_reclaim_candidate)",
+        "test_name:expressions_are_true,land_idle_parcels",
+        2,
+        "parcel, failed_expressions",
+    )
+    assert {r["parcel"]: r["failed_expressions"] for r in failed} == {
+        2: "days_idle > 0; is_idle or fee_due_10k = 0; not is_reclaim_candidate or is_idle",
+        3: "days_idle > 0; fee_due_10k >= 0",
+    }
+
+
+def test_a_value_not_accepted_fails_naming_the_column_and_value(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A table's accepted values are tested in one query (accepted_values_columns): a value
+    outside its column's list fails, once per column and value, with the rows holding it; a
+    null passes, as in dbt's accepted_values."""
+    failed = _failing_rows(
+        warehouse,
+        tmp_path,
+        "create or replace table marts.target_attainment as select * from (values"
+        " ('2018', '已达成', 'at_or_above'),"
+        " ('2021', '已达成', null),"
+        " ('2018-2020', '达成', 'nested'),"
+        " ('2021', null, 'nested'),"
+        " (null, null, null)"
+        ") as t(target_window, attainment_status, band_counting)",
+        "test_name:accepted_values_columns,target_attainment",
+        3,
+        "column_name, value_field, n_records",
+    )
+    assert {(r["column_name"], r["value_field"]): r["n_records"] for r in failed} == {
+        ("target_window", "2021"): 2,
+        ("attainment_status", "达成"): 1,
+        ("band_counting", "nested"): 2,
+    }
+
+
+def test_a_value_missing_from_its_relation_fails_naming_the_column_and_value(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A table's references are tested in one query (relationships_columns): a value missing
+    from its column's relation fails, once per row; a null passes, as in dbt's relationships,
+    and so does a row outside a column's `where` (the city's targets have no park)."""
+    [metric] = query_rows(warehouse, "select min(metric) as m from reference.metric_catalog")
+    failed = _failing_rows(
+        warehouse,
+        tmp_path,
+        "create or replace table marts.target_attainment as select * from (values"
+        f" (1, 'CITY', '{metric['m']}', null),"
+        " (2, 'ZZ', 'no_such_metric', null),"
+        f" (3, 'ZZ', '{metric['m']}', 'no_such_scope'),"
+        " (4, null, null, null)"
+        ") as t(target, park_code, metric, enterprise_scope)",
+        "test_name:relationships_columns,target_attainment",
+        4,
+        "column_name, value_field",
+    )
+    assert sorted((r["column_name"], r["value_field"]) for r in failed) == [
+        ("enterprise_scope", "no_such_scope"),
+        ("metric", "no_such_metric"),
+        ("park_code", "ZZ"),
+        ("park_code", "ZZ"),
+    ]
+

@@ -955,7 +955,7 @@ def test_key_check_of_the_year_fact_reads_the_years_written_since_the_last_build
 def dbt_test_register_status(warehouse: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
     return run_dbt(
         warehouse, tmp, tmp / "target-status",
-        *(args or ("test",)), "--select", "stg_raw__registration,test_name:accepted_values",
+        *(args or ("test",)), "--select", "stg_raw__registration,test_name:accepted_values_columns",
     )  # fmt: skip
 
 
@@ -993,7 +993,7 @@ def test_staging_checks_read_the_months_loaded_since_the_last_build(built) -> No
         )
     failed = dbt_test_register_status(copy, tmp)
     assert (
-        failed.returncode == 1 and "FAIL 1 accepted_values_stg_raw__registration" in failed.stdout
+        failed.returncode == 1 and "FAIL 1 accepted_values_columns_stg_raw__registration" in failed.stdout
     )
     assert "period in (date '2019-06-01')" in compiled_test(tmp)
 
@@ -1001,7 +1001,7 @@ def test_staging_checks_read_the_months_loaded_since_the_last_build(built) -> No
         con.execute("update meta.loads set loaded_at = loaded_at - interval 1 day")
     assert dbt_test_register_status(copy, tmp).returncode == 0
     refreshed = dbt_test_register_status(copy, tmp, "build", "--full-refresh")
-    assert refreshed.returncode == 1 and "FAIL 1 accepted_values" in refreshed.stdout
+    assert refreshed.returncode == 1 and "FAIL 1 accepted_values_columns" in refreshed.stdout
     with duckdb.connect(str(copy)) as con:
         con.execute("delete from meta.dbt_builds")
     assert dbt_test_register_status(copy, tmp).returncode == 1
