@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from warehouse_helpers import dbt_build, dbt_command, insert_raw, query_rows, register_row
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -590,3 +591,36 @@ def test_a_value_missing_from_its_relation_fails_naming_the_column_and_value(
         ("park_code", "ZZ"),
     ]
 
+
+def test_a_view_built_again_is_a_view_with_its_comments(warehouse: Path, tmp_path: Path) -> None:
+    """A view is replaced in one statement (macros/materializations/view.sql): built again over
+    itself, it is still a view with the comments of its .yml (persist_docs), and a model that
+    was a table under its name becomes the view."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, copy)
+    with duckdb.connect(str(copy)) as con:  # a table where a view was: dropped for the view
+        con.execute("drop view intermediate.int_registration_classified")
+        con.execute("create table intermediate.int_registration_classified (uscc varchar)")
+    dbt_build(copy, tmp_path, "--select", "stg_raw__land", "int_registration_classified")
+    schema = yaml.safe_load((ROOT / "dbt_project/models/staging/_staging.yml").read_text("utf-8"))
+    [land] = [m for m in schema["models"] if m["name"] == "stg_raw__land"]
+    written = {c["name"]: c["description"] for c in land["columns"] if "{{" not in c["description"]}
+    [view] = query_rows(
+        copy, "select comment from duckdb_views() where view_name = 'stg_raw__land'"
+    )
+    assert view["comment"] == land["description"]
+    columns = query_rows(
+        copy,
+        "select column_name, comment from duckdb_columns() where table_name = 'stg_raw__land'",
+    )
+    assert len(columns) == len(land["columns"])
+    assert all(c["comment"] for c in columns), columns
+    assert {c["column_name"]: c["comment"] for c in columns if c["column_name"] in written} == (
+        written
+    )
+    assert query_rows(
+        copy,
+        "select table_type from information_schema.tables"
+        " where table_name in ('int_registration_classified', 'stg_raw__land')"
+        " or table_name like '%dbt_backup' or table_name like '%dbt_tmp'",
+    ) == [{"table_type": "VIEW"}, {"table_type": "VIEW"}]
