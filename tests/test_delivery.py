@@ -471,7 +471,7 @@ def test_parks_run_end_to_end_summary_exit_status_and_a_second_run_with_nothing_
     }
     assert ("landing_folder", "taxes_202012.csv") in warnings
     assert ("landing_folder", "tax_202012_v2.csv") in warnings
-    assert ("raw__registration", "registration_202012_v2.csv") in warnings
+    assert ("raw__extracts", "registration_202012_v2.csv") in warnings
     assert not any(name == "taxes_202012.csv" for step, name in warnings if step.startswith("raw"))
     event = instance.get_latest_materialization_event(dg.AssetKey(["run_summary"]))
     metadata = event.asset_materialization.metadata

@@ -17,9 +17,12 @@ from pipelines.ingest.load import (
     ReadAhead,
     Staging,
     ensure_tables,
+    load_in_order,
     load_month,
+    load_order,
     prepare,
 )
+from schemas.headers import HEADERS
 
 MARCH = dt.date(2018, 3, 1)
 REG_HEADER = "统一社会信用代码,企业名称,所属园区,行业代码,登记状态,成立日期,注册资本（万元）,高新技术企业,科技型中小企业,科技型领军企业,上市板块"
@@ -545,3 +548,126 @@ def test_a_file_changed_after_it_was_read_ahead_loads_as_it_is_now(env):
     assert con.execute(
         "select sha256 from meta.loads where file_name = 'tax_201802.csv'"
     ).fetchall() == [(sha,)]
+
+
+OUT_HEADER = ",".join(HEADERS["output"])
+IN_2019 = [dt.date(2019, 1, 1), dt.date(2019, 2, 1)]
+
+
+def _output_landing(landing: Path) -> None:
+    """Two months of the register, tax and output in which the output rules' verdicts hang on
+    what is committed when a file is prepared: A's February year-to-date holds only on top of
+    A's January (a first report otherwise); B's February gross output is refused only once
+    February's register, where B is no longer industrial, is in."""
+    industrial, retail = "2740", "5211"
+    for month, b_code in (("01", industrial), ("02", retail)):
+        write(
+            landing,
+            f"registration_2019{month}.csv",
+            [
+                REG_HEADER,
+                f"{A},西藏雪域藏药有限公司,拉萨经开区,{industrial},存续,2015-01-01,100,否,否,否,",
+                f"{B},拉萨高原绿色饮品有限公司,拉萨经开区,{b_code},存续,2016-05-05,200,否,否,否,",
+            ],
+        )
+        write(landing, f"tax_2019{month}.csv", [TAX_HEADER, f"{A},2019-{month},1,1,0,2"])
+    write(
+        landing,
+        "output_201901.csv",
+        [OUT_HEADER, f"{A},2019-01,10,10,3,20,20", f"{B},2019-01,3,3,1,6,6"],
+    )
+    write(
+        landing,
+        "output_201902.csv",
+        [OUT_HEADER, f"{A},2019-02,5,15,2,10,30", f"{B},2019-02,2,5,1,4,10"],
+    )
+
+
+def _held(con, kinds: list[str]) -> dict[str, list]:
+    """Every row of the loader's tables for these kinds, load times aside."""
+    tables = [(f"raw.{kind}", "_loaded_at", "true") for kind in kinds] + [
+        (table, lineage, f"kind in {tuple(kinds)}")
+        for table, lineage in (
+            ("meta.rejects", "sha256"),
+            ("meta.rule_results", "sha256"),
+            ("meta.loads", "received_at, loaded_at"),
+        )
+    ]
+    return {
+        t: con.execute(
+            f"select * exclude ({lineage}) from {t} where {kept} order by all"
+        ).fetchall()
+        for t, lineage, kept in tables
+    }
+
+
+def _committed(con) -> set[tuple[str, dt.date]]:
+    """The (kind, month)s loaded, as a connection of their own sees them (committed only)."""
+    return set(
+        con.execute("select kind, period from meta.loads where status = 'loaded'").fetchall()
+    )
+
+
+def test_an_output_month_is_prepared_only_once_what_its_rules_read_is_committed(
+    tmp_path, monkeypatch
+):
+    """The raw step loads (kind, month)s in one order and prepares the next one while this one
+    inserts, whatever its kind. An output month's rules read the month's register and output's
+    earlier months of the year: its file is read (ahead or in its turn) only once those are
+    committed, and the warehouse ends as when each kind's months load one after the other."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    _output_landing(landing)
+    found = scan(landing)
+    con = duckdb.connect(str(tmp_path / "one-by-one.duckdb"))
+    ensure_tables(con)
+    for kind in ("registration", "tax", "output"):
+        for period in IN_2019:
+            load_month(con, found, kind, period, tmp_path / "archive")
+    everything = _held(con, ["registration", "tax", "output"])
+    two = _held(con, ["registration", "output"])
+    con.close()
+    february = {
+        (key, rule)
+        for kind, period, _, _, key, _, rule, *_ in everything["meta.rejects"]
+        if kind == "output" and period == IN_2019[1]
+    }
+    assert (B, "OUT-INDUSTRIAL-ONLY-GROSS_OUTPUT_MONTH_10K") in february, february
+    assert not any(key == A for key, _ in february), february  # A's total chains on January
+
+    read = []  # (output month, thread, what was committed) each time its file is about to be read
+    real_start = ReadAhead.start
+
+    def start(self, found, kind, period):
+        if kind == "output":
+            with self._cursor.cursor() as own:
+                read.append((period, "start", _committed(own)))
+        real_start(self, found, kind, period)
+
+    def recording(con, f, kept):
+        if f.kind == "output":
+            read.append((f.period, threading.current_thread().name.split("_")[0], _committed(con)))
+        return prepare(con, f, kept)
+
+    monkeypatch.setattr(ReadAhead, "start", start)
+    monkeypatch.setattr(load_module, "prepare", recording)
+    for name, kinds in (
+        ("all", ["registration", "tax", "output"]),
+        ("two", ["output", "registration"]),
+    ):
+        read.clear()
+        con = duckdb.connect(str(tmp_path / f"{name}.duckdb"))
+        ensure_tables(con)
+        tasks = load_order(kinds, IN_2019)
+        outcomes = list(load_in_order(con, found, tasks, tmp_path / f"archive-{name}"))
+        assert [(o.kind, o.status) for o in outcomes] == [(t.kind, "loaded") for t in tasks]
+        assert _held(con, kinds) == (everything if name == "all" else two), name
+        con.close()
+        for period, _, committed in read:
+            needed = {("registration", period)} | {("output", p) for p in IN_2019 if p < period}
+            assert needed <= committed, (name, period, committed)
+        threads = {thread for _, thread, _ in read if thread != "start"}
+        if name == "all":  # a tax month in between: the output months are read ahead
+            assert threads == {"parks-read-ahead"}, read
+        else:  # each right after its register: read in its turn
+            assert threads == {"MainThread"}, read

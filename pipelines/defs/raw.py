@@ -1,6 +1,8 @@
-"""Raw assets: one per extract kind, partitioned by month; each partition loads its landing file."""
+"""Raw assets: one per extract kind, partitioned by month, all loaded by one step; each partition
+loads its landing file."""
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,10 +12,12 @@ import duckdb
 from pipelines.config import FIRST_MONTH, Paths, duckdb_config
 from pipelines.ingest.landing import scan
 from pipelines.ingest.load import (
+    READS,
     LoadOutcome,
-    ReadAhead,
+    Reads,
     ensure_tables,
-    load_month,
+    load_in_order,
+    load_order,
     record_not_extract,
 )
 from pipelines.progress import file_read
@@ -109,56 +113,70 @@ def landing_folder(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-def build_raw_asset(kind: str) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=kind,
-        key_prefix="raw",
-        group_name="raw",
-        partitions_def=MONTHLY,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-        kinds={"duckdb", "polars"},
-        description=DESCRIPTIONS[kind],
-        # The output checks look up the same month's register (industrial or not).
-        deps=[
-            LANDING_FOLDER,
-            *([dg.AssetKey(["raw", "registration"])] if kind == "output" else []),
-        ],
-    )
-    def _load(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        paths = Paths.from_env()
-        landing = scan(paths.landing)
-        outcomes = []
-        with open_build(context, paths) as con, ReadAhead(con, paths.archive) as ahead:
-            # Months in order: the output year-to-date rule reads the month before.
-            periods = [
-                dt.datetime.strptime(k, "%Y-%m").date() for k in sorted(context.partition_keys)
-            ]
-            for period, following in zip(periods, [*periods[1:], None], strict=True):
-                if following:
-                    ahead.start(landing, kind, following)  # prepared while this month inserts
-                outcome = load_month(con, landing, kind, period, paths.archive, ahead)
-                outcomes.append(outcome)
-                # one line per refusal: a revision delivered twice is one, of two files
-                refusals = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))
-                if outcome.status == "file_rejected":  # its summary is the first refusal's
-                    context.log.warning(outcome.summary(), extra=file_read(outcome))
-                    refusals = refusals[1:]
-                else:
-                    context.log.info(outcome.summary(), extra=file_read(outcome))
-                for line in refusals:
-                    context.log.warning(line)
-                if outcome.superseded:
-                    context.log.info(f"superseded: {', '.join(outcome.superseded)}")
-        return dg.MaterializeResult(metadata=outcome_metadata(outcomes))
+RAW_KEYS = {kind: dg.AssetKey(["raw", kind]) for kind in SCHEMAS}
 
-    return _load
+
+def log_outcome(context: dg.AssetExecutionContext, outcome: LoadOutcome) -> None:
+    """A file's outcome and its refusals, as the progress display and the run's log read them."""
+    # one line per refusal: a revision delivered twice is one, of two files
+    refusals = list(dict.fromkeys(f"REJECTED {n.message}" for n in outcome.refused))
+    if outcome.status == "file_rejected":  # its summary is the first refusal's
+        context.log.warning(outcome.summary(), extra=file_read(outcome))
+        refusals = refusals[1:]
+    else:
+        context.log.info(outcome.summary(), extra=file_read(outcome))
+    for line in refusals:
+        context.log.warning(line)
+    if outcome.superseded:
+        context.log.info(f"superseded: {', '.join(outcome.superseded)}")
+
+
+# One step loads every kind: the build is opened and checkpointed once, and the next
+# (kind, month)'s file is prepared while this one inserts, across kinds (`load_in_order`).
+@dg.multi_asset(
+    name="raw__extracts",
+    specs=[
+        dg.AssetSpec(
+            key,
+            group_name="raw",
+            kinds={"duckdb", "polars"},
+            description=DESCRIPTIONS[kind],
+            # The output checks look up the same month's register (industrial or not).
+            deps=[LANDING_FOLDER, *(RAW_KEYS[k] for k in READS.get(kind, Reads()).same_month)],
+            partitions_def=MONTHLY,
+            skippable=True,
+        )
+        for kind, key in RAW_KEYS.items()
+    ],
+    partitions_def=MONTHLY,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    can_subset=True,
+)
+def raw_extracts(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+    paths = Paths.from_env()
+    landing = scan(paths.landing)
+    kinds = [kind for kind, key in RAW_KEYS.items() if key in context.selected_asset_keys]
+    periods = [dt.datetime.strptime(k, "%Y-%m").date() for k in context.partition_keys]
+    tasks = load_order(kinds, periods)
+    outcomes: dict[str, list[LoadOutcome]] = {kind: [] for kind in kinds}
+    left = Counter(task.kind for task in tasks)  # tasks not done, per kind
+    with open_build(context, paths) as con:
+        for outcome in load_in_order(con, landing, tasks, paths.archive):
+            log_outcome(context, outcome)
+            outcomes[outcome.kind].append(outcome)
+            left[outcome.kind] -= 1
+            if not left[outcome.kind]:  # materialized as soon as its months are loaded
+                yield dg.MaterializeResult(
+                    asset_key=RAW_KEYS[outcome.kind],
+                    metadata=outcome_metadata(outcomes[outcome.kind]),
+                )
 
 
 @dg.asset(
     key=["run_summary"],
     group_name="raw",
-    deps=[dg.AssetKey(["raw", kind]) for kind in SCHEMAS],
+    deps=list(RAW_KEYS.values()),
     pool=WAREHOUSE_POOL,  # it reads the build, which no writer may hold meanwhile
     description="运行摘要:未载入的文件、原因和处理办法 / the files of the landing folder that do "
     "not count, why and what to do (what `parks run` prints last)",
@@ -175,4 +193,4 @@ def run_summary(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-RAW_ASSETS = [landing_folder, *(build_raw_asset(kind) for kind in SCHEMAS), run_summary]
+RAW_ASSETS = [landing_folder, raw_extracts, run_summary]

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -361,15 +362,24 @@ def _output_context(con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataF
     ).pl()
 
 
-# The kinds whose rules read the warehouse's earlier months of the year (rule_context): a month
-# of theirs cannot be read ahead while the month before is being inserted.
-READS_EARLIER_MONTHS = ("output",)
+@dataclass(frozen=True)
+class Reads:
+    """What a kind's rules read of the warehouse besides the file itself (`rule_context`): a
+    month of the kind is prepared only once the months it reads are committed."""
+
+    same_month: tuple[str, ...] = ()  # these kinds' raw rows of the file's month
+    earlier_in_year: bool = False  # its own raw rows and rejects of the year's earlier months
+
+
+# The kinds whose rules read the warehouse, and what: `_output_context` reads the month's
+# register and output's earlier months of the year (raw.output, meta.rejects).
+READS = {"output": Reads(same_month=("registration",), earlier_in_year=True)}
 
 
 def rule_context(kind: str, con: duckdb.DuckDBPyConnection, period: dt.date) -> pl.DataFrame | None:
     """Per-enterprise columns the output rules read (None for the other kinds). One row per
     enterprise of the year or of the month's register: its size does not depend on the file."""
-    if kind not in READS_EARLIER_MONTHS:
+    if kind not in READS:
         return None
     divisions = industry_divisions()
     return (
@@ -685,12 +695,13 @@ class _Ahead:
 
 
 class ReadAhead:
-    """Prepares the next month's file in a background thread while this month's rows are
+    """Prepares the next (kind, month)'s file in a background thread while this one's rows are
     inserted: the rules (polars) and the insert (DuckDB, one thread) then use both cores.
 
-    Only for a kind whose rules do not read earlier months (READS_EARLIER_MONTHS), only the
-    month's highest revision, only a file not handled before. The month's load takes what was
-    prepared if it loads that very file (same checksum); anything not taken is discarded."""
+    Only the month's highest revision, only a file not handled before, and only once what its
+    rules read (READS) is committed: the caller sees to that (`load_in_order`). The month's load
+    takes what was prepared if it loads that very file (same checksum); anything not taken is
+    discarded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, archive_dir: Path) -> None:
         self._cursor = con.cursor()  # its own connection to the build: reads only
@@ -710,7 +721,7 @@ class ReadAhead:
     def start(self, scan: LandingScan, kind: str, period: dt.date) -> None:
         """Begin preparing the month's highest revision, if it can be read ahead."""
         revisions = scan.revisions(kind, period)
-        if kind in READS_EARLIER_MONTHS or not revisions or len(revisions[0]) > 1:
+        if not revisions or len(revisions[0]) > 1:
             return
         f = revisions[0][0]
         if f.path not in self._ahead:
@@ -754,6 +765,56 @@ class ReadAhead:
         if future.exception() is None and (ahead := future.result()) and ahead.prepared:
             ahead.prepared.scratch.cleanup()
         # else the error is for a load of this file to meet, and none took it
+
+
+class Task(NamedTuple):
+    """A kind's month to load."""
+
+    kind: str
+    period: dt.date
+
+
+def reads_from(task: Task) -> Iterator[Task]:
+    """The (kind, month)s whose loads write what the rules of `task`'s file read (READS)."""
+    reads = READS.get(task.kind)
+    if reads is None:
+        return
+    for kind in reads.same_month:
+        yield Task(kind, task.period)
+    if reads.earlier_in_year:
+        for month in range(1, task.period.month):
+            yield Task(task.kind, task.period.replace(month=month))
+
+
+def load_order(kinds: list[str], periods: list[dt.date]) -> list[Task]:
+    """The tasks of a run, month by month. Within a month, a kind whose rules read another's
+    month comes after it, one task later when it can: it is read ahead while that task inserts,
+    rather than waiting for the one it reads to commit (see `load_in_order`)."""
+    readers = [k for k in kinds if k in READS]
+    order = [k for k in kinds if k not in READS]
+    for kind in readers:
+        after = max((order.index(k) for k in READS[kind].same_month if k in order), default=-1)
+        order.insert(min(after + 2, len(order)), kind)
+    return [Task(kind, period) for period in sorted(periods) for kind in order]
+
+
+def load_in_order(
+    con: duckdb.DuckDBPyConnection, scan: LandingScan, tasks: list[Task], archive_dir: Path
+) -> Iterator[LoadOutcome]:
+    """Load the tasks in their order (`load_month`), each outcome as soon as it is committed.
+    The next task's file is prepared while this one inserts, whatever its kind, unless its rules
+    read what a task not yet committed writes (READS): it is then prepared in its turn."""
+    position = {task: i for i, task in enumerate(tasks)}
+    for i, task in enumerate(tasks):
+        if later := next((t for t in reads_from(task) if position.get(t, -1) > i), None):
+            raise ValueError(f"{task} is ordered before {later}, whose rows its rules read")
+    pending = set(tasks)  # not committed
+    with ReadAhead(con, archive_dir) as ahead:
+        for task, following in zip(tasks, [*tasks[1:], None], strict=True):
+            if following and pending.isdisjoint(reads_from(following)):
+                ahead.start(scan, *following)
+            yield load_month(con, scan, task.kind, task.period, archive_dir, ahead)
+            pending.discard(task)
 
 
 def _load_file(
