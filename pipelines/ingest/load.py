@@ -10,8 +10,8 @@ A file is never held whole in memory (XLSX aside, see read.py): it is hashed and
 chunks, then read once, batch by batch: each batch is validated and its valid rows and rejects
 are staged as Parquet files, which the final transaction inserts, while the facts of the whole
 file are gathered (survey.py). The rows those facts show to repeat a key (and only those, read
-again) are then set aside. A raw step prepares the next month's file that way while this
-month's rows are inserted (ReadAhead).
+again) are then set aside. The raw step prepares the next (kind, month)'s file that way while
+this one's rows are inserted (ReadAhead, `load_in_order`).
 """
 
 from __future__ import annotations
