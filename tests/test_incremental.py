@@ -993,7 +993,8 @@ def test_staging_checks_read_the_months_loaded_since_the_last_build(built) -> No
         )
     failed = dbt_test_register_status(copy, tmp)
     assert (
-        failed.returncode == 1 and "FAIL 1 accepted_values_columns_stg_raw__registration" in failed.stdout
+        failed.returncode == 1
+        and "FAIL 1 accepted_values_columns_stg_raw__registration" in failed.stdout
     )
     assert "period in (date '2019-06-01')" in compiled_test(tmp)
 
