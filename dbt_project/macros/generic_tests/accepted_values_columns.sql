@@ -33,22 +33,7 @@ with checked as (
     from {{ model }}
 ),
 rejected as (
-    select
-        unnest([
-            {%- for entry in columns -%}
-            '{{ entry.column | replace('"', '') }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ]) as column_name,
-        unnest([
-            {%- for entry in columns -%}
-            _rejected_{{ loop.index }}{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ]) as value_field
-    from checked
-    where
-        {%- for entry in columns %}
-        {{ 'or ' if not loop.first }}_rejected_{{ loop.index }} is not null
-        {%- endfor %}
+    {{- failing_values(columns, '_rejected') }}
 )
 select column_name, value_field, count(*) as n_records
 from rejected

@@ -29,22 +29,7 @@ with checked as (
     from {{ model }}
 ),
 missing as (
-    select
-        unnest([
-            {%- for entry in columns -%}
-            '{{ entry.column | replace('"', '') }}'{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ]) as column_name,
-        unnest([
-            {%- for entry in columns -%}
-            _missing_{{ loop.index }}{{ ', ' if not loop.last }}
-            {%- endfor -%}
-        ]) as value_field
-    from checked
-    where
-        {%- for entry in columns %}
-        {{ 'or ' if not loop.first }}_missing_{{ loop.index }} is not null
-        {%- endfor %}
+    {{- failing_values(columns, '_missing') }}
 )
 select column_name, value_field
 from missing
